@@ -1,0 +1,294 @@
+package domain
+
+import "time"
+
+// Clock returns the current time. Services take one so tests control time.
+type Clock func() time.Time
+
+// Account is a tenant. Every other row belongs to exactly one account.
+type Account struct {
+	ID            int64
+	UID           string // public hashid, e.g. "k3x9q2mz"
+	Name          string
+	TimeZone      string // IANA name
+	Monitored     bool
+	Verified      bool   // trust gate (KYC done)
+	EnterprisePIN string // optional; "pin/email" usernames in the password grant
+	SyncStatus    string // complete|failing|syncing|pending
+	LastSyncAt    *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Location returns the account's time zone, or UTC when it cannot be loaded.
+func (a *Account) Location() *time.Location {
+	if loc, err := time.LoadLocation(a.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// User is an operator who signs in to Lintel (and authorizes OAuth apps).
+type User struct {
+	ID                int64
+	AccountID         int64
+	Email             string // stored lower-cased
+	FirstName         string
+	LastName          string
+	PasswordHash      string // argon2id, PHC string format
+	Admin             bool
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// SiteIP is one allowed network of a site.
+type SiteIP struct {
+	IPAddress string `json:"ip_address"`
+}
+
+// Site is a physical location.
+type Site struct {
+	ID        int64
+	AccountID int64
+	Name      string
+	IPAddress *string
+	TimeZone  *string
+	Notes     *string
+	SiteIPs   []SiteIP
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Channel is a door (one channel of a door controller).
+type Channel struct {
+	ID                  int64
+	AccountID           int64
+	SiteID              *int64
+	Name                string
+	MACAddress          string
+	Unit                int
+	Model               *string
+	ModelLong           string
+	SerialNumber        *string
+	CardFormat          *string
+	PINFormat           *string
+	Status              string // online|offline|pending_encryption
+	Mode                string // normal|unlock
+	RelockAt            *time.Time
+	ModeChangedAt       *time.Time
+	CardLockdown        bool
+	RexLockdown         bool
+	AuxLockdown         bool
+	AutoUnlockShiftID   *int64
+	SyncStatus          string // ok|fail|syncing|pending
+	LastSyncCompletedAt *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// InLockdown reports whether any lockdown flag is set.
+func (c *Channel) InLockdown() bool { return c.CardLockdown || c.RexLockdown || c.AuxLockdown }
+
+// Credential kinds decide how a credential type's values are validated.
+const (
+	KindCard   = "card"
+	KindFob    = "fob"
+	KindPIN    = "pin"
+	KindMobile = "mobile"
+)
+
+// CredentialType is a kind of credential an account uses (Card, PIN, ...).
+type CredentialType struct {
+	ID        int64
+	AccountID int64
+	Label     string
+	Slug      string
+	Code      *int64
+	Kind      string // card|fob|pin|mobile
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Credential is one credential held by a person.
+type Credential struct {
+	ID               int64
+	UID              string // public hashid
+	AccountID        int64
+	PersonID         int64
+	CredentialTypeID int64
+	Label            string // the credential type's label (joined)
+	Value            *string
+	Status           *string // mobile: invited|active|revoking|revoked
+	WalletType       *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Person is someone who may open doors.
+type Person struct {
+	ID             int64
+	AccountID      int64
+	FirstName      string
+	LastName       string
+	Salutation     *string
+	JobTitle       *string
+	Department     *string
+	Telephone      *string
+	Notes          *string
+	Barcode        *string
+	Email          *string
+	Mobile         *string
+	OrganisationID *int64
+	SystemID       *string
+	Enabled        bool
+	ValidFrom      *time.Time
+	ValidTo        *time.Time
+	ImageURL       *string
+	Custom         [5]*string // custom_1 .. custom_5
+	GroupIDs       []int64
+	RoleIDs        []int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Group is a set of people that roles grant door access to.
+type Group struct {
+	ID                int64
+	AccountID         int64
+	Name              string
+	Notes             *string
+	GlobalAcrossSites bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Role links groups to channels, optionally only during a shift.
+type Role struct {
+	ID         int64
+	AccountID  int64
+	Name       string
+	ShiftID    *int64 // nil = 24/7
+	Notes      *string
+	GroupIDs   []int64
+	ChannelIDs []int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ShiftWindow is a weekly time window: on each of Days (0 = Sunday), from
+// Start to End, both "HH:MM" in the shift's time zone. End "24:00" is midnight.
+type ShiftWindow struct {
+	Days  []int  `json:"days"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Shift is a named weekly schedule.
+type Shift struct {
+	ID        int64
+	AccountID int64
+	Name      string
+	TimeZone  *string // nil = the account's
+	Windows   []ShiftWindow
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Reservation grants one person access to channels for a time window on one
+// local day.
+type Reservation struct {
+	ID         int64
+	AccountID  int64
+	PersonID   int64
+	StartTime  time.Time
+	EndTime    time.Time
+	ChannelIDs []int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// GroupReservation is a temporary group membership.
+type GroupReservation struct {
+	ID            int64
+	AccountID     int64
+	PersonID      int64
+	StartTime     time.Time
+	EndTime       time.Time
+	DeactivatedAt *time.Time
+	GroupIDs      []int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// State is pending before start, active during, deactivated after the end or
+// once cancelled.
+func (g *GroupReservation) State(now time.Time) string {
+	switch {
+	case g.DeactivatedAt != nil || !now.Before(g.EndTime):
+		return "deactivated"
+	case now.Before(g.StartTime):
+		return "pending"
+	default:
+		return "active"
+	}
+}
+
+// Event is an append-only record of something that happened at a door.
+type Event struct {
+	ID                int64
+	AccountID         int64
+	EventCode         int
+	EventLabel        string
+	ChannelID         *int64
+	ChannelName       *string
+	PersonID          *int64
+	PersonName        *string
+	PersonFirstName   *string
+	PersonLastName    *string
+	CredentialsNumber *string
+	ClientEventID     *string // idempotency key from a controller
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// OAuth application states.
+const (
+	AppTesting   = "testing"
+	AppLive      = "live"
+	AppSuspended = "suspended"
+)
+
+// OAuthApp is a registered OAuth client.
+type OAuthApp struct {
+	ID            int64
+	UID           string // client_id
+	AccountID     int64  // the owning (and, while testing, the only authorizing) account
+	Name          string
+	SecretDigest  string // empty for public clients
+	RedirectURIs  []string
+	Scopes        ScopeSet // scopes the app may request
+	State         string   // testing|live|suspended
+	PasswordGrant bool     // may use grant_type=password
+	RequirePKCE   bool     // stricter rule, per app
+	RequireState  bool     // require state of at least 8 characters, per app
+	AdmitApproved bool     // operator approved the restricted account.channel.admit scope
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Confidential reports whether the app has a secret.
+func (a *OAuthApp) Confidential() bool { return a.SecretDigest != "" }
+
+// Principal is who is calling the API: resolved from a bearer token or an API key.
+type Principal struct {
+	AccountID int64
+	UserID    int64
+	AppID     int64  // 0 for personal API keys
+	AppUID    string // client_id
+	TokenID   int64
+	Scopes    ScopeSet
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+	ViaAPIKey bool
+}
