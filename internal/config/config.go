@@ -1,0 +1,125 @@
+// Package config turns flags and LINTEL_* environment variables into one
+// validated Config. Flags win over the environment; the environment wins
+// over the defaults.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// Defaults.
+const (
+	DefaultListen  = "127.0.0.1:8080"
+	DefaultDataDir = "./lintel-data"
+	SQLiteFile     = "lintel.db"
+)
+
+// Config is what every subcommand that touches the database or serves HTTP needs.
+type Config struct {
+	Listen      string // host:port to listen on
+	DataDir     string // holds the SQLite file and demo.json
+	DatabaseURL string // postgres:// URL; empty means SQLite in DataDir
+	PublicURL   string // base URL clients see (OAuth issuer); empty means derived from Listen
+	LogLevel    string // debug|info|warn|error
+	LogFormat   string // text|json
+}
+
+// Env is os.Getenv, replaceable in tests.
+var Env = os.Getenv
+
+func envOr(key, def string) string {
+	if v := strings.TrimSpace(Env(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// Bind registers the shared flags on fs with defaults taken from the
+// environment, and returns the Config they fill.
+func Bind(fs *flag.FlagSet) *Config {
+	c := &Config{}
+	fs.StringVar(&c.Listen, "listen", envOr("LINTEL_LISTEN", DefaultListen), "`address` to listen on (env LINTEL_LISTEN); port 0 picks a free port")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("LINTEL_DATA_DIR", DefaultDataDir), "`directory` for the SQLite database and demo.json (env LINTEL_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr("LINTEL_DATABASE_URL", ""), "PostgreSQL `URL` (postgres://...); empty uses SQLite in the data directory (env LINTEL_DATABASE_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", envOr("LINTEL_PUBLIC_URL", ""), "public base `URL` used as the OAuth issuer and in links; default http://<listen address> (env LINTEL_PUBLIC_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("LINTEL_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env LINTEL_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("LINTEL_LOG_FORMAT", "text"), "log `format`: text or json (env LINTEL_LOG_FORMAT)")
+	return c
+}
+
+// Validate checks the config and normalises it. Its errors say what to change.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("--listen %q is not host:port (for example 127.0.0.1:8080)", c.Listen))
+	}
+	if c.DatabaseURL != "" && !store.IsPostgresURL(c.DatabaseURL) {
+		errs = append(errs, fmt.Errorf("--database-url must start with postgres:// or postgresql:// (leave it empty for SQLite)"))
+	}
+	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("--public-url %q must be an http(s) origin such as https://doors.example.com", c.PublicURL))
+		}
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	}
+	if _, err := c.Level(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q must be text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// Level parses LogLevel.
+func (c *Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// DSN returns what store.Open takes: the PostgreSQL URL, or the SQLite file path.
+func (c *Config) DSN() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, SQLiteFile)
+}
+
+// DatabaseDescription names the database without credentials, for logs.
+func (c *Config) DatabaseDescription() string {
+	if c.DatabaseURL == "" {
+		return "sqlite " + c.DSN()
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "postgres"
+	}
+	return "postgres " + u.Host + u.Path
+}
+
+// Logger builds the slog logger the config asks for, writing to w.
+func (c *Config) Logger(w *os.File) *slog.Logger {
+	level, _ := c.Level()
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,50 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) (*Config, error) {
+	t.Helper()
+	Env = func(k string) string { return env[k] }
+	t.Cleanup(func() { Env = os.Getenv })
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	c := Bind(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+func TestDefaultsEnvAndFlags(t *testing.T) {
+	c, err := parse(t, nil)
+	if err != nil || c.Listen != DefaultListen || c.DSN() != "lintel-data/lintel.db" {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	c, err = parse(t, map[string]string{"LINTEL_LISTEN": "0.0.0.0:9000", "LINTEL_DATABASE_URL": "postgres://u@h/db"})
+	if err != nil || c.Listen != "0.0.0.0:9000" || c.DSN() != "postgres://u@h/db" || c.DatabaseDescription() != "postgres h/db" {
+		t.Fatalf("env: %+v %v", c, err)
+	}
+	c, err = parse(t, map[string]string{"LINTEL_LISTEN": "0.0.0.0:9000"}, "--listen", "127.0.0.1:0", "--public-url", "https://doors.example.com/")
+	if err != nil || c.Listen != "127.0.0.1:0" || c.PublicURL != "https://doors.example.com" {
+		t.Fatalf("flags: %+v %v", c, err)
+	}
+}
+
+func TestValidateNamesTheFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"--listen", "8080"},
+		{"--database-url", "mysql://x"},
+		{"--public-url", "doors.example.com"},
+		{"--log-level", "loud"},
+		{"--log-format", "xml"},
+	} {
+		_, err := parse(t, nil, args...)
+		if err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%v: got %v", args, err)
+		}
+	}
+}
