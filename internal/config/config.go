@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -115,7 +116,10 @@ func (c *Config) DatabaseDescription() string {
 }
 
 // Logger builds the slog logger the config asks for, writing to w.
-func (c *Config) Logger(w *os.File) *slog.Logger {
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
 	level, _ := c.Level()
 	opts := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
