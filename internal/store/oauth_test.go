@@ -1,0 +1,284 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
+	"github.com/lintel-dev/lintel/internal/store/storetest"
+)
+
+// oauthFixture creates an account, a user and an app.
+func oauthFixture(t *testing.T, s *store.Store) (*domain.Account, *domain.User, *domain.OAuthApp) {
+	t.Helper()
+	ctx := context.Background()
+	a := &domain.Account{Name: "Acme", TimeZone: "UTC"}
+	if err := s.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	u := &domain.User{AccountID: a.ID, Email: "ops@acme.test", PasswordHash: "x"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	app := &domain.OAuthApp{AccountID: a.ID, Name: "Door sync", SecretDigest: "d1",
+		RedirectURIs: []string{"https://app.test/cb", "http://127.0.0.1/cb"},
+		Scopes:       domain.NewScopeSet("account.person", "account.channel.readonly"), RequirePKCE: true}
+	if err := s.CreateOAuthApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	return a, u, app
+}
+
+func TestOAuthApps(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, _, app := oauthFixture(t, s)
+		if app.ID == 0 || len(app.UID) != 20 || app.State != domain.AppTesting {
+			t.Fatalf("not assigned: %+v", app)
+		}
+		got, err := s.GetOAuthAppByUID(ctx, app.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "Door sync" || len(got.RedirectURIs) != 2 || got.RedirectURIs[1] != "http://127.0.0.1/cb" ||
+			!got.Scopes.Has("account.person.readonly") || !got.RequirePKCE || got.PasswordGrant || got.SecretDigest != "d1" {
+			t.Fatalf("round trip: %+v", got)
+		}
+		got.State, got.AdmitApproved = domain.AppSuspended, true
+		got.Scopes = domain.NewScopeSet("account.channel.admit")
+		if err := s.UpdateOAuthApp(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.GetOAuthApp(ctx, app.ID)
+		if err != nil || again.State != domain.AppSuspended || !again.AdmitApproved || again.Scopes.String() != "account.channel.admit" {
+			t.Fatalf("update: %+v %v", again, err)
+		}
+		list, err := s.ListOAuthApps(ctx, a.ID)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("list: %v %v", list, err)
+		}
+		if _, err := s.GetOAuthAppByUID(ctx, "nope"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing: %v", err)
+		}
+		dup := &domain.OAuthApp{UID: app.UID, AccountID: a.ID, Name: "x"}
+		if err := s.CreateOAuthApp(ctx, dup); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("duplicate uid: %v", err)
+		}
+		if err := s.CreateOAuthApp(ctx, &domain.OAuthApp{AccountID: 987654, Name: "x"}); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing account: %v", err)
+		}
+		if err := s.DeleteOAuthApp(ctx, a.ID+1, app.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("delete across accounts: %v", err)
+		}
+		if err := s.DeleteOAuthApp(ctx, a.ID, app.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestOAuthGrants(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, u, app := oauthFixture(t, s)
+		if _, err := s.GetOAuthGrant(ctx, app.ID, u.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("no grant yet: %v", err)
+		}
+		g := &store.OAuthGrant{AppID: app.ID, AccountID: a.ID, UserID: u.ID, Scopes: domain.NewScopeSet("account.person.readonly")}
+		if err := s.SaveOAuthGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		g2 := &store.OAuthGrant{AppID: app.ID, AccountID: a.ID, UserID: u.ID, Scopes: domain.NewScopeSet("account.person", "account.channel.readonly")}
+		if err := s.SaveOAuthGrant(ctx, g2); err != nil {
+			t.Fatal(err)
+		}
+		if g2.ID != g.ID {
+			t.Fatalf("upsert made a second row: %d vs %d", g2.ID, g.ID)
+		}
+		got, err := s.GetOAuthGrant(ctx, app.ID, u.ID)
+		if err != nil || got.Scopes.String() != "account.person account.channel.readonly" {
+			t.Fatalf("got %+v %v", got, err)
+		}
+		list, err := s.ListOAuthGrantsByUser(ctx, u.ID)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("list %v %v", list, err)
+		}
+		if err := s.DeleteOAuthGrant(ctx, app.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetOAuthGrant(ctx, app.ID, u.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("after delete: %v", err)
+		}
+	})
+}
+
+func TestOAuthCodesSingleUse(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, u, app := oauthFixture(t, s)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		c := &store.OAuthCode{Digest: "cd", AppID: app.ID, AccountID: a.ID, UserID: u.ID,
+			Scopes: domain.NewScopeSet("account.person"), RedirectURI: "https://app.test/cb",
+			CodeChallenge: "ch", CodeChallengeMethod: "S256", ExpiresAt: now.Add(time.Minute), CreatedAt: now}
+		if err := s.CreateOAuthCode(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateOAuthCode(ctx, &store.OAuthCode{Digest: "cd", AppID: app.ID, AccountID: a.ID, UserID: u.ID, ExpiresAt: now, CreatedAt: now}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("duplicate digest: %v", err)
+		}
+		got, err := s.GetOAuthCodeByDigest(ctx, "cd")
+		if err != nil || got.UsedAt != nil || got.FamilyID != 0 || !got.ExpiresAt.Equal(c.ExpiresAt) || got.CodeChallenge != "ch" || got.RedirectURI != c.RedirectURI {
+			t.Fatalf("got %+v %v", got, err)
+		}
+		ok, err := s.UseOAuthCode(ctx, c.ID, now)
+		if err != nil || !ok {
+			t.Fatalf("first use: %v %v", ok, err)
+		}
+		ok, err = s.UseOAuthCode(ctx, c.ID, now)
+		if err != nil || ok {
+			t.Fatalf("second use must fail: %v %v", ok, err)
+		}
+		f := &store.OAuthFamily{AppID: app.ID, AccountID: a.ID, UserID: u.ID, Scopes: c.Scopes, CreatedAt: now}
+		if err := s.CreateOAuthFamily(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetOAuthCodeFamily(ctx, c.ID, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.GetOAuthCodeByDigest(ctx, "cd")
+		if got.FamilyID != f.ID || got.UsedAt == nil {
+			t.Fatalf("after use: %+v", got)
+		}
+		n, err := s.DeleteExpiredOAuthCodes(ctx, now.Add(2*time.Minute))
+		if err != nil || n != 1 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+	})
+}
+
+func TestOAuthTokensAndFamilies(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, u, app := oauthFixture(t, s)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		newFamily := func() *store.OAuthFamily {
+			f := &store.OAuthFamily{AppID: app.ID, AccountID: a.ID, UserID: u.ID, Scopes: domain.NewScopeSet("account.person"), CreatedAt: now}
+			if err := s.CreateOAuthFamily(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+		f := newFamily()
+		exp := now.Add(time.Hour)
+		at := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenAccess, Digest: "a1", Scopes: f.Scopes, CreatedAt: now, ExpiresAt: &exp}
+		rt := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: "r1", Scopes: f.Scopes, CreatedAt: now}
+		for _, tok := range []*store.OAuthToken{at, rt} {
+			if err := s.CreateOAuthToken(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec, err := s.GetOAuthTokenRecord(ctx, "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Token.ID != at.ID || rec.Token.Kind != "access" || rec.Token.ExpiresAt == nil || !rec.Token.ExpiresAt.Equal(exp) ||
+			rec.Family.UserID != u.ID || rec.Family.AccountID != a.ID || rec.AppUID != app.UID || rec.AppState != domain.AppTesting ||
+			rec.Family.RevokedAt != nil || rec.PasswordChangedAt.IsZero() {
+			t.Fatalf("record: %+v", rec)
+		}
+		if _, err := s.GetOAuthTokenRecord(ctx, "zz"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing token: %v", err)
+		}
+		// Rotation is single use.
+		if ok, err := s.UseOAuthRefreshToken(ctx, rt.ID, now); err != nil || !ok {
+			t.Fatalf("rotate: %v %v", ok, err)
+		}
+		if ok, err := s.UseOAuthRefreshToken(ctx, rt.ID, now); err != nil || ok {
+			t.Fatalf("second rotate must fail: %v %v", ok, err)
+		}
+		if ok, _ := s.UseOAuthRefreshToken(ctx, at.ID, now); ok {
+			t.Fatal("an access token cannot be rotated")
+		}
+		// Family revocation reaches every token.
+		if err := s.RevokeOAuthFamily(ctx, f.ID, "reuse", now); err != nil {
+			t.Fatal(err)
+		}
+		rec, _ = s.GetOAuthTokenRecord(ctx, "a1")
+		if rec.Family.RevokedAt == nil || rec.Family.RevokeReason != "reuse" || rec.Token.RevokedAt == nil {
+			t.Fatalf("after family revoke: %+v", rec)
+		}
+		// Filtered revocation.
+		f2, f3 := newFamily(), newFamily()
+		if err := s.CreateOAuthToken(ctx, &store.OAuthToken{FamilyID: f2.ID, Kind: store.TokenAccess, Digest: "a2", Scopes: f2.Scopes, CreatedAt: now, ExpiresAt: &exp}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RevokeOAuthFamilies(ctx, store.FamilyFilter{}, "x", now); domain.ErrorCode(err) != domain.EBADREQUEST {
+			t.Fatalf("empty filter: %v", err)
+		}
+		n, err := s.RevokeOAuthFamilies(ctx, store.FamilyFilter{AppID: app.ID, UserID: u.ID}, "disconnected", now)
+		if err != nil || n != 2 {
+			t.Fatalf("revoke families: %d %v (want 2: %d and %d)", n, err, f2.ID, f3.ID)
+		}
+		rec, _ = s.GetOAuthTokenRecord(ctx, "a2")
+		if rec.Family.RevokedAt == nil || rec.Token.RevokedAt == nil {
+			t.Fatalf("filtered revoke missed: %+v", rec)
+		}
+		// Single token revocation and purge.
+		if err := s.RevokeOAuthToken(ctx, at.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.TouchOAuthFamily(ctx, f.ID, now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		n, err = s.DeleteExpiredOAuthAccessTokens(ctx, now.Add(2*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("purge access tokens: %d %v", n, err)
+		}
+		if _, err := s.GetOAuthTokenRecord(ctx, "r1"); err != nil {
+			t.Fatalf("refresh token must survive the purge: %v", err)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		_, u, _ := oauthFixture(t, s)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		se := &store.Session{Digest: "s1", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateSession(ctx, &store.Session{Digest: "s2", UserID: 999999, CreatedAt: now, ExpiresAt: now}); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing user: %v", err)
+		}
+		got, err := s.GetSession(ctx, "s1", now)
+		if err != nil || got.UserID != u.ID || !got.ExpiresAt.Equal(se.ExpiresAt) {
+			t.Fatalf("get: %+v %v", got, err)
+		}
+		if _, err := s.GetSession(ctx, "s1", now.Add(time.Hour)); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("expired session still found: %v", err)
+		}
+		if err := s.DeleteSession(ctx, "s1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetSession(ctx, "s1", now); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("deleted session still found: %v", err)
+		}
+		for _, d := range []string{"s3", "s4"} {
+			if err := s.CreateSession(ctx, &store.Session{Digest: d, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.DeleteExpiredSessions(ctx, now.Add(2*time.Minute)); err != nil || n != 2 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+		if err := s.CreateSession(ctx, &store.Session{Digest: "s5", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.DeleteUserSessions(ctx, u.ID); err != nil || n != 1 {
+			t.Fatalf("delete user sessions: %d %v", n, err)
+		}
+	})
+}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// Token kinds.
+const (
+	TokenAccess  = "access"
+	TokenRefresh = "refresh"
+)
+
+// OAuthFamily is every access and refresh token descended from one
+// authorization (one code exchange or one password grant). Scopes is the
+// ceiling the user approved; revoking the family kills all its tokens.
+type OAuthFamily struct {
+	ID           int64
+	AppID        int64
+	AccountID    int64
+	UserID       int64
+	Scopes       domain.ScopeSet
+	RevokedAt    *time.Time
+	RevokeReason string
+	CreatedAt    time.Time
+	LastUsedAt   time.Time
+}
+
+// OAuthToken is an access or refresh token. Only the digest is kept.
+type OAuthToken struct {
+	ID        int64
+	FamilyID  int64
+	Kind      string // TokenAccess or TokenRefresh
+	Digest    string
+	Scopes    domain.ScopeSet
+	CreatedAt time.Time
+	ExpiresAt *time.Time // nil: no absolute expiry (refresh tokens)
+	UsedAt    *time.Time // refresh tokens: when rotated
+	RevokedAt *time.Time
+}
+
+// OAuthTokenRecord is a token with what it takes to decide whether it is
+// still good: its family, its application's client_id and state, and when
+// the user last changed their password.
+type OAuthTokenRecord struct {
+	Token             OAuthToken
+	Family            OAuthFamily
+	AppUID            string
+	AppState          string
+	PasswordChangedAt time.Time
+}
+
+// CreateOAuthFamily inserts a token family and assigns its ID.
+func (s *Store) CreateOAuthFamily(ctx context.Context, f *OAuthFamily) error {
+	if f.LastUsedAt.IsZero() {
+		f.LastUsedAt = f.CreatedAt
+	}
+	id, err := s.insert(ctx, `INSERT INTO oauth_families (app_id, account_id, user_id, scopes, created_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		f.AppID, f.AccountID, f.UserID, f.Scopes.String(), ms(f.CreatedAt), ms(f.LastUsedAt))
+	if isForeignKeyViolation(err) {
+		return domain.NotFound("application or user")
+	}
+	if err != nil {
+		return fmt.Errorf("create oauth family: %w", err)
+	}
+	f.ID = id
+	return nil
+}
+
+// TouchOAuthFamily records that the family's refresh token was used at the
+// given time (the idle expiry counts from there).
+func (s *Store) TouchOAuthFamily(ctx context.Context, id int64, at time.Time) error {
+	if _, err := s.exec(ctx, `UPDATE oauth_families SET last_used_at = ? WHERE id = ?`, ms(at), id); err != nil {
+		return fmt.Errorf("touch oauth family: %w", err)
+	}
+	return nil
+}
+
+// RevokeOAuthFamily revokes a family and every token in it. Revoking an
+// already revoked or missing family is not an error.
+func (s *Store) RevokeOAuthFamily(ctx context.Context, id int64, reason string, at time.Time) error {
+	if _, err := s.exec(ctx, `UPDATE oauth_families SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), reason, id); err != nil {
+		return fmt.Errorf("revoke oauth family %d: %w", id, err)
+	}
+	if _, err := s.exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, ms(at), id); err != nil {
+		return fmt.Errorf("revoke oauth family %d tokens: %w", id, err)
+	}
+	return nil
+}
+
+// FamilyFilter selects token families to revoke. Zero fields match
+// anything, but at least one field must be set.
+type FamilyFilter struct {
+	AppID     int64
+	UserID    int64
+	AccountID int64
+}
+
+// RevokeOAuthFamilies revokes every live family matching the filter (for
+// example all of an app's families when it is suspended or loses an
+// approval, all of a user's when their password changes, or one app for
+// one user when the user disconnects it) and returns how many it revoked.
+// An empty filter gives EBADREQUEST.
+func (s *Store) RevokeOAuthFamilies(ctx context.Context, f FamilyFilter, reason string, at time.Time) (int64, error) {
+	var (
+		conds []string
+		args  []any
+	)
+	if f.AppID != 0 {
+		conds, args = append(conds, "app_id = ?"), append(args, f.AppID)
+	}
+	if f.UserID != 0 {
+		conds, args = append(conds, "user_id = ?"), append(args, f.UserID)
+	}
+	if f.AccountID != 0 {
+		conds, args = append(conds, "account_id = ?"), append(args, f.AccountID)
+	}
+	if len(conds) == 0 {
+		return 0, domain.Errorf(domain.EBADREQUEST, "refusing to revoke every token family")
+	}
+	where := strings.Join(conds, " AND ") + " AND revoked_at IS NULL"
+	var n int64
+	err := s.InTx(ctx, func(tx *Store) error {
+		if _, err := tx.exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND family_id IN (SELECT id FROM oauth_families WHERE `+where+`)`,
+			append([]any{ms(at)}, args...)...); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE oauth_families SET revoked_at = ?, revoke_reason = ? WHERE `+where, append([]any{ms(at), reason}, args...)...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revoke oauth families: %w", err)
+	}
+	return n, nil
+}
+
+// CreateOAuthToken inserts a token and assigns its ID.
+func (s *Store) CreateOAuthToken(ctx context.Context, t *OAuthToken) error {
+	id, err := s.insert(ctx, `INSERT INTO oauth_tokens (family_id, kind, digest, scopes, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		t.FamilyID, t.Kind, t.Digest, t.Scopes.String(), ms(t.CreatedAt), msPtr(t.ExpiresAt))
+	if isUniqueViolation(err) {
+		return domain.Errorf(domain.ECONFLICT, "token collision")
+	}
+	if err != nil {
+		return fmt.Errorf("create oauth token: %w", err)
+	}
+	t.ID = id
+	return nil
+}
+
+// GetOAuthTokenRecord finds a token by digest with its family, app and
+// user state in one indexed query. A missing token gives ENOTFOUND; the
+// caller decides whether the token is still good.
+func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
+	var (
+		r                                     OAuthTokenRecord
+		tScopes, fScopes                      string
+		tCreated, fCreated, fUsed, pwdChanged int64
+		tExpires, tUsed, tRevoked, fRevoked   sql.NullInt64
+		reason                                sql.NullString
+	)
+	err := s.queryRow(ctx, `SELECT t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
+			f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
+			a.uid, a.state, u.password_changed_at
+		FROM oauth_tokens t
+		JOIN oauth_families f ON f.id = t.family_id
+		JOIN oauth_apps a ON a.id = f.app_id
+		JOIN users u ON u.id = f.user_id
+		WHERE t.digest = ?`, digest).Scan(
+		&r.Token.ID, &r.Token.FamilyID, &r.Token.Kind, &r.Token.Digest, &tScopes, &tCreated, &tExpires, &tUsed, &tRevoked,
+		&r.Family.AppID, &r.Family.AccountID, &r.Family.UserID, &fScopes, &fRevoked, &reason, &fCreated, &fUsed,
+		&r.AppUID, &r.AppState, &pwdChanged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get oauth token: %w", err)
+	}
+	r.Family.ID = r.Token.FamilyID
+	r.Token.Scopes, r.Family.Scopes = domain.ParseScopes(tScopes), domain.ParseScopes(fScopes)
+	r.Token.CreatedAt, r.Token.ExpiresAt = fromMS(tCreated), timePtr(tExpires)
+	r.Token.UsedAt, r.Token.RevokedAt = timePtr(tUsed), timePtr(tRevoked)
+	r.Family.RevokedAt, r.Family.RevokeReason = timePtr(fRevoked), reason.String
+	r.Family.CreatedAt, r.Family.LastUsedAt = fromMS(fCreated), fromMS(fUsed)
+	r.PasswordChangedAt = fromMS(pwdChanged)
+	return &r, nil
+}
+
+// UseOAuthRefreshToken marks a live refresh token as rotated. It reports
+// false when the token was already used or revoked, which the caller must
+// treat as reuse.
+func (s *Store) UseOAuthRefreshToken(ctx context.Context, id int64, at time.Time) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL`, ms(at), id)
+	if err != nil {
+		return false, fmt.Errorf("use refresh token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RevokeOAuthToken revokes one token. Revoking an already revoked or
+// missing token is not an error.
+func (s *Store) RevokeOAuthToken(ctx context.Context, id int64, at time.Time) error {
+	if _, err := s.exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id); err != nil {
+		return fmt.Errorf("revoke oauth token %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteExpiredOAuthAccessTokens removes access tokens that expired before
+// the given time and returns how many it removed. Refresh tokens are kept
+// while their family lives: a replayed old one must still be recognised.
+func (s *Store) DeleteExpiredOAuthAccessTokens(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.exec(ctx, `DELETE FROM oauth_tokens WHERE kind = 'access' AND expires_at < ?`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired access tokens: %w", err)
+	}
+	return res.RowsAffected()
+}
