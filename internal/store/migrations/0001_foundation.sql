@@ -279,6 +279,7 @@ CREATE TABLE oauth_apps (
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
+CREATE INDEX oauth_apps_account ON oauth_apps (account_id, id);
 
 -- A user's consent for an app on their account.
 CREATE TABLE oauth_grants (
@@ -291,6 +292,7 @@ CREATE TABLE oauth_grants (
     updated_at BIGINT NOT NULL,
     UNIQUE (app_id, user_id)
 );
+CREATE INDEX oauth_grants_user ON oauth_grants (user_id);
 
 CREATE TABLE oauth_codes (
     id                    {{ID}},
@@ -307,6 +309,7 @@ CREATE TABLE oauth_codes (
     used_at               BIGINT,
     created_at            BIGINT NOT NULL
 );
+CREATE INDEX oauth_codes_expires ON oauth_codes (expires_at);
 
 -- A token family: every access and refresh token descended from one
 -- authorization (code exchange or password grant). Revoking it kills them all.
@@ -322,6 +325,7 @@ CREATE TABLE oauth_families (
     last_used_at BIGINT NOT NULL
 );
 CREATE INDEX oauth_families_app_user ON oauth_families (app_id, user_id);
+CREATE INDEX oauth_families_user ON oauth_families (user_id);
 
 CREATE TABLE oauth_tokens (
     id         {{ID}},
@@ -335,6 +339,7 @@ CREATE TABLE oauth_tokens (
     revoked_at BIGINT
 );
 CREATE INDEX oauth_tokens_family ON oauth_tokens (family_id);
+CREATE INDEX oauth_tokens_expires ON oauth_tokens (kind, expires_at);
 
 -- Browser sessions of the login and consent pages.
 CREATE TABLE sessions (
@@ -344,6 +349,8 @@ CREATE TABLE sessions (
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL
 );
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expires ON sessions (expires_at);
 
 -- Personal API keys (HTTP Basic key:x), per operator.
 CREATE TABLE api_keys (
