@@ -88,6 +88,7 @@ CREATE TABLE channels (
     updated_at             BIGINT NOT NULL
 );
 CREATE INDEX channels_account ON channels (account_id, id);
+CREATE INDEX channels_account_site ON channels (account_id, site_id, id);
 
 CREATE TABLE credential_types (
     id         {{ID}},
@@ -180,6 +181,7 @@ CREATE TABLE person_groups (
     PRIMARY KEY (person_id, group_id)
 );
 CREATE INDEX person_groups_group ON person_groups (group_id);
+CREATE INDEX person_groups_account_person ON person_groups (account_id, person_id);
 
 CREATE TABLE person_roles (
     account_id BIGINT NOT NULL,
@@ -188,6 +190,7 @@ CREATE TABLE person_roles (
     PRIMARY KEY (person_id, role_id)
 );
 CREATE INDEX person_roles_role ON person_roles (role_id);
+CREATE INDEX person_roles_account_person ON person_roles (account_id, person_id);
 
 CREATE TABLE credentials (
     id                 {{ID}},
@@ -204,6 +207,7 @@ CREATE TABLE credentials (
     UNIQUE (account_id, credential_type_id, value)
 );
 CREATE INDEX credentials_account ON credentials (account_id, id);
+CREATE INDEX credentials_account_person ON credentials (account_id, person_id);
 
 CREATE TABLE reservations (
     id         {{ID}},
@@ -215,6 +219,7 @@ CREATE TABLE reservations (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX reservations_account ON reservations (account_id, end_time);
+CREATE INDEX reservations_account_updated ON reservations (account_id, updated_at);
 
 CREATE TABLE reservation_channels (
     account_id     BIGINT NOT NULL,
@@ -233,7 +238,8 @@ CREATE TABLE group_reservations (
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
-CREATE INDEX group_reservations_account ON group_reservations (account_id, id);
+CREATE INDEX group_reservations_account ON group_reservations (account_id, end_time);
+CREATE INDEX group_reservations_account_updated ON group_reservations (account_id, updated_at);
 
 CREATE TABLE group_reservation_groups (
     account_id           BIGINT NOT NULL,
@@ -260,7 +266,9 @@ CREATE TABLE events (
 );
 CREATE INDEX events_account_created ON events (account_id, created_at, id);
 CREATE INDEX events_account_channel ON events (account_id, channel_id, created_at);
-CREATE INDEX events_account_last_name ON events (account_id, person_last_name);
+-- Name filters compare case-insensitively.
+CREATE INDEX events_account_last_name ON events (account_id, lower(person_last_name), created_at);
+CREATE INDEX events_account_first_name ON events (account_id, lower(person_first_name), created_at);
 CREATE UNIQUE INDEX events_client_id ON events (account_id, client_event_id);
 
 CREATE TABLE oauth_apps (

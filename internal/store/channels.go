@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+const channelCols = `id, account_id, site_id, name, mac_address, unit, model, model_long, serial_number, card_format, pin_format,
+	status, mode, relock_at, mode_changed_at, card_lockdown, rex_lockdown, aux_lockdown, auto_unlock_shift_id,
+	sync_status, last_sync_completed_at, created_at, updated_at`
+
+func scanChannel(sc scanner) (*domain.Channel, error) {
+	var (
+		c                                  domain.Channel
+		site, relock, changed, shift, sync sql.NullInt64
+		model, serial, cardFmt, pinFmt     sql.NullString
+		created, updated                   int64
+	)
+	if err := sc.Scan(&c.ID, &c.AccountID, &site, &c.Name, &c.MACAddress, &c.Unit, &model, &c.ModelLong, &serial, &cardFmt, &pinFmt,
+		&c.Status, &c.Mode, &relock, &changed, &c.CardLockdown, &c.RexLockdown, &c.AuxLockdown, &shift,
+		&c.SyncStatus, &sync, &created, &updated); err != nil {
+		return nil, err
+	}
+	c.SiteID, c.AutoUnlockShiftID = int64Ptr(site), int64Ptr(shift)
+	c.Model, c.SerialNumber, c.CardFormat, c.PINFormat = strPtr(model), strPtr(serial), strPtr(cardFmt), strPtr(pinFmt)
+	c.RelockAt, c.ModeChangedAt, c.LastSyncCompletedAt = timePtr(relock), timePtr(changed), timePtr(sync)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return &c, nil
+}
+
+// CreateChannel inserts a door, assigning ID and defaulting status, mode
+// and sync status. Errors: EINVALID for a blank name or a site or shift
+// that is not the account's.
+func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel) error {
+	v := domain.Validation{}
+	if c.Name == "" {
+		v.Add("name", "can't be blank")
+	}
+	if c.SiteID != nil {
+		if m, err := s.missingIDs(ctx, "sites", c.AccountID, []int64{*c.SiteID}); err != nil {
+			return err
+		} else if len(m) > 0 {
+			v.Add("site_id", "Not found for this account")
+		}
+	}
+	if c.AutoUnlockShiftID != nil {
+		if m, err := s.missingIDs(ctx, "shifts", c.AccountID, []int64{*c.AutoUnlockShiftID}); err != nil {
+			return err
+		} else if len(m) > 0 {
+			v.Add("auto_unlock_shift_id", "Not found for this account")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if c.Unit == 0 {
+		c.Unit = 1
+	}
+	if c.Status == "" {
+		c.Status = "offline"
+	}
+	if c.Mode == "" {
+		c.Mode = "normal"
+	}
+	if c.SyncStatus == "" {
+		c.SyncStatus = "ok"
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = time.Now().UTC()
+	}
+	c.UpdatedAt = c.CreatedAt
+	id, err := s.insert(ctx, `INSERT INTO channels (account_id, site_id, name, mac_address, unit, model, model_long, serial_number,
+		card_format, pin_format, status, mode, relock_at, mode_changed_at, card_lockdown, rex_lockdown, aux_lockdown,
+		auto_unlock_shift_id, sync_status, last_sync_completed_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.AccountID, nullInt(c.SiteID), c.Name, c.MACAddress, c.Unit, nullStr(c.Model), c.ModelLong, nullStr(c.SerialNumber),
+		nullStr(c.CardFormat), nullStr(c.PINFormat), c.Status, c.Mode, msPtr(c.RelockAt), msPtr(c.ModeChangedAt),
+		c.CardLockdown, c.RexLockdown, c.AuxLockdown, nullInt(c.AutoUnlockShiftID), c.SyncStatus, msPtr(c.LastSyncCompletedAt),
+		ms(c.CreatedAt), ms(c.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("create channel: %w", err)
+	}
+	c.ID = id
+	return nil
+}
+
+// GetChannel returns a door of the account, or ENOTFOUND.
+func (s *Store) GetChannel(ctx context.Context, accountID, id int64) (*domain.Channel, error) {
+	c, err := scanChannel(s.queryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE id = ? AND account_id = ?`, id, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("channel")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get channel %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListChannels returns a page of the account's doors by id (only one site's
+// when siteID is not nil), and how many match.
+func (s *Store) ListChannels(ctx context.Context, accountID int64, siteID *int64, page Page) ([]*domain.Channel, int, error) {
+	where := ` WHERE account_id = ?`
+	args := []any{accountID}
+	if siteID != nil {
+		where += ` AND site_id = ?`
+		args = append(args, *siteID)
+	}
+	var total int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM channels`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count channels: %w", err)
+	}
+	rows, err := s.query(ctx, `SELECT `+channelCols+` FROM channels`+where+` ORDER BY id`+page.sql(), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list channels: %w", err)
+	}
+	defer rows.Close()
+	out := []*domain.Channel{}
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
+}

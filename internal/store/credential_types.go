@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+const credentialTypeCols = `id, account_id, label, slug, code, kind, created_at, updated_at`
+
+func scanCredentialType(sc scanner) (*domain.CredentialType, error) {
+	var (
+		t                domain.CredentialType
+		code             sql.NullInt64
+		created, updated int64
+	)
+	if err := sc.Scan(&t.ID, &t.AccountID, &t.Label, &t.Slug, &code, &t.Kind, &created, &updated); err != nil {
+		return nil, err
+	}
+	t.Code = int64Ptr(code)
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return &t, nil
+}
+
+// reservedSlugs are person attribute names a credential-type slug may not
+// take, because slugs become person attributes.
+var reservedSlugs = map[string]bool{
+	"id": true, "first_name": true, "last_name": true, "salutation": true, "job_title": true, "department": true,
+	"telephone": true, "notes": true, "barcode": true, "email": true, "mobile": true, "organisation_id": true,
+	"system_id": true, "enabled": true, "valid_from": true, "valid_to": true, "image_url": true,
+	"image_thumbnail_url": true, "image_base64": true, "image_remote_url": true, "custom_1": true, "custom_2": true,
+	"custom_3": true, "custom_4": true, "custom_5": true, "created_at": true, "updated_at": true, "groups": true,
+	"roles": true, "group_ids": true, "role_ids": true, "deleted": true, "person": true, "credentials": true,
+}
+
+// IsReservedSlug reports whether slug collides with a person attribute.
+func IsReservedSlug(slug string) bool { return reservedSlugs[slug] }
+
+// Slugify turns a label into a slug: lower case, runs of anything but
+// letters and digits become one underscore.
+func Slugify(label string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(label) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
+}
+
+// CreateCredentialType inserts a credential type, deriving the slug from the
+// label when empty. Errors: EINVALID for a bad kind or a slug that collides
+// with a person attribute; ECONFLICT for a duplicate label or slug.
+func (s *Store) CreateCredentialType(ctx context.Context, t *domain.CredentialType) error {
+	if t.Slug == "" {
+		t.Slug = Slugify(t.Label)
+	}
+	v := domain.Validation{}
+	if strings.TrimSpace(t.Label) == "" {
+		v.Add("label", "can't be blank")
+	}
+	if t.Slug == "" || IsReservedSlug(t.Slug) {
+		v.Add("slug", "is reserved or empty")
+	}
+	switch t.Kind {
+	case domain.KindCard, domain.KindFob, domain.KindPIN, domain.KindMobile:
+	default:
+		v.Add("kind", "must be card, fob, pin or mobile")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = time.Now().UTC()
+	}
+	t.UpdatedAt = t.CreatedAt
+	id, err := s.insert(ctx, `INSERT INTO credential_types (account_id, label, slug, code, kind, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.AccountID, t.Label, t.Slug, nullInt(t.Code), t.Kind, ms(t.CreatedAt), ms(t.UpdatedAt))
+	if isUniqueViolation(err) {
+		return domain.Errorf(domain.ECONFLICT, "a credential type with that label or slug already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("create credential type: %w", err)
+	}
+	t.ID = id
+	return nil
+}
+
+// GetCredentialType returns a credential type of the account, or ENOTFOUND.
+func (s *Store) GetCredentialType(ctx context.Context, accountID, id int64) (*domain.CredentialType, error) {
+	t, err := scanCredentialType(s.queryRow(ctx, `SELECT `+credentialTypeCols+` FROM credential_types WHERE id = ? AND account_id = ?`, id, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("credential type")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get credential type %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// ListCredentialTypes returns a page of the account's credential types by
+// id, and how many there are.
+func (s *Store) ListCredentialTypes(ctx context.Context, accountID int64, page Page) ([]*domain.CredentialType, int, error) {
+	var total int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM credential_types WHERE account_id = ?`, accountID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count credential types: %w", err)
+	}
+	rows, err := s.query(ctx, `SELECT `+credentialTypeCols+` FROM credential_types WHERE account_id = ? ORDER BY id`+page.sql(), accountID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list credential types: %w", err)
+	}
+	defer rows.Close()
+	out := []*domain.CredentialType{}
+	for rows.Next() {
+		t, err := scanCredentialType(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+	return out, total, rows.Err()
+}

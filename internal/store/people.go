@@ -1,0 +1,467 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// Page selects one slice of a list. Limit 0 means "everything from Offset".
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+// sql returns the LIMIT/OFFSET clause for the page.
+func (p Page) sql() string {
+	if p.Limit <= 0 {
+		if p.Offset > 0 {
+			// Both engines accept a huge LIMIT as "no limit".
+			return fmt.Sprintf(" LIMIT %d OFFSET %d", int64(1)<<62, p.Offset)
+		}
+		return ""
+	}
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", p.Limit, max(p.Offset, 0))
+}
+
+type scanner interface{ Scan(...any) error }
+
+// placeholders returns "?, ?, ..." for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// idArgs prefixes ids with the leading arguments, as []any.
+func idArgs(ids []int64, lead ...any) []any {
+	out := make([]any, 0, len(lead)+len(ids))
+	out = append(out, lead...)
+	for _, id := range ids {
+		out = append(out, id)
+	}
+	return out
+}
+
+// uniqueIDs returns ids without duplicates, in first-seen order.
+func uniqueIDs(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// accountTables are the tables missingIDs may check.
+var accountTables = map[string]bool{"groups": true, "roles": true, "channels": true, "people": true, "shifts": true, "sites": true, "credential_types": true}
+
+// missingIDs returns the ids that do not name a row of table on the account.
+func (s *Store) missingIDs(ctx context.Context, table string, accountID int64, ids []int64) ([]int64, error) {
+	if !accountTables[table] {
+		return nil, fmt.Errorf("missingIDs: unknown table %q", table)
+	}
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.query(ctx, `SELECT id FROM `+table+` WHERE account_id = ? AND id IN (`+placeholders(len(ids))+`)`, idArgs(ids, accountID)...)
+	if err != nil {
+		return nil, fmt.Errorf("check %s ids: %w", table, err)
+	}
+	defer rows.Close()
+	found := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var missing []int64
+	for _, id := range ids {
+		if !found[id] {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
+}
+
+// MissingGroups returns the ids that are not groups of the account.
+func (s *Store) MissingGroups(ctx context.Context, accountID int64, ids []int64) ([]int64, error) {
+	return s.missingIDs(ctx, "groups", accountID, ids)
+}
+
+// MissingRoles returns the ids that are not roles of the account.
+func (s *Store) MissingRoles(ctx context.Context, accountID int64, ids []int64) ([]int64, error) {
+	return s.missingIDs(ctx, "roles", accountID, ids)
+}
+
+// MissingChannels returns the ids that are not channels of the account.
+func (s *Store) MissingChannels(ctx context.Context, accountID int64, ids []int64) ([]int64, error) {
+	return s.missingIDs(ctx, "channels", accountID, ids)
+}
+
+func invalidIDs(field, kind string, missing []int64) error {
+	v := domain.Validation{}
+	for _, id := range missing {
+		v.Add(field, fmt.Sprintf("%s %d was not found on this account", kind, id))
+	}
+	return v.Err()
+}
+
+const personCols = `id, account_id, first_name, last_name, salutation, job_title, department, telephone, notes, barcode,
+	email, mobile, organisation_id, system_id, enabled, valid_from, valid_to, image_url,
+	custom_1, custom_2, custom_3, custom_4, custom_5, created_at, updated_at`
+
+func scanPerson(sc scanner) (*domain.Person, error) {
+	var (
+		p                                                         domain.Person
+		sal, job, dept, tel, notes, barcode, email, mobile, sysID sql.NullString
+		image                                                     sql.NullString
+		c1, c2, c3, c4, c5                                        sql.NullString
+		org, from, to                                             sql.NullInt64
+		created, updated                                          int64
+	)
+	if err := sc.Scan(&p.ID, &p.AccountID, &p.FirstName, &p.LastName, &sal, &job, &dept, &tel, &notes, &barcode,
+		&email, &mobile, &org, &sysID, &p.Enabled, &from, &to, &image,
+		&c1, &c2, &c3, &c4, &c5, &created, &updated); err != nil {
+		return nil, err
+	}
+	p.Salutation, p.JobTitle, p.Department, p.Telephone = strPtr(sal), strPtr(job), strPtr(dept), strPtr(tel)
+	p.Notes, p.Barcode, p.Email, p.Mobile, p.SystemID = strPtr(notes), strPtr(barcode), strPtr(email), strPtr(mobile), strPtr(sysID)
+	p.ImageURL = strPtr(image)
+	p.Custom = [5]*string{strPtr(c1), strPtr(c2), strPtr(c3), strPtr(c4), strPtr(c5)}
+	p.OrganisationID, p.ValidFrom, p.ValidTo = int64Ptr(org), timePtr(from), timePtr(to)
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	p.GroupIDs, p.RoleIDs = []int64{}, []int64{}
+	return &p, nil
+}
+
+func lowerPtr(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return strings.ToLower(*s)
+}
+
+// personArgs returns the column values shared by insert and update, in
+// personCols order from first_name to custom_5.
+func personArgs(p *domain.Person) []any {
+	return []any{p.FirstName, p.LastName, nullStr(p.Salutation), nullStr(p.JobTitle), nullStr(p.Department),
+		nullStr(p.Telephone), nullStr(p.Notes), nullStr(p.Barcode), nullStr(p.Email), lowerPtr(p.Email), nullStr(p.Mobile),
+		nullInt(p.OrganisationID), nullStr(p.SystemID), p.Enabled, msPtr(p.ValidFrom), msPtr(p.ValidTo), nullStr(p.ImageURL),
+		nullStr(p.Custom[0]), nullStr(p.Custom[1]), nullStr(p.Custom[2]), nullStr(p.Custom[3]), nullStr(p.Custom[4])}
+}
+
+func emailTaken() error {
+	v := domain.Validation{}
+	v.Add("email", "has already been taken")
+	return v.Err()
+}
+
+// emailInUse reports whether another person of the account has the email
+// (compared case-insensitively).
+func (s *Store) emailInUse(ctx context.Context, accountID, exceptID int64, email *string) (bool, error) {
+	if email == nil {
+		return false, nil
+	}
+	var n int
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM people WHERE account_id = ? AND email_lower = ? AND id <> ?`,
+		accountID, strings.ToLower(*email), exceptID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check email: %w", err)
+	}
+	return n > 0, nil
+}
+
+// CreatePerson inserts a person with its group and role memberships,
+// assigning ID (and the timestamps when zero). Errors: EINVALID when the
+// email is taken on the account or a group/role id is not the account's.
+func (s *Store) CreatePerson(ctx context.Context, p *domain.Person) error {
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = time.Now().UTC()
+	}
+	if p.UpdatedAt.IsZero() {
+		p.UpdatedAt = p.CreatedAt
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		if taken, err := tx.emailInUse(ctx, p.AccountID, 0, p.Email); err != nil {
+			return err
+		} else if taken {
+			return emailTaken()
+		}
+		args := append([]any{p.AccountID}, personArgs(p)...)
+		args = append(args, ms(p.CreatedAt), ms(p.UpdatedAt))
+		id, err := tx.insert(ctx, `INSERT INTO people (account_id, first_name, last_name, salutation, job_title, department,
+			telephone, notes, barcode, email, email_lower, mobile, organisation_id, system_id, enabled, valid_from, valid_to,
+			image_url, custom_1, custom_2, custom_3, custom_4, custom_5, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		if isUniqueViolation(err) {
+			return emailTaken()
+		}
+		if err != nil {
+			return fmt.Errorf("create person: %w", err)
+		}
+		p.ID = id
+		if err := tx.setPersonLinks(ctx, p, true, true); err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// UpdatePerson saves every field of p; group and role memberships are
+// replaced only when setGroups / setRoles are true (otherwise p's lists are
+// reloaded). Errors: ENOTFOUND when p is not a person of p.AccountID;
+// EINVALID as for CreatePerson.
+func (s *Store) UpdatePerson(ctx context.Context, p *domain.Person, setGroups, setRoles bool) error {
+	if p.UpdatedAt.IsZero() {
+		p.UpdatedAt = time.Now().UTC()
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		if taken, err := tx.emailInUse(ctx, p.AccountID, p.ID, p.Email); err != nil {
+			return err
+		} else if taken {
+			return emailTaken()
+		}
+		args := append(personArgs(p), ms(p.UpdatedAt), p.ID, p.AccountID)
+		res, err := tx.exec(ctx, `UPDATE people SET first_name = ?, last_name = ?, salutation = ?, job_title = ?, department = ?,
+			telephone = ?, notes = ?, barcode = ?, email = ?, email_lower = ?, mobile = ?, organisation_id = ?, system_id = ?,
+			enabled = ?, valid_from = ?, valid_to = ?, image_url = ?, custom_1 = ?, custom_2 = ?, custom_3 = ?, custom_4 = ?,
+			custom_5 = ?, updated_at = ? WHERE id = ? AND account_id = ?`, args...)
+		if isUniqueViolation(err) {
+			return emailTaken()
+		}
+		if err != nil {
+			return fmt.Errorf("update person %d: %w", p.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound("person")
+		}
+		if err := tx.setPersonLinks(ctx, p, setGroups, setRoles); err != nil {
+			return err
+		}
+		return tx.loadPeopleLinks(ctx, p.AccountID, []*domain.Person{p})
+	})
+}
+
+// TouchPerson sets a person's updated_at, so incremental syncs see changes
+// made to what hangs off the person (credentials).
+func (s *Store) TouchPerson(ctx context.Context, accountID, personID int64, at time.Time) error {
+	if _, err := s.exec(ctx, `UPDATE people SET updated_at = ? WHERE id = ? AND account_id = ?`, ms(at), personID, accountID); err != nil {
+		return fmt.Errorf("touch person %d: %w", personID, err)
+	}
+	return nil
+}
+
+// setPersonLinks replaces the person's groups and/or roles after checking
+// every id belongs to the account (EINVALID naming group_ids/role_ids).
+func (s *Store) setPersonLinks(ctx context.Context, p *domain.Person, groups, roles bool) error {
+	type link struct {
+		on                bool
+		table, col, field string
+		ref               string
+		ids               []int64
+	}
+	for _, l := range []link{
+		{groups, "person_groups", "group_id", "group_ids", "groups", p.GroupIDs},
+		{roles, "person_roles", "role_id", "role_ids", "roles", p.RoleIDs},
+	} {
+		if !l.on {
+			continue
+		}
+		ids := uniqueIDs(l.ids)
+		missing, err := s.missingIDs(ctx, l.ref, p.AccountID, ids)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			return invalidIDs(l.field, strings.TrimSuffix(l.ref, "s"), missing)
+		}
+		if _, err := s.exec(ctx, `DELETE FROM `+l.table+` WHERE person_id = ? AND account_id = ?`, p.ID, p.AccountID); err != nil {
+			return fmt.Errorf("clear %s: %w", l.table, err)
+		}
+		for _, id := range ids {
+			if _, err := s.exec(ctx, `INSERT INTO `+l.table+` (account_id, person_id, `+l.col+`) VALUES (?, ?, ?)`, p.AccountID, p.ID, id); err != nil {
+				return fmt.Errorf("link %s: %w", l.table, err)
+			}
+		}
+		if l.field == "group_ids" {
+			p.GroupIDs = ids
+		} else {
+			p.RoleIDs = ids
+		}
+	}
+	return nil
+}
+
+// loadPeopleLinks fills GroupIDs and RoleIDs of people (all of one account)
+// with a single query.
+func (s *Store) loadPeopleLinks(ctx context.Context, accountID int64, people []*domain.Person) error {
+	if len(people) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*domain.Person, len(people))
+	ids := make([]int64, 0, len(people))
+	for _, p := range people {
+		p.GroupIDs, p.RoleIDs = []int64{}, []int64{}
+		byID[p.ID] = p
+		ids = append(ids, p.ID)
+	}
+	in := placeholders(len(ids))
+	args := idArgs(ids, accountID)
+	args = append(args, idArgs(ids, accountID)...)
+	rows, err := s.query(ctx, `SELECT person_id, group_id, 0 FROM person_groups WHERE account_id = ? AND person_id IN (`+in+`)
+		UNION ALL SELECT person_id, role_id, 1 FROM person_roles WHERE account_id = ? AND person_id IN (`+in+`)
+		ORDER BY 3, 1, 2`, args...)
+	if err != nil {
+		return fmt.Errorf("load memberships: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, id int64
+		var kind int
+		if err := rows.Scan(&pid, &id, &kind); err != nil {
+			return err
+		}
+		p := byID[pid]
+		if p == nil {
+			continue
+		}
+		if kind == 0 {
+			p.GroupIDs = append(p.GroupIDs, id)
+		} else {
+			p.RoleIDs = append(p.RoleIDs, id)
+		}
+	}
+	return rows.Err()
+}
+
+// GetPerson returns a person of the account with its memberships, or ENOTFOUND.
+func (s *Store) GetPerson(ctx context.Context, accountID, id int64) (*domain.Person, error) {
+	p, err := scanPerson(s.queryRow(ctx, `SELECT `+personCols+` FROM people WHERE id = ? AND account_id = ?`, id, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("person")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get person %d: %w", id, err)
+	}
+	if err := s.loadPeopleLinks(ctx, accountID, []*domain.Person{p}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DeletePerson removes a person with their credentials and memberships.
+// Events keep the person's name. Errors: ENOTFOUND.
+func (s *Store) DeletePerson(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		// Children first: foreign keys may be off on some SQLite connections.
+		for _, q := range []string{
+			`DELETE FROM person_groups WHERE person_id = ? AND account_id = ?`,
+			`DELETE FROM person_roles WHERE person_id = ? AND account_id = ?`,
+			`DELETE FROM credentials WHERE person_id = ? AND account_id = ?`,
+			`DELETE FROM reservation_channels WHERE account_id = ? AND reservation_id IN (SELECT id FROM reservations WHERE person_id = ? AND account_id = ?)`,
+			`DELETE FROM reservations WHERE person_id = ? AND account_id = ?`,
+			`DELETE FROM group_reservation_groups WHERE account_id = ? AND group_reservation_id IN (SELECT id FROM group_reservations WHERE person_id = ? AND account_id = ?)`,
+			`DELETE FROM group_reservations WHERE person_id = ? AND account_id = ?`,
+		} {
+			args := []any{id, accountID}
+			if strings.Count(q, "?") == 3 {
+				args = []any{accountID, id, accountID}
+			}
+			if _, err := tx.exec(ctx, q, args...); err != nil {
+				return fmt.Errorf("delete person %d: %w", id, err)
+			}
+		}
+		res, err := tx.exec(ctx, `DELETE FROM people WHERE id = ? AND account_id = ?`, id, accountID)
+		if err != nil {
+			return fmt.Errorf("delete person %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound("person")
+		}
+		return nil
+	})
+}
+
+// PersonFilter narrows ListPeople.
+type PersonFilter struct {
+	Email        string     // case-insensitive substring of the email; exact matches sort first
+	SystemID     *string    // exact external id
+	UpdatedSince *time.Time // updated at or after
+	Page         Page
+}
+
+// ListPeople returns one page of the account's people (by id, with
+// memberships) and the number of people matching the filter.
+func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter) ([]*domain.Person, int, error) {
+	where := ` WHERE account_id = ?`
+	args := []any{accountID}
+	order := ` ORDER BY id`
+	if f.Email != "" {
+		e := strings.ToLower(f.Email)
+		where += ` AND email_lower LIKE ? ESCAPE '!'`
+		args = append(args, "%"+likeEscape(e)+"%")
+		order = ` ORDER BY CASE WHEN email_lower = ? THEN 0 ELSE 1 END, id`
+	}
+	if f.SystemID != nil {
+		where += ` AND system_id = ?`
+		args = append(args, *f.SystemID)
+	}
+	if f.UpdatedSince != nil {
+		where += ` AND updated_at >= ?`
+		args = append(args, ms(*f.UpdatedSince))
+	}
+	var total int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM people`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count people: %w", err)
+	}
+	if total == 0 || (f.Page.Offset >= total) {
+		return []*domain.Person{}, total, nil
+	}
+	qargs := args
+	if f.Email != "" {
+		qargs = append(append([]any{}, args...), strings.ToLower(f.Email))
+	}
+	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people`+where+order+f.Page.sql(), qargs...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list people: %w", err)
+	}
+	defer rows.Close()
+	out := []*domain.Person{}
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if err := s.loadPeopleLinks(ctx, accountID, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// likeEscape escapes LIKE wildcards with '!'.
+func likeEscape(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(s)
+}
