@@ -1,0 +1,91 @@
+// Package oauth is Lintel's OAuth 2.0 authorization server: client
+// registration, the authorization code flow with its login and consent
+// pages, the token endpoint (authorization_code, refresh_token and
+// password grants), revocation (RFC 7009), DoorFlow's token info, server
+// metadata (RFC 8414), and Authenticate, which resolves bearer tokens for
+// the API.
+//
+// # Secrets
+//
+// Client secrets, authorization codes, access and refresh tokens and
+// session ids are 256-bit random values written as 43 characters of
+// unpadded base64url. Only their SHA-256 digests are stored, and they are
+// compared in constant time. None of them is logged.
+//
+// # Lifetimes and rules
+//
+//   - Access tokens live Config.AccessTTL (3600 s).
+//   - Codes live Config.CodeTTL (10 minutes, as DoorFlow documents) and are
+//     single use: a second exchange fails and revokes every token the
+//     first one issued.
+//   - Refresh tokens rotate on every use. A spent refresh token presented
+//     again, or presented by another client, revokes its whole family (every
+//     access and refresh token descended from the same authorization). They
+//     have no absolute expiry but die after Config.RefreshIdle (90 days)
+//     unused. A refresh may narrow the scope, never widen it.
+//   - Tokens issued before the user's last password change, or to an app
+//     that is now suspended, are refused.
+//   - PKCE: only S256. Required for public clients and for apps with
+//     RequirePKCE; optional for confidential ones. A verifier without a
+//     challenge is refused (downgrade protection).
+//   - state is echoed byte for byte; apps with RequireState must send at
+//     least 8 characters.
+//   - Scopes: unknown scopes, scopes the app is not registered for, and
+//     account.channel.admit without the operator's approval are
+//     invalid_scope. "openid" and "offline_access" are accepted and
+//     ignored. When no scope is requested the app gets every scope it is
+//     registered for (DoorFlow's documented default), and the consent page
+//     lists them.
+//   - Apps in state "testing" can be authorized only by users of their own
+//     account; "suspended" apps can neither be authorized nor get tokens.
+//   - The password grant is for apps with PasswordGrant. The username is
+//     "pin/email" (the account's enterprise PIN) or a bare email that
+//     belongs to exactly one user. Five failures per username (and fifty
+//     per address) in 15 minutes block further attempts with 429; ten
+//     failed client authentications per client_id per minute do the same.
+//
+// # Pages and their forms
+//
+// GET /oauth/authorize validates client_id and redirect_uri first; if
+// either is wrong it answers a 400 HTML page and never redirects. Other
+// problems redirect to the client with error, error_description, state
+// and iss. A browser that is not signed in gets the login page; a
+// signed-in user gets the consent page, or straight away a redirect with a
+// code when an earlier consent already covers every requested scope.
+//
+// Every form is a plain <form method="post"> with no action attribute, so
+// it posts back to the URL of the page that holds it (the authorize URL,
+// query string included). Every form carries a hidden csrf_token, which
+// is bound to the session cookie; a missing or wrong token gets 403 and
+// changes nothing.
+//
+//	Login   (POST /oauth/authorize): csrf_token, email, password.
+//	        The email field also accepts "pin/email". Success sets a new
+//	        session cookie and answers 303 to the same authorize URL;
+//	        failure answers 401 with the login page and a generic message;
+//	        throttled attempts answer 429.
+//	Consent (POST /oauth/authorize): csrf_token, decision=allow|deny
+//	        (two submit buttons named decision). allow answers 303 to the
+//	        redirect URI with code and state; deny answers 303 with
+//	        error=access_denied.
+//	Logout  (POST /oauth/logout[?next=/oauth/authorize?...]): csrf_token.
+//	        GET /oauth/logout shows the form; the consent page links to it.
+//
+// The session cookie is lintel_session (Path=/oauth, HttpOnly,
+// SameSite=Lax, Secure when the issuer is https). Every HTML answer sends
+// a Content-Security-Policy that allows inline style only and form posts
+// only to this server and the client's redirect origin, plus
+// X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control:
+// no-store and X-Content-Type-Options: nosniff.
+//
+// # Token endpoint
+//
+// POST /oauth/token and POST /oauth/revoke take
+// application/x-www-form-urlencoded bodies. Clients authenticate with
+// HTTP Basic (standard or URL-safe base64; both halves form-URL-decoded)
+// or with client_id and client_secret form fields, never both; public
+// clients send only client_id. Errors follow RFC 6749 section 5.2; a
+// failed client authentication is 401 invalid_client, with
+// WWW-Authenticate: Basic when Basic was tried. Revocation answers 200 {}
+// for unknown tokens and 403 unauthorized_client for another client's.
+package oauth

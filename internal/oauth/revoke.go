@@ -1,0 +1,67 @@
+package oauth
+
+import (
+	"net/http"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/httpx"
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// handleRevoke is POST /oauth/revoke (RFC 7009). The client authenticates
+// like at the token endpoint. Revoking a refresh token revokes its whole
+// family; revoking an access token revokes that token. Unknown, expired
+// and already revoked tokens get 200 {} so the endpoint tells nothing; a
+// token that belongs to another client gets 403 unauthorized_client (the
+// DoorFlow answer) and stays valid. token_type_hint is accepted and not
+// needed: one lookup finds either kind.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	form, oerr := readForm(w, r)
+	if oerr != nil {
+		writeOAuthError(w, oerr)
+		return
+	}
+	app, oerr := s.authenticateClient(ctx, r, form)
+	if oerr != nil {
+		writeOAuthError(w, oerr)
+		return
+	}
+	raw := form.Get("token")
+	if raw == "" {
+		writeOAuthError(w, errInvalidRequest("token is required"))
+		return
+	}
+	ok := func() {
+		noStore(w)
+		httpx.WriteJSON(w, http.StatusOK, struct{}{})
+	}
+	if !plausibleSecret(raw) {
+		ok()
+		return
+	}
+	rec, err := s.store.GetOAuthTokenRecord(ctx, digest(raw))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		ok()
+		return
+	}
+	if err != nil {
+		writeOAuthError(w, s.internal(r, "revoke lookup", err))
+		return
+	}
+	if rec.Family.AppID != app.ID {
+		writeOAuthError(w, &oauthError{Status: http.StatusForbidden, Code: "unauthorized_client", Description: "You are not authorized to revoke this token"})
+		return
+	}
+	now := s.now()
+	if rec.Token.Kind == store.TokenRefresh {
+		err = s.store.RevokeOAuthFamily(ctx, rec.Family.ID, "revoked by client", now)
+	} else {
+		err = s.store.RevokeOAuthToken(ctx, rec.Token.ID, now)
+	}
+	if err != nil {
+		writeOAuthError(w, s.internal(r, "revoke", err))
+		return
+	}
+	ok()
+}

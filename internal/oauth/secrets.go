@@ -1,0 +1,94 @@
+package oauth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+)
+
+// secretBytes is the entropy of every secret this package mints: client
+// secrets, codes, access and refresh tokens and session ids (256 bits).
+const secretBytes = 32
+
+// secretLen is the length of a minted secret in base64url (no padding).
+const secretLen = 43
+
+// newSecret returns a fresh random secret as unpadded base64url text.
+// crypto/rand never fails on supported platforms (it panics rather than
+// return short reads), so no error is returned.
+func newSecret() string {
+	b := make([]byte, secretBytes)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// digest returns the hex SHA-256 of a secret: the only form in which any
+// secret is stored. The secrets are 256-bit random values, so a plain hash
+// is enough (no salt or stretching is needed against guessing).
+func digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// digestEqual compares two digests in constant time.
+func digestEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// plausibleSecret reports whether s has the shape of a secret this package
+// minted. It saves a database round trip for garbage input.
+func plausibleSecret(s string) bool {
+	if len(s) != secretLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// csrfToken derives the CSRF token of a browser session from the session's
+// cookie value. Only the holder of the cookie can compute it, so a page
+// from another site cannot forge a form post.
+func csrfToken(cookieValue string) string {
+	m := hmac.New(sha256.New, []byte(cookieValue))
+	m.Write([]byte("lintel oauth csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfValid checks a submitted CSRF token against the session cookie in
+// constant time.
+func csrfValid(cookieValue, submitted string) bool {
+	if cookieValue == "" || submitted == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(csrfToken(cookieValue)), []byte(submitted)) == 1
+}
+
+// pkceS256 returns the S256 code challenge of a verifier.
+func pkceS256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// pkceShapeOK reports whether s is 43 to 128 characters of the PKCE
+// alphabet (RFC 7636 section 4.1), which both verifiers and S256
+// challenges must be.
+func pkceShapeOK(s string) bool {
+	if len(s) < 43 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
