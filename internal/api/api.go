@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/httpx"
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// Config is what the API needs from the rest of the program.
+type Config struct {
+	Store *store.Store
+	// Auth resolves the bearer token of a request; it returns a
+	// *domain.Error (401) when the request is not authenticated.
+	Auth func(*http.Request) (*domain.Principal, error)
+	Log  *slog.Logger
+	Now  domain.Clock // nil means time.Now
+}
+
+// API is the /api/3 surface.
+type API struct {
+	st   *store.Store
+	auth func(*http.Request) (*domain.Principal, error)
+	log  *slog.Logger
+	now  domain.Clock
+}
+
+// New returns an API over cfg. A nil logger discards; a nil clock is time.Now.
+func New(cfg Config) *API {
+	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	return a
+}
+
+// call is one authenticated request: who is calling and, loaded on first
+// use, their account.
+type call struct {
+	p    *domain.Principal
+	a    *API
+	acct *domain.Account
+}
+
+// account returns the caller's account, loading it once.
+func (c *call) account(ctx context.Context) (*domain.Account, error) {
+	if c.acct == nil {
+		acct, err := c.a.st.GetAccount(ctx, c.p.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		c.acct = acct
+	}
+	return c.acct, nil
+}
+
+// location returns the caller's account time zone.
+func (c *call) location(ctx context.Context) (*time.Location, error) {
+	acct, err := c.account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return acct.Location(), nil
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, c *call) error
+
+var errForbidden = &domain.Error{Code: domain.EFORBIDDEN, Message: "You are not authorized to access this resource"}
+
+var errUnauthenticated = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "The access token is invalid", Wire: "invalid_token"}
+
+// route wraps h: it authenticates the request, requires scope (none when
+// empty), and writes any returned error in the DoorFlow shape.
+func (a *API) route(scope string, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.auth == nil {
+			httpx.WriteError(w, r, a.log, errUnauthenticated)
+			return
+		}
+		p, err := a.auth(r)
+		if err != nil {
+			if domain.ErrorCode(err) == domain.EINTERNAL {
+				a.log.ErrorContext(r.Context(), "authentication failed", "err", err)
+				err = errUnauthenticated
+			}
+			httpx.WriteError(w, r, a.log, err)
+			return
+		}
+		if p == nil {
+			httpx.WriteError(w, r, a.log, errUnauthenticated)
+			return
+		}
+		if scope != "" && !p.Scopes.Has(scope) {
+			httpx.WriteError(w, r, a.log, errForbidden)
+			return
+		}
+		if err := h(w, r, &call{p: p, a: a}); err != nil {
+			httpx.WriteError(w, r, a.log, err)
+		}
+	}
+}
+
+// writeOK writes DoorFlow's {"result":"ok"} with status 200.
+func writeOK(w http.ResponseWriter) {
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+}

@@ -1,0 +1,202 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// autoPIN as a PIN value asks for a random unique PIN.
+const autoPIN = "******"
+
+// checkValue validates a credential value for its type and returns the
+// value to store (trimmed), or a message. PINs are 4 to 8 digits (leading
+// zeros allowed); card and fob numbers are 1 to 32 letters or digits.
+func checkValue(t *domain.CredentialType, s string) (string, string) {
+	switch t.Kind {
+	case domain.KindPIN:
+		if s == autoPIN {
+			return s, ""
+		}
+		if len(s) < 4 || len(s) > 8 || !allDigits(s) {
+			return "", "must be between 4 and 8 digits in length"
+		}
+		return s, ""
+	default:
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return "", "can't be blank"
+		}
+		if len(s) > 32 || !alnum(s) {
+			return "", "must be 1 to 32 letters or digits"
+		}
+		return s, ""
+	}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// rawValue reads a credential value from a decoded body: a string, an
+// integer (its digits), or null / "" (no value). ok is false for any other type.
+func rawValue(raw any) (val *string, ok bool) {
+	switch x := raw.(type) {
+	case nil:
+		return nil, true
+	case string:
+		if x == "" {
+			return nil, true
+		}
+		return &x, true
+	case json.Number:
+		if n, ok := toInt(x); ok && n >= 0 {
+			s := x.String()
+			return &s, true
+		}
+	}
+	return nil, false
+}
+
+// uniquePIN returns a random PIN not yet used with the credential type on
+// the account: six digits, or eight if six-digit PINs keep colliding.
+func uniquePIN(ctx context.Context, st *store.Store, accountID, typeID int64) (string, error) {
+	for attempt := 0; attempt < 40; attempt++ {
+		digits := 6
+		if attempt >= 20 {
+			digits = 8
+		}
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(pow10(digits))))
+		if err != nil {
+			return "", err
+		}
+		pin := fmt.Sprintf("%0*d", digits, n.Int64())
+		used, err := st.CredentialValueInUse(ctx, accountID, typeID, pin, 0)
+		if err != nil {
+			return "", err
+		}
+		if !used {
+			return pin, nil
+		}
+	}
+	return "", errors.New("could not find a free PIN")
+}
+
+func pow10(n int) int {
+	p := 1
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
+// personCredentials are the credential values of a person body, already
+// checked for format: nil removes the person's credential of the type.
+type personCredentials map[*domain.CredentialType]*string
+
+// credentialValues validates the flattened credential values of a person
+// body; mobile types cannot be set this way and are ignored.
+func (in *personInput) credentialValues() personCredentials {
+	out := personCredentials{}
+	for t, raw := range in.creds {
+		if t.Kind == domain.KindMobile {
+			continue
+		}
+		val, ok := rawValue(raw)
+		if !ok {
+			in.f.v.Add(t.Slug, "must be a string")
+			continue
+		}
+		if val == nil {
+			out[t] = nil
+			continue
+		}
+		s, msg := checkValue(t, *val)
+		if msg != "" {
+			in.f.v.Add(t.Slug, msg)
+			continue
+		}
+		out[t] = &s
+	}
+	return out
+}
+
+// apply gives the person the credentials, inside the caller's transaction.
+// Validation errors about the value are reported under the type's slug.
+func (pc personCredentials) apply(ctx context.Context, tx *store.Store, p *domain.Person, now time.Time) error {
+	types := make([]*domain.CredentialType, 0, len(pc))
+	for t := range pc {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool { return types[i].ID < types[j].ID })
+	for _, t := range types {
+		val := pc[t]
+		existing, err := tx.FindCredentialByType(ctx, p.AccountID, p.ID, t.ID)
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+		if val != nil && *val == autoPIN {
+			pin, err := uniquePIN(ctx, tx, p.AccountID, t.ID)
+			if err != nil {
+				return err
+			}
+			val = &pin
+		}
+		switch {
+		case val == nil && existing == nil:
+		case val == nil:
+			_, err = tx.DeleteCredential(ctx, p.AccountID, p.ID, existing.UID, now)
+		case existing != nil && existing.Value != nil && *existing.Value == *val:
+		case existing != nil:
+			_, err = tx.UpdateCredentialValue(ctx, p.AccountID, p.ID, existing.UID, val, now)
+		default:
+			err = tx.CreateCredential(ctx, &domain.Credential{AccountID: p.AccountID, PersonID: p.ID, CredentialTypeID: t.ID, Value: val, CreatedAt: now})
+		}
+		if err != nil {
+			return renameField(err, "value", t.Slug)
+		}
+	}
+	return nil
+}
+
+// renameField moves validation messages of one field to another name.
+func renameField(err error, from, to string) error {
+	var e *domain.Error
+	if !errors.As(err, &e) || e.Code != domain.EINVALID || e.Fields[from] == nil {
+		return err
+	}
+	v := domain.Validation{}
+	for k, msgs := range e.Fields {
+		if k == from {
+			k = to
+		}
+		for _, m := range msgs {
+			v.Add(k, m)
+		}
+	}
+	return v.Err()
+}

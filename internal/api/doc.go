@@ -1,0 +1,6 @@
+// Package api serves Lintel's DoorFlow-compatible REST API under /api/3:
+// routing, scope checks, pagination headers, the tolerant reading of
+// request bodies real DoorFlow clients send, and the exact response shapes
+// of DoorFlow API v3. Handlers hold no SQL; they call internal/store, and
+// every store call is scoped to the caller's account.
+package api

@@ -1,0 +1,81 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/httpx"
+)
+
+// Scopes required by the routes, as the DoorFlow v3 contract lists them.
+// A write scope also satisfies its ".readonly" form (domain.ScopeSet.Has).
+const (
+	scopePersonRead           = "account.person.readonly"
+	scopePerson               = "account.person"
+	scopeCredentialTypeRead   = "account.credential_type.readonly"
+	scopeGroupRead            = "account.group.readonly"
+	scopeRoleRead             = "account.role.readonly"
+	scopeSiteRead             = "account.site.readonly"
+	scopeChannelRead          = "account.channel.readonly"
+	scopeEventRead            = "account.event.access.readonly"
+	scopeReservationRead      = "account.reservation.readonly"
+	scopeReservation          = "account.reservation"
+	scopeGroupReservationRead = "account.group_reservation.readonly"
+	scopeGroupReservation     = "account.group_reservation"
+)
+
+// Register adds every /api/3 route to mux. Unknown /api/3 paths answer 404
+// in the DoorFlow shape; a trailing ".json" (legacy DoorFlow URLs) is
+// accepted on every route.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/3/account", a.route("", a.getAccount))
+
+	mux.HandleFunc("GET /api/3/sites", a.route(scopeSiteRead, a.listSites))
+	mux.HandleFunc("GET /api/3/channels", a.route(scopeChannelRead, a.listChannels))
+	mux.HandleFunc("GET /api/3/channels/{id}", a.route(scopeChannelRead, a.getChannel))
+	mux.HandleFunc("GET /api/3/credential_types", a.route(scopeCredentialTypeRead, a.listCredentialTypes))
+	mux.HandleFunc("GET /api/3/groups", a.route(scopeGroupRead, a.listGroups))
+	mux.HandleFunc("GET /api/3/roles", a.route(scopeRoleRead, a.listRoles))
+
+	mux.HandleFunc("GET /api/3/people", a.route(scopePersonRead, a.listPeople))
+	mux.HandleFunc("POST /api/3/people", a.route(scopePerson, a.createPerson))
+	mux.HandleFunc("GET /api/3/people/{id}", a.route(scopePersonRead, a.getPerson))
+	mux.HandleFunc("PUT /api/3/people/{id}", a.route(scopePerson, a.updatePerson))
+	mux.HandleFunc("DELETE /api/3/people/{id}", a.route(scopePerson, a.deletePerson))
+
+	mux.HandleFunc("GET /api/3/people/{person_id}/credentials", a.route(scopePersonRead, a.listPersonCredentials))
+	mux.HandleFunc("POST /api/3/people/{person_id}/credentials", a.route(scopePerson, a.createCredential))
+	mux.HandleFunc("GET /api/3/people/{person_id}/credentials/{id}", a.route(scopePersonRead, a.getCredential))
+	mux.HandleFunc("PUT /api/3/people/{person_id}/credentials/{id}", a.route(scopePerson, a.updateCredential))
+	mux.HandleFunc("DELETE /api/3/people/{person_id}/credentials/{id}", a.route(scopePerson, a.deleteCredential))
+	mux.HandleFunc("GET /api/3/credentials", a.route(scopePersonRead, a.listAllCredentials))
+
+	mux.HandleFunc("GET /api/3/events", a.route(scopeEventRead, a.listEvents))
+	mux.HandleFunc("GET /api/3/events/{id}", a.route(scopeEventRead, a.getEvent))
+
+	mux.HandleFunc("GET /api/3/reservations", a.route(scopeReservationRead, a.listReservations))
+	mux.HandleFunc("POST /api/3/reservations", a.route(scopeReservation, a.createReservation))
+	mux.HandleFunc("DELETE /api/3/reservations/{id}", a.route(scopeReservation, a.deleteReservation))
+
+	mux.HandleFunc("GET /api/3/group_reservations", a.route(scopeGroupReservationRead, a.listGroupReservations))
+	mux.HandleFunc("POST /api/3/group_reservations", a.route(scopeGroupReservation, a.createGroupReservation))
+	mux.HandleFunc("DELETE /api/3/group_reservations/{id}", a.route(scopeGroupReservation, a.deleteGroupReservation))
+
+	mux.HandleFunc("/api/3/", a.fallback(mux))
+}
+
+// fallback serves paths no route matched: a legacy ".json" suffix is
+// stripped and the request dispatched again; anything else is a 404.
+func (a *API) fallback(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok && p != r.URL.Path && strings.HasPrefix(p, "/api/3/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = p
+			r2.URL.RawPath = ""
+			mux.ServeHTTP(w, r2)
+			return
+		}
+		httpx.WriteError(w, r, a.log, &domain.Error{Code: domain.ENOTFOUND, Message: "The requested resource was not found"})
+	}
+}
