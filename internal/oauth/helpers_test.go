@@ -305,9 +305,11 @@ func (e *env) postForm(path string, form url.Values, basic []string) resp {
 	return e.send(req)
 }
 
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func (e *env) send(req *http.Request) resp {
 	e.t.Helper()
-	hr, err := http.DefaultClient.Do(req)
+	hr, err := noRedirects.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -376,3 +378,17 @@ func wantOAuthError(t *testing.T, r resp, status int, code string) {
 		t.Fatalf("no error_description: %s", r.raw)
 	}
 }
+
+func (p page) cookies() []*http.Cookie {
+	return (&http.Response{Header: p.hdr}).Cookies()
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -40,7 +41,7 @@ func (s *Server) handleTokenInfo(w http.ResponseWriter, r *http.Request) {
 	info.ResourceOwnerID = p.UserID
 	info.AccountID = acct.UID
 	info.Scope = p.Scopes.List()
-	info.ExpiresIn = int64(p.ExpiresAt.Sub(s.now()).Seconds())
+	info.ExpiresIn = int64(math.Round(p.ExpiresAt.Sub(s.now()).Seconds()))
 	if info.ExpiresIn < 0 {
 		info.ExpiresIn = 0
 	}
