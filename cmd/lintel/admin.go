@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/app"
+	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/oauth"
+	"github.com/lintel-dev/lintel/internal/password"
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// stdin is where --password-stdin reads from; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// subcommand dispatches "<group> <verb>" commands such as "accounts create".
+func subcommand(group string, verbs map[string]func(context.Context, []string, io.Writer) error, summary string) func(context.Context, []string, io.Writer) error {
+	return func(ctx context.Context, args []string, out io.Writer) error {
+		if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+			fmt.Fprintf(out, "Usage: lintel %s <command> [flags]\n\n%s\n\nCommands:\n", group, summary)
+			for _, n := range slices.Sorted(maps.Keys(verbs)) {
+				fmt.Fprintf(out, "  %s %s\n", group, n)
+			}
+			fmt.Fprintf(out, "\nRun 'lintel %s <command> --help' for its flags.\n", group)
+			if len(args) == 0 {
+				return usageError{"missing command"}
+			}
+			return nil
+		}
+		fn, ok := verbs[args[0]]
+		if !ok {
+			return usageError{fmt.Sprintf("unknown command %q", args[0])}
+		}
+		return fn(ctx, args[1:], out)
+	}
+}
+
+var runAccounts = subcommand("accounts", map[string]func(context.Context, []string, io.Writer) error{
+	"create": accountsCreate,
+	"list":   accountsList,
+}, "Accounts are tenants: every site, door, person and credential belongs to one.")
+
+var runUsers = subcommand("users", map[string]func(context.Context, []string, io.Writer) error{
+	"create": usersCreate,
+}, "Users are operators: they sign in to authorize OAuth applications for their account.")
+
+var runApps = subcommand("apps", map[string]func(context.Context, []string, io.Writer) error{
+	"create": appsCreate,
+}, "OAuth applications are the integrations that call the API on an account's behalf.")
+
+// openStore opens the configured database for an admin command.
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return app.OpenStore(ctx, cfg, cfg.Logger(io.Discard))
+}
+
+// findAccount resolves an --account value: a numeric id or an account uid.
+func findAccount(ctx context.Context, st *store.Store, ref string) (*domain.Account, error) {
+	if strings.TrimSpace(ref) == "" {
+		return nil, usageError{"--account is required (an account id or uid; see 'lintel accounts list')"}
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		if a, err := st.GetAccount(ctx, id); err == nil {
+			return a, nil
+		}
+	}
+	a, err := st.GetAccountByUID(ctx, ref)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, fmt.Errorf("no account %q (see 'lintel accounts list')", ref)
+	}
+	return a, err
+}
+
+func printJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+type accountJSON struct {
+	ID       int64  `json:"id"`
+	UID      string `json:"uid"`
+	Name     string `json:"name"`
+	TimeZone string `json:"time_zone"`
+	PIN      string `json:"enterprise_pin,omitempty"`
+}
+
+func accountsCreate(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("accounts create", "--name NAME [flags]", "Creates an account.", out)
+	cfg := config.Bind(fs.FlagSet)
+	name := fs.String("name", "", "account `name` (required)")
+	tz := fs.String("time-zone", "UTC", "IANA time `zone` used for schedules and 'same day' rules, e.g. Europe/London")
+	pin := fs.String("pin", "", "enterprise `PIN`: lets users sign in to the password grant as PIN/email")
+	asJSON := fs.Bool("json", false, "print the account as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return usageError{"--name is required"}
+	}
+	if _, err := time.LoadLocation(*tz); err != nil || *tz == "" || *tz == "Local" {
+		return usageError{fmt.Sprintf("--time-zone %q is not an IANA time zone (for example Europe/London or America/New_York)", *tz)}
+	}
+	if *pin != "" && !isDigits(*pin, 4, 12) {
+		return usageError{"--pin must be 4 to 12 digits"}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a := &domain.Account{Name: strings.TrimSpace(*name), TimeZone: *tz, EnterprisePIN: *pin}
+	if err := st.CreateAccount(ctx, a); err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(out, accountJSON{a.ID, a.UID, a.Name, a.TimeZone, a.EnterprisePIN})
+	}
+	fmt.Fprintf(out, "Created account %d (%s) %q in %s\n", a.ID, a.UID, a.Name, a.TimeZone)
+	return nil
+}
+
+func accountsList(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("accounts list", "[flags]", "Lists every account.", out)
+	cfg := config.Bind(fs.FlagSet)
+	asJSON := fs.Bool("json", false, "print the accounts as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		rows := make([]accountJSON, 0, len(list))
+		for _, a := range list {
+			rows = append(rows, accountJSON{a.ID, a.UID, a.Name, a.TimeZone, a.EnterprisePIN})
+		}
+		return printJSON(out, rows)
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUID\tNAME\tTIME ZONE")
+	for _, a := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", a.ID, a.UID, a.Name, a.TimeZone)
+	}
+	return tw.Flush()
+}
+
+func isDigits(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func usersCreate(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("users create", "--account ID --email EMAIL [flags]",
+		"Creates an operator. Without --password-stdin a random password is generated and printed once.", out)
+	cfg := config.Bind(fs.FlagSet)
+	account := fs.String("account", "", "account `id` or uid (required)")
+	email := fs.String("email", "", "sign-in `email` (required)")
+	first := fs.String("first-name", "", "first `name`")
+	last := fs.String("last-name", "", "last `name`")
+	admin := fs.Bool("admin", false, "make the user an account administrator")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	asJSON := fs.Bool("json", false, "print the user (and any generated password) as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	addr := strings.TrimSpace(*email)
+	if at := strings.IndexByte(addr, '@'); at < 1 || at == len(addr)-1 || strings.ContainsAny(addr, " \t/") {
+		return usageError{"--email must be an email address such as ops@example.com"}
+	}
+	pw, generated := "", false
+	if *fromStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+		if len(pw) < password.MinLength {
+			return usageError{fmt.Sprintf("the password must be at least %d characters", password.MinLength)}
+		}
+	} else {
+		pw, generated = app.GeneratePassword(), true
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := findAccount(ctx, st, *account)
+	if err != nil {
+		return err
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	u := &domain.User{AccountID: a.ID, Email: addr, FirstName: *first, LastName: *last, PasswordHash: hash, Admin: *admin}
+	if err := st.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	if *asJSON {
+		v := map[string]any{"id": u.ID, "account_id": a.ID, "email": u.Email}
+		if generated {
+			v["password"] = pw
+		}
+		return printJSON(out, v)
+	}
+	fmt.Fprintf(out, "Created user %d <%s> on account %d (%s)\n", u.ID, u.Email, a.ID, a.Name)
+	if generated {
+		fmt.Fprintf(out, "Password (shown once): %s\n", pw)
+	}
+	return nil
+}
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+func appsCreate(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("apps create", "--account ID --name NAME --redirect-uri URI [flags]",
+		"Creates an OAuth application. Its client secret is printed once and stored only as a digest.", out)
+	cfg := config.Bind(fs.FlagSet)
+	account := fs.String("account", "", "owning account `id` or uid (required); while testing, only this account may authorize the app")
+	name := fs.String("name", "", "application `name` shown on the consent page (required)")
+	var redirects repeated
+	fs.Var(&redirects, "redirect-uri", "allowed redirect `URI` (repeat for several; required)")
+	scopes := fs.String("scopes", app.DemoScopes().String(), "space-separated `scopes` the app may request")
+	state := fs.String("state", domain.AppTesting, "`state`: testing (only the owning account may authorize) or live")
+	public := fs.Bool("public", false, "public client without a secret (PKCE is then required)")
+	pwGrant := fs.Bool("password-grant", false, "allow the password grant (users sign in as PIN/email or email)")
+	requirePKCE := fs.Bool("require-pkce", false, "require PKCE (S256) even though the app has a secret")
+	requireState := fs.Bool("require-state", false, "require a state parameter of at least 8 characters")
+	approveAdmit := fs.Bool("approve-admit", false, "approve the restricted account.channel.admit scope for this app")
+	asJSON := fs.Bool("json", false, "print client_id, client_secret and settings as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	set := domain.ParseScopes(*scopes)
+	if unknown := set.Unknown(); len(unknown) > 0 {
+		return usageError{fmt.Sprintf("--scopes: unknown scope(s) %s", strings.Join(unknown, ", "))}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := findAccount(ctx, st, *account)
+	if err != nil {
+		return err
+	}
+	created, secret, err := oauth.CreateApp(ctx, st, oauth.NewApp{
+		AccountID: a.ID, Name: strings.TrimSpace(*name), RedirectURIs: redirects, Scopes: set,
+		Public: *public, State: *state, PasswordGrant: *pwGrant, RequirePKCE: *requirePKCE,
+		RequireState: *requireState, AdmitApproved: *approveAdmit,
+	})
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) && (de.Code == domain.EINVALID || de.Code == domain.EBADREQUEST) {
+			return usageError{de.Error()}
+		}
+		return err
+	}
+	if *asJSON {
+		return printJSON(out, map[string]any{
+			"id": created.ID, "account_id": a.ID, "name": created.Name, "client_id": created.UID,
+			"client_secret": secret, "redirect_uris": created.RedirectURIs, "scopes": created.Scopes.List(),
+			"state": created.State, "password_grant": created.PasswordGrant,
+		})
+	}
+	fmt.Fprintf(out, "Created OAuth application %q (%s) on account %d\n", created.Name, created.State, a.ID)
+	fmt.Fprintf(out, "client_id:     %s\n", created.UID)
+	if secret != "" {
+		fmt.Fprintf(out, "client_secret: %s   (shown once; it is stored only as a digest)\n", secret)
+	}
+	fmt.Fprintf(out, "redirect URIs: %s\nscopes:        %s\n", strings.Join(created.RedirectURIs, " "), created.Scopes.String())
+	return nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/lintel-dev/lintel/internal/app"
+	"github.com/lintel-dev/lintel/internal/config"
+)
+
+func runDemo(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("demo", "[flags]",
+		"Creates the CoWork HQ demo account (two sites, doors, credential types, groups, roles,\n"+
+			"shifts and about 50 people with cards and PINs), an operator login and an OAuth\n"+
+			"application in the testing state, prints how to use them, writes them to\n"+
+			"<data dir>/demo.json, and serves. Running it again reuses the same demo.", out)
+	cfg := config.Bind(fs.FlagSet)
+	reset := fs.Bool("reset", false, "delete the SQLite database and demo.json in the data directory first")
+	noServe := fs.Bool("no-serve", false, "create the demo data, print it and exit instead of serving")
+	people := fs.Int("people", 50, "`number` of demo people")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	if *people < 1 || *people > 100000 {
+		return usageError{"--people must be between 1 and 100000"}
+	}
+	infoPath := filepath.Join(cfg.DataDir, "demo.json")
+	if *reset {
+		if err := resetDemo(cfg, infoPath); err != nil {
+			return err
+		}
+	}
+	a, err := app.New(ctx, cfg, app.Options{Log: cfg.Logger(os.Stderr)})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	bar := newProgress(*people, "Creating demo data")
+	info, err := a.EnsureDemo(ctx, *people, func(done, total int) {
+		if bar != nil {
+			_ = bar.Set(done)
+		}
+	})
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	printDemo(out, info, infoPath)
+	if *noServe {
+		return nil
+	}
+	return a.Serve(ctx)
+}
+
+// resetDemo removes the demo's SQLite files and demo.json. It refuses to
+// touch a PostgreSQL database.
+func resetDemo(cfg *config.Config, infoPath string) error {
+	if cfg.DatabaseURL != "" {
+		return usageError{"--reset only works with SQLite; drop the PostgreSQL database yourself"}
+	}
+	for _, p := range []string{cfg.DSN(), cfg.DSN() + "-wal", cfg.DSN() + "-shm", infoPath} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return nil
+}
+
+func printDemo(out io.Writer, info *app.DemoInfo, infoPath string) {
+	fmt.Fprintf(out, `
+Lintel demo: CoWork HQ is ready at %[1]s
+
+  Operator login   %[2]s / %[3]s
+  OAuth client     client_id=%[4]s
+                   client_secret=%[5]s
+                   redirect_uri=%[6]s
+  Saved to         %[7]s
+
+1. Open this URL in a browser, sign in as the operator and allow access:
+   %[8]s
+2. The callback page shows the code. Exchange it for a token:
+   curl -X POST %[1]s/oauth/token -d grant_type=authorization_code -d code=CODE \
+     -d client_id=%[4]s -d client_secret=%[5]s -d redirect_uri=%[6]s
+   Or skip the browser with the password grant:
+   curl -X POST %[1]s/oauth/token -u %[4]s:%[5]s -d grant_type=password \
+     -d username=%[2]s -d password=%[3]s -d scope='%[9]s'
+3. Call the API:
+   curl -H "Authorization: Bearer ACCESS_TOKEN" %[1]s/api/3/people
+
+`, info.BaseURL, info.AdminEmail, info.AdminPassword, info.ClientID, info.ClientSecret,
+		info.RedirectURI, infoPath, info.AuthorizeURL, strings.ReplaceAll(info.Scope, "'", ""))
+}
+
+// newProgress returns a progress bar on stderr when it is a terminal.
+func newProgress(total int, what string) *progressbar.ProgressBar {
+	if st, err := os.Stderr.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+}

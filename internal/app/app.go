@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/api"
+	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/httpx"
+	"github.com/lintel-dev/lintel/internal/oauth"
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X github.com/lintel-dev/lintel/internal/app.Version=...".
+var Version = "dev"
+
+// App is a running Lintel: a migrated store and an HTTP server bound to a port.
+type App struct {
+	Config *config.Config
+	Log    *slog.Logger
+	Store  *store.Store
+	OAuth  *oauth.Server
+	API    *api.API
+
+	now      domain.Clock
+	listener net.Listener
+	server   *http.Server
+	baseURL  string
+	metrics  *metrics
+}
+
+// Options are the parts tests replace.
+type Options struct {
+	Log *slog.Logger // nil: built from the config, writing to stderr
+	Now domain.Clock // nil: time.Now
+}
+
+// OpenStore opens and migrates the database the config names.
+func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", cfg.DatabaseDescription(), err)
+	}
+	if err := st.Ping(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("connect to %s: %w (is the server running and the URL right?)", cfg.DatabaseDescription(), err)
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate %s: %w", cfg.DatabaseDescription(), err)
+	}
+	for _, m := range applied {
+		log.Info("applied migration", "version", m.Version, "name", m.Name)
+	}
+	return st, nil
+}
+
+// New opens the store, binds the listen address and builds the handlers.
+// Call Serve to answer requests and Close to release everything.
+func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opt.Log
+	if log == nil {
+		log = cfg.Logger(nil)
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s: %w (is another program using the port? try --listen 127.0.0.1:0)", cfg.Listen, err)
+	}
+	a := &App{Config: cfg, Log: log, Store: st, now: now, listener: ln}
+	a.baseURL = cfg.PublicURL
+	if a.baseURL == "" {
+		a.baseURL = "http://" + displayAddr(ln.Addr())
+	}
+	a.OAuth, err = oauth.New(oauth.Config{Store: st, Issuer: a.baseURL, Log: log, Now: now})
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("start OAuth server: %w", err)
+	}
+	a.API = api.New(api.Config{Store: st, Auth: a.OAuth.Authenticate, Log: log, Now: now})
+	a.metrics = newMetrics(st)
+	a.server = &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	}
+	return tcp.String()
+}
+
+// BaseURL is the public URL of the server (the OAuth issuer).
+func (a *App) BaseURL() string { return a.baseURL }
+
+// Addr is the address the server is bound to.
+func (a *App) Addr() net.Addr { return a.listener.Addr() }
+
+// Handler is the full HTTP handler: every route behind the logging middleware.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	a.OAuth.Register(mux)
+	a.API.Register(mux)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", a.metrics.handler())
+	mux.HandleFunc("GET /callback", a.callback)
+	mux.HandleFunc("GET /{$}", a.home)
+	mux.HandleFunc("/", a.notFound)
+	return httpx.Log(a.Log, a.metrics.observe, mux)
+}
+
+// Serve answers requests until ctx is cancelled, then shuts down gracefully
+// (in-flight requests get up to 10 seconds).
+func (a *App) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	a.Log.Info("lintel is listening", "url", a.baseURL, "database", a.Config.DatabaseDescription(), "version", Version)
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.Log.Info("shutting down")
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases the listener and the database.
+func (a *App) Close() error {
+	var errs []error
+	if a.listener != nil {
+		if err := a.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+	}
+	return errors.Join(errs...)
+}
