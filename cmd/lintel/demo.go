@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -79,10 +78,15 @@ func resetDemo(cfg *config.Config, infoPath string) error {
 	return nil
 }
 
+// quickstartScopes are the scopes the DoorFlow quickstart uses, for the
+// shorter password-grant example.
+const quickstartScopes = "account.person account.channel.readonly account.credential_type.readonly account.group.readonly account.event.access.readonly account.group_reservation"
+
 func printDemo(out io.Writer, info *app.DemoInfo, infoPath string) {
 	fmt.Fprintf(out, `
 Lintel demo: CoWork HQ is ready at %[1]s
 
+  Account          CoWork HQ, id %[10]s
   Operator login   %[2]s / %[3]s
   OAuth client     client_id=%[4]s
                    client_secret=%[5]s
@@ -101,7 +105,7 @@ Lintel demo: CoWork HQ is ready at %[1]s
    curl -H "Authorization: Bearer ACCESS_TOKEN" %[1]s/api/3/people
 
 `, info.BaseURL, info.AdminEmail, info.AdminPassword, info.ClientID, info.ClientSecret,
-		info.RedirectURI, infoPath, info.AuthorizeURL, strings.ReplaceAll(info.Scope, "'", ""))
+		info.RedirectURI, infoPath, info.AuthorizeURL, quickstartScopes, info.AccountID)
 }
 
 // newProgress returns a progress bar on stderr when it is a terminal.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -18,7 +19,7 @@ import (
 // DemoInfo is what "lintel demo" prints and writes to <data dir>/demo.json.
 type DemoInfo struct {
 	BaseURL       string   `json:"base_url"`
-	AccountID     int64    `json:"account_id"`
+	AccountID     string   `json:"account_id"` // the id GET /api/3/account returns
 	AdminEmail    string   `json:"admin_email"`
 	AdminPassword string   `json:"admin_password"`
 	ClientID      string   `json:"client_id"`
@@ -54,12 +55,12 @@ func DemoScopes() domain.ScopeSet {
 func (a *App) EnsureDemo(ctx context.Context, people int, progress func(done, total int)) (*DemoInfo, error) {
 	path := a.DemoInfoPath()
 	var info DemoInfo
-	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &info) == nil && info.AccountID > 0 {
-		if _, err := a.Store.GetAccount(ctx, info.AccountID); err == nil {
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &info) == nil && info.AccountID != "" {
+		if acct, err := a.Store.GetAccountByUID(ctx, info.AccountID); err == nil {
 			if info.BaseURL == a.baseURL && info.ClientID != "" {
 				return &info, nil
 			}
-			if err := a.newDemoApp(ctx, &info); err != nil {
+			if err := a.newDemoApp(ctx, acct.ID, &info); err != nil {
 				return nil, err
 			}
 			return &info, writeDemo(path, &info)
@@ -70,7 +71,7 @@ func (a *App) EnsureDemo(ctx context.Context, people int, progress func(done, to
 	if err != nil {
 		return nil, fmt.Errorf("create demo data: %w", err)
 	}
-	info.AccountID = acct.ID
+	info.AccountID = acct.UID
 	info.AdminEmail = DemoAdminEmail
 	info.AdminPassword = GeneratePassword()
 	hash, err := password.Hash(info.AdminPassword)
@@ -81,18 +82,18 @@ func (a *App) EnsureDemo(ctx context.Context, people int, progress func(done, to
 	if err := a.Store.CreateUser(ctx, op); err != nil {
 		return nil, fmt.Errorf("create demo operator: %w", err)
 	}
-	if err := a.newDemoApp(ctx, &info); err != nil {
+	if err := a.newDemoApp(ctx, acct.ID, &info); err != nil {
 		return nil, err
 	}
 	return &info, writeDemo(path, &info)
 }
 
 // newDemoApp creates the demo's testing OAuth app for the current base URL.
-func (a *App) newDemoApp(ctx context.Context, info *DemoInfo) error {
+func (a *App) newDemoApp(ctx context.Context, accountID int64, info *DemoInfo) error {
 	redirect := a.baseURL + "/callback"
 	scopes := DemoScopes()
 	created, secret, err := oauth.CreateApp(ctx, a.Store, oauth.NewApp{
-		AccountID: info.AccountID, Name: "CoWork HQ integration (demo)", RedirectURIs: []string{redirect},
+		AccountID: accountID, Name: "CoWork HQ integration (demo)", RedirectURIs: []string{redirect},
 		Scopes: scopes, State: domain.AppTesting, PasswordGrant: true,
 	})
 	if err != nil {
@@ -108,15 +109,18 @@ func (a *App) newDemoApp(ctx context.Context, info *DemoInfo) error {
 
 // writeDemo writes demo.json readable by its owner only: it holds secrets.
 func writeDemo(path string, info *DemoInfo) error {
-	b, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(info); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -60,7 +60,7 @@ func TestQuickstart(t *testing.T) {
 		c := &apiClient{t: t, base: s.BaseURL(), http: http.DefaultClient, token: tok.AccessToken}
 		var account map[string]any
 		c.call("GET", "/api/3/account", nil).expect(t, "account", 200).decode(t, &account)
-		if account["name"] != "CoWork HQ" || account["id"] == nil {
+		if account["name"] != "CoWork HQ" || account["id"] != s.demo.AccountID {
 			t.Fatalf("account: %v", account)
 		}
 
@@ -209,7 +209,7 @@ func TestDoorBirdFlow(t *testing.T) {
 func TestQflowPasswordFlow(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *server) {
 		ctx := context.Background()
-		acct, err := s.Store.GetAccount(ctx, s.demo.AccountID)
+		acct, err := s.Store.GetAccountByUID(ctx, s.demo.AccountID)
 		if err != nil {
 			t.Fatal(err)
 		}
