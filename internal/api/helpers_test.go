@@ -65,7 +65,7 @@ var allScopes = []string{
 // env is an API over a real store, seeded with the demo account (A) and a
 // second account (B), with bearer tokens mapped to principals.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	h      http.Handler
 	now    time.Time
@@ -79,7 +79,7 @@ type env struct {
 
 var testNow = time.Date(2025, 6, 10, 10, 30, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, st *store.Store) *env {
+func newEnv(t testing.TB, st *store.Store) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, st: st, now: testNow, tokens: map[string]*domain.Principal{}}
@@ -153,7 +153,7 @@ func (c client) do(method, path, body string) *httptest.ResponseRecorder {
 
 // checkSpec validates a response against the operation the spec defines
 // for the request.
-func checkSpec(t *testing.T, method, path, body string, rec *httptest.ResponseRecorder) {
+func checkSpec(t testing.TB, method, path, body string, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	router := loadSpec(t)
 	if router == nil {

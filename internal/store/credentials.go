@@ -201,7 +201,9 @@ func (s *Store) CredentialsOfPeople(ctx context.Context, accountID int64, person
 	if len(personIDs) == 0 {
 		return []*domain.Credential{}, nil
 	}
-	return s.listCredentials(ctx, credentialFrom+` WHERE c.account_id = ? AND c.person_id IN (`+placeholders(len(personIDs))+`) ORDER BY c.id`,
+	// Ordered to match the (account_id, person_id) index: ordering by c.id
+	// alone would lead SQLite to walk every credential of the account.
+	return s.listCredentials(ctx, credentialFrom+` WHERE c.account_id = ? AND c.person_id IN (`+placeholders(len(personIDs))+`) ORDER BY c.person_id, c.id`,
 		idArgs(personIDs, accountID)...)
 }
 

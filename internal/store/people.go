@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -437,7 +438,10 @@ func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter)
 	if f.Email != "" {
 		qargs = append(append([]any{}, args...), strings.ToLower(f.Email))
 	}
-	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people`+where+order+f.Page.sql(), qargs...)
+	// The page is chosen on the index alone (cheap to skip through), then
+	// only its rows are read; they are put back in order below.
+	qargs = append([]any{accountID}, qargs...)
+	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people WHERE account_id = ? AND id IN (SELECT id FROM people`+where+order+f.Page.sql()+`)`, qargs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list people: %w", err)
 	}
@@ -454,6 +458,19 @@ func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter)
 		return nil, 0, err
 	}
 	rows.Close()
+	exact := strings.ToLower(f.Email)
+	rank := func(p *domain.Person) int {
+		if f.Email != "" && p.Email != nil && strings.ToLower(*p.Email) == exact {
+			return 0
+		}
+		return 1
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if ri, rj := rank(out[i]), rank(out[j]); ri != rj {
+			return ri < rj
+		}
+		return out[i].ID < out[j].ID
+	})
 	if err := s.loadPeopleLinks(ctx, accountID, out); err != nil {
 		return nil, 0, err
 	}
