@@ -97,4 +97,3 @@ func BenchmarkAuthenticate(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "auths/s")
 }
-

@@ -61,7 +61,9 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 			fail = errInvalidGrant(refreshRefused)
 			return nil
 		}
-		if now.Sub(fam.LastUsedAt) > s.refreshIdle {
+		// Every rotation mints a new refresh token, so the presented
+		// token's age is the time since the family was last used.
+		if now.Sub(tok.CreatedAt) > s.refreshIdle {
 			fail = errInvalidGrant(refreshRefused)
 			return nil
 		}
@@ -100,9 +102,6 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 			}
 			fail = errInvalidGrant(refreshRefused)
 			return nil
-		}
-		if err := tx.TouchOAuthFamily(ctx, fam.ID, now); err != nil {
-			return err
 		}
 		resp, err = s.issueTokens(r, tx, fam, scopes, now)
 		return err

@@ -118,11 +118,8 @@ func (s *Server) issueTokens(r *http.Request, tx *store.Store, f *store.OAuthFam
 	access, refresh := newSecret(), newSecret()
 	exp := now.Add(s.accessTTL)
 	at := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenAccess, Digest: digest(access), Scopes: scopes, CreatedAt: now, ExpiresAt: &exp}
-	if err := tx.CreateOAuthToken(r.Context(), at); err != nil {
-		return nil, err
-	}
 	rt := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: digest(refresh), Scopes: f.Scopes, CreatedAt: now}
-	if err := tx.CreateOAuthToken(r.Context(), rt); err != nil {
+	if err := tx.CreateOAuthTokens(r.Context(), at, rt); err != nil {
 		return nil, err
 	}
 	return &tokenResponse{

@@ -185,7 +185,9 @@ func TestPasswordGrant(t *testing.T) {
 
 func TestClientAuthentication(t *testing.T) {
 	e := newEnv(t)
-	form := func() url.Values { return url.Values{"grant_type": {"password"}, "username": {"4242/alice@a.test"}, "password": {goodPass}} }
+	form := func() url.Values {
+		return url.Values{"grant_type": {"password"}, "username": {"4242/alice@a.test"}, "password": {goodPass}}
+	}
 	send := func(f url.Values, auth string) resp {
 		req, _ := http.NewRequest("POST", e.ts.URL+"/oauth/token", strings.NewReader(f.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")

@@ -99,7 +99,7 @@ func (s *Store) GetOAuthApp(ctx context.Context, id int64) (*domain.OAuthApp, er
 
 // GetOAuthAppByUID returns an application by client_id, or ENOTFOUND.
 func (s *Store) GetOAuthAppByUID(ctx context.Context, uid string) (*domain.OAuthApp, error) {
-	a, err := scanOAuthApp(s.queryRow(ctx, `SELECT `+oauthAppCols+` FROM oauth_apps WHERE uid = ?`, uid))
+	a, err := scanOAuthApp(s.pqueryRow(ctx, `SELECT `+oauthAppCols+` FROM oauth_apps WHERE uid = ?`, uid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("application")
 	}

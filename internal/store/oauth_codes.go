@@ -66,7 +66,7 @@ func (s *Store) CreateOAuthCode(ctx context.Context, c *OAuthCode) error {
 // GetOAuthCodeByDigest returns the code with the digest (used or not,
 // expired or not), or ENOTFOUND.
 func (s *Store) GetOAuthCodeByDigest(ctx context.Context, digest string) (*OAuthCode, error) {
-	c, err := scanOAuthCode(s.queryRow(ctx, `SELECT `+oauthCodeCols+` FROM oauth_codes WHERE digest = ?`, digest))
+	c, err := scanOAuthCode(s.pqueryRow(ctx, `SELECT `+oauthCodeCols+` FROM oauth_codes WHERE digest = ?`, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("authorization code")
 	}
@@ -79,7 +79,7 @@ func (s *Store) GetOAuthCodeByDigest(ctx context.Context, digest string) (*OAuth
 // UseOAuthCode marks an unused code as used. It reports false when the
 // code was already used (a concurrent exchange won the race).
 func (s *Store) UseOAuthCode(ctx context.Context, id int64, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE oauth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL`, ms(at), id)
+	res, err := s.pexec(ctx, `UPDATE oauth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL`, ms(at), id)
 	if err != nil {
 		return false, fmt.Errorf("use oauth code: %w", err)
 	}

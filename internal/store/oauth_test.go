@@ -224,6 +224,23 @@ func TestOAuthTokensAndFamilies(t *testing.T) {
 		if rec.Family.RevokedAt == nil || rec.Token.RevokedAt == nil {
 			t.Fatalf("filtered revoke missed: %+v", rec)
 		}
+		// A pair in one statement, inside a transaction (prepared statements
+		// bound to the transaction), and a digest collision.
+		pairA := &store.OAuthToken{FamilyID: f3.ID, Kind: store.TokenAccess, Digest: "a3", Scopes: f3.Scopes, CreatedAt: now, ExpiresAt: &exp}
+		pairR := &store.OAuthToken{FamilyID: f3.ID, Kind: store.TokenRefresh, Digest: "r3", Scopes: f3.Scopes, CreatedAt: now}
+		if err := s.InTx(ctx, func(tx *store.Store) error { return tx.CreateOAuthTokens(ctx, pairA, pairR) }); err != nil {
+			t.Fatal(err)
+		}
+		if pairA.ID == 0 || pairR.ID == 0 || pairA.ID == pairR.ID {
+			t.Fatalf("ids not assigned: %d %d", pairA.ID, pairR.ID)
+		}
+		if rec, err := s.GetOAuthTokenRecord(ctx, "r3"); err != nil || rec.Token.ID != pairR.ID || rec.Token.Kind != store.TokenRefresh {
+			t.Fatalf("pair lookup: %+v %v", rec, err)
+		}
+		dupe := &store.OAuthToken{FamilyID: f3.ID, Kind: store.TokenAccess, Digest: "a3", Scopes: f3.Scopes, CreatedAt: now, ExpiresAt: &exp}
+		if err := s.CreateOAuthTokens(ctx, dupe); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("digest collision: %v", err)
+		}
 		// Single token revocation and purge.
 		if err := s.RevokeOAuthToken(ctx, at.ID, now); err != nil {
 			t.Fatal(err)
@@ -232,7 +249,7 @@ func TestOAuthTokensAndFamilies(t *testing.T) {
 			t.Fatal(err)
 		}
 		n, err = s.DeleteExpiredOAuthAccessTokens(ctx, now.Add(2*time.Hour))
-		if err != nil || n != 2 {
+		if err != nil || n != 3 {
 			t.Fatalf("purge access tokens: %d %v", n, err)
 		}
 		if _, err := s.GetOAuthTokenRecord(ctx, "r1"); err != nil {

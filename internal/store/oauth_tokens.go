@@ -61,9 +61,10 @@ func (s *Store) CreateOAuthFamily(ctx context.Context, f *OAuthFamily) error {
 	if f.LastUsedAt.IsZero() {
 		f.LastUsedAt = f.CreatedAt
 	}
-	id, err := s.insert(ctx, `INSERT INTO oauth_families (app_id, account_id, user_id, scopes, created_at, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		f.AppID, f.AccountID, f.UserID, f.Scopes.String(), ms(f.CreatedAt), ms(f.LastUsedAt))
+	var id int64
+	err := s.pqueryRow(ctx, `INSERT INTO oauth_families (app_id, account_id, user_id, scopes, created_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		f.AppID, f.AccountID, f.UserID, f.Scopes.String(), ms(f.CreatedAt), ms(f.LastUsedAt)).Scan(&id)
 	if isForeignKeyViolation(err) {
 		return domain.NotFound("application or user")
 	}
@@ -147,16 +148,58 @@ func (s *Store) RevokeOAuthFamilies(ctx context.Context, f FamilyFilter, reason 
 
 // CreateOAuthToken inserts a token and assigns its ID.
 func (s *Store) CreateOAuthToken(ctx context.Context, t *OAuthToken) error {
-	id, err := s.insert(ctx, `INSERT INTO oauth_tokens (family_id, kind, digest, scopes, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		t.FamilyID, t.Kind, t.Digest, t.Scopes.String(), ms(t.CreatedAt), msPtr(t.ExpiresAt))
+	return s.CreateOAuthTokens(ctx, t)
+}
+
+// CreateOAuthTokens inserts tokens in one statement (an access and a
+// refresh token are always minted together) and assigns their IDs.
+func (s *Store) CreateOAuthTokens(ctx context.Context, toks ...*OAuthToken) error {
+	if len(toks) == 0 {
+		return nil
+	}
+	var (
+		b    strings.Builder
+		args = make([]any, 0, 6*len(toks))
+	)
+	b.WriteString(`INSERT INTO oauth_tokens (family_id, kind, digest, scopes, created_at, expires_at) VALUES `)
+	for i, t := range toks {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, t.FamilyID, t.Kind, t.Digest, t.Scopes.String(), ms(t.CreatedAt), msPtr(t.ExpiresAt))
+	}
+	b.WriteString(" RETURNING id, digest")
+	rows, done, err := s.pquery(ctx, b.String(), args...)
 	if isUniqueViolation(err) {
 		return domain.Errorf(domain.ECONFLICT, "token collision")
 	}
 	if err != nil {
-		return fmt.Errorf("create oauth token: %w", err)
+		return fmt.Errorf("create oauth tokens: %w", err)
 	}
-	t.ID = id
+	defer done()
+	ids := make(map[string]int64, len(toks))
+	for rows.Next() {
+		var (
+			id int64
+			d  string
+		)
+		if err := rows.Scan(&id, &d); err != nil {
+			return fmt.Errorf("create oauth tokens: %w", err)
+		}
+		ids[d] = id
+	}
+	if err := rows.Err(); err != nil {
+		if isUniqueViolation(err) {
+			return domain.Errorf(domain.ECONFLICT, "token collision")
+		}
+		return fmt.Errorf("create oauth tokens: %w", err)
+	}
+	for _, t := range toks {
+		if t.ID = ids[t.Digest]; t.ID == 0 {
+			return fmt.Errorf("create oauth tokens: no id returned for a token")
+		}
+	}
 	return nil
 }
 
@@ -171,7 +214,7 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 		tExpires, tUsed, tRevoked, fRevoked   sql.NullInt64
 		reason                                sql.NullString
 	)
-	err := s.queryRow(ctx, `SELECT t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
+	err := s.pqueryRow(ctx, `SELECT t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
 			f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
 			a.uid, a.state, u.password_changed_at
 		FROM oauth_tokens t
@@ -202,7 +245,7 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 // false when the token was already used or revoked, which the caller must
 // treat as reuse.
 func (s *Store) UseOAuthRefreshToken(ctx context.Context, id int64, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL`, ms(at), id)
+	res, err := s.pexec(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL`, ms(at), id)
 	if err != nil {
 		return false, fmt.Errorf("use refresh token: %w", err)
 	}

@@ -45,7 +45,7 @@ func (s *Store) GetSession(ctx context.Context, digest string, now time.Time) (*
 		se               Session
 		created, expires int64
 	)
-	err := s.queryRow(ctx, `SELECT id, digest, user_id, created_at, expires_at FROM sessions WHERE digest = ? AND expires_at > ?`,
+	err := s.pqueryRow(ctx, `SELECT id, digest, user_id, created_at, expires_at FROM sessions WHERE digest = ? AND expires_at > ?`,
 		digest, ms(now)).Scan(&se.ID, &se.Digest, &se.UserID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("session")
