@@ -66,6 +66,7 @@ func TestAuthorizeErrorsRedirectWithState(t *testing.T) {
 		{"unknown scope", e.live, url.Values{"scope": {"account.person deviceViewer"}}, "invalid_scope"},
 		{"scope not registered", e.live, url.Values{"scope": {"account.sync"}}, "invalid_scope"},
 		{"restricted admit", e.live, url.Values{"scope": {"account.channel.admit"}}, "invalid_scope"},
+		{"restricted admit, registered but not approved", e.pending, url.Values{"scope": {"account.channel.admit"}}, "invalid_scope"},
 		{"short state when required", e.strict, url.Values{"state": {"short"}, "code_challenge": {pkceS256(newSecret())}, "code_challenge_method": {"S256"}}, "invalid_request"},
 		{"duplicate scope param", e.live, url.Values{"scope": {"account.person", "account.person"}}, "invalid_request"},
 	}
@@ -95,6 +96,18 @@ func TestAuthorizeScopesAndState(t *testing.T) {
 	if r.status != 200 || r.str("scope") != "account.channel.admit" {
 		t.Fatalf("approved admit: %s", r.raw)
 	}
+	// Registered for admit but not approved: the description says why, and
+	// the default scope leaves it out.
+	p := b.get(authzPath(e.pending, url.Values{"scope": {"account.channel.admit account.channel.readonly"}}))
+	if !strings.Contains(p.loc.Query().Get("error_description"), "restricted") {
+		t.Fatalf("unapproved admit: %v", p.loc)
+	}
+	r = e.exchange(e.pending, b.code(authzPath(e.pending, url.Values{"scope": nil}), "alice@a.test"))
+	if r.status != 200 || r.str("scope") != "account.channel.readonly" {
+		t.Fatalf("default scope of an unapproved app: %s", r.raw)
+	}
+	pw := e.token(e.pending, url.Values{"grant_type": {"password"}, "username": {"4242/alice@a.test"}, "password": {goodPass}, "scope": {"account.channel.admit"}})
+	wantOAuthError(t, pw, 400, "invalid_scope")
 	// No scope requested: every registered scope.
 	r = e.exchange(e.live, b.code(authzPath(e.live, url.Values{"scope": nil}), "alice@a.test"))
 	if r.status != 200 || domain.ParseScopes(r.str("scope")).String() != allScopes.String() {

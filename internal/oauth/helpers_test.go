@@ -81,6 +81,7 @@ type env struct {
 	admit    client
 	other    client
 	multiURI client
+	pending  client // registered for the restricted admit scope, not approved
 }
 
 const (
@@ -155,6 +156,7 @@ func newEnvOn(t *testing.T, st *store.Store) *env {
 	e.admit = mk(NewApp{State: "live", AdmitApproved: true, Scopes: domain.NewScopeSet("account.channel.admit", "account.channel.readonly")})
 	e.other = mk(NewApp{State: "live", Name: "Other"})
 	e.multiURI = mk(NewApp{State: "live", RedirectURIs: []string{redirect, redirect2}})
+	e.pending = mk(NewApp{State: "live", PasswordGrant: true, Scopes: domain.NewScopeSet("account.channel.admit", "account.channel.readonly")})
 
 	e.clock = &fakeClock{t: time.Now().Add(time.Hour)}
 	mux := http.NewServeMux()
