@@ -43,8 +43,8 @@ func TestParseBasic(t *testing.T) {
 		{"Y2xpZW50OnNlY3JldA==", "client", "secret", true},
 		{"Y2xpZW50OnNlY3JldA", "client", "secret", true},
 		{"Y2xpZW50OnMlMkJjJTNBcmV0", "client", "s+c:ret", true}, // client:s%2Bc%3Aret
-		{"Pz8_Pz8_Onh4", "??????", "xx", true},                   // URL-safe alphabet
-		{"Pz8/Pz8/Onh4", "??????", "xx", true},                   // standard alphabet
+		{"Pz8_Pz8_Onh4", "??????", "xx", true},                  // URL-safe alphabet
+		{"Pz8/Pz8/Onh4", "??????", "xx", true},                  // standard alphabet
 		{"bm9jb2xvbg==", "", "", false},                         // no colon
 		{"OnNlY3JldA==", "", "", false},                         // empty id
 		{"!!!", "", "", false},
