@@ -146,6 +146,7 @@ func (a *App) Handler() http.Handler {
 func (a *App) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	go a.purgeLoop(ctx, time.Hour)
 	a.Log.Info("lintel is listening", "url", a.baseURL, "database", a.Config.DatabaseDescription(), "version", Version)
 	select {
 	case err := <-errc:
@@ -162,6 +163,25 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// purgeLoop deletes expired OAuth codes, tokens and sessions once at start
+// and then every interval, until ctx is cancelled. Failures are logged and
+// retried at the next tick: expired rows are already refused, so purging
+// only keeps the tables small.
+func (a *App) purgeLoop(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := a.OAuth.Purge(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("purging expired OAuth rows failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases the listener and the database.
