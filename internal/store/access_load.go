@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// Bulk reads for the access engine (internal/access): each streams every
+// row of an account through a callback in one query, without paging, and
+// fills only the fields the engine reads. A callback error stops the read
+// and is returned as is.
+
+// ReadConsistent runs fn with a Store whose reads all see one consistent
+// state of the database: a read-only REPEATABLE READ transaction on
+// PostgreSQL, a deferred read transaction on one connection on SQLite
+// (which, unlike InTx, does not block writers). fn must only read. Inside
+// a transaction already, fn runs in it.
+func (s *Store) ReadConsistent(ctx context.Context, fn func(*Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	if s.dialect == Postgres {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return fmt.Errorf("begin read: %w", err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		return fn(&Store{db: s.db, q: tx, dialect: s.dialect, inTx: true})
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	ferr := fn(&Store{db: s.db, q: conn, dialect: s.dialect, inTx: true})
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); err != nil {
+		// Never hand a connection stuck in a transaction back to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		if ferr == nil {
+			ferr = fmt.Errorf("end read: %w", err)
+		}
+	}
+	return ferr
+}
+
+// EachAccessPerson calls fn for every person of the account, by id, with
+// ID, AccountID, FirstName, LastName, Enabled, ValidFrom and ValidTo set
+// (memberships come from EachPersonLink). fn must not keep p: it is reused.
+func (s *Store) EachAccessPerson(ctx context.Context, accountID int64, fn func(p *domain.Person) error) error {
+	rows, err := s.query(ctx, `SELECT id, first_name, last_name, enabled, valid_from, valid_to FROM people WHERE account_id = ? ORDER BY id`, accountID)
+	if err != nil {
+		return fmt.Errorf("read people: %w", err)
+	}
+	defer rows.Close()
+	var p domain.Person
+	for rows.Next() {
+		var from, to sql.NullInt64
+		p = domain.Person{AccountID: accountID}
+		if err := rows.Scan(&p.ID, &p.FirstName, &p.LastName, &p.Enabled, &from, &to); err != nil {
+			return fmt.Errorf("read people: %w", err)
+		}
+		p.ValidFrom, p.ValidTo = timePtr(from), timePtr(to)
+		if err := fn(&p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EachPersonLink calls fn for every group membership (role false) and
+// direct role (role true) of the account's people.
+func (s *Store) EachPersonLink(ctx context.Context, accountID int64, fn func(personID, id int64, role bool) error) error {
+	rows, err := s.query(ctx, `SELECT person_id, group_id, 0 FROM person_groups WHERE account_id = ?
+		UNION ALL SELECT person_id, role_id, 1 FROM person_roles WHERE account_id = ?`, accountID, accountID)
+	if err != nil {
+		return fmt.Errorf("read memberships: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, id int64
+		var kind int
+		if err := rows.Scan(&pid, &id, &kind); err != nil {
+			return fmt.Errorf("read memberships: %w", err)
+		}
+		if err := fn(pid, id, kind == 1); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EachAccessCredential calls fn for every credential of the account that
+// has a value, with ID, AccountID, PersonID, CredentialTypeID, Value,
+// Status and WalletType set. fn must not keep c: it is reused.
+func (s *Store) EachAccessCredential(ctx context.Context, accountID int64, fn func(c *domain.Credential) error) error {
+	rows, err := s.query(ctx, `SELECT id, person_id, credential_type_id, value, status, wallet_type FROM credentials
+		WHERE account_id = ? AND value IS NOT NULL`, accountID)
+	if err != nil {
+		return fmt.Errorf("read credentials: %w", err)
+	}
+	defer rows.Close()
+	var c domain.Credential
+	for rows.Next() {
+		var value string
+		var status, wallet sql.NullString
+		c = domain.Credential{AccountID: accountID}
+		if err := rows.Scan(&c.ID, &c.PersonID, &c.CredentialTypeID, &value, &status, &wallet); err != nil {
+			return fmt.Errorf("read credentials: %w", err)
+		}
+		c.Value, c.Status, c.WalletType = &value, strPtr(status), strPtr(wallet)
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EachAccessReservation calls fn for every reservation of the account that
+// ends after endsAfter, with ID, AccountID, PersonID, StartTime, EndTime
+// and ChannelIDs set. A reservation without doors is skipped.
+func (s *Store) EachAccessReservation(ctx context.Context, accountID int64, endsAfter time.Time, fn func(r *domain.Reservation) error) error {
+	rows, err := s.query(ctx, `SELECT r.id, r.person_id, r.start_time, r.end_time, rc.channel_id
+		FROM reservations r JOIN reservation_channels rc ON rc.reservation_id = r.id AND rc.account_id = r.account_id
+		WHERE r.account_id = ? AND r.end_time > ? ORDER BY r.id, rc.channel_id`, accountID, ms(endsAfter))
+	if err != nil {
+		return fmt.Errorf("read reservations: %w", err)
+	}
+	defer rows.Close()
+	var cur *domain.Reservation
+	for rows.Next() {
+		var id, pid, start, end, ch int64
+		if err := rows.Scan(&id, &pid, &start, &end, &ch); err != nil {
+			return fmt.Errorf("read reservations: %w", err)
+		}
+		if cur != nil && cur.ID != id {
+			if err := fn(cur); err != nil {
+				return err
+			}
+			cur = nil
+		}
+		if cur == nil {
+			cur = &domain.Reservation{ID: id, AccountID: accountID, PersonID: pid, StartTime: fromMS(start), EndTime: fromMS(end)}
+		}
+		cur.ChannelIDs = append(cur.ChannelIDs, ch)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if cur != nil {
+		return fn(cur)
+	}
+	return nil
+}
+
+// EachAccessGroupReservation calls fn for every group reservation of the
+// account that ends after endsAfter and is not deactivated, with ID,
+// AccountID, PersonID, StartTime, EndTime and GroupIDs set. One without
+// groups is skipped.
+func (s *Store) EachAccessGroupReservation(ctx context.Context, accountID int64, endsAfter time.Time, fn func(g *domain.GroupReservation) error) error {
+	rows, err := s.query(ctx, `SELECT g.id, g.person_id, g.start_time, g.end_time, gg.group_id
+		FROM group_reservations g JOIN group_reservation_groups gg ON gg.group_reservation_id = g.id AND gg.account_id = g.account_id
+		WHERE g.account_id = ? AND g.end_time > ? AND g.deactivated_at IS NULL ORDER BY g.id, gg.group_id`, accountID, ms(endsAfter))
+	if err != nil {
+		return fmt.Errorf("read group reservations: %w", err)
+	}
+	defer rows.Close()
+	var cur *domain.GroupReservation
+	for rows.Next() {
+		var id, pid, start, end, gid int64
+		if err := rows.Scan(&id, &pid, &start, &end, &gid); err != nil {
+			return fmt.Errorf("read group reservations: %w", err)
+		}
+		if cur != nil && cur.ID != id {
+			if err := fn(cur); err != nil {
+				return err
+			}
+			cur = nil
+		}
+		if cur == nil {
+			cur = &domain.GroupReservation{ID: id, AccountID: accountID, PersonID: pid, StartTime: fromMS(start), EndTime: fromMS(end)}
+		}
+		cur.GroupIDs = append(cur.GroupIDs, gid)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if cur != nil {
+		return fn(cur)
+	}
+	return nil
+}
