@@ -1,6 +1,7 @@
 // AdmissionRequestsApi: the requests admitChannel and admitPerson made.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 export function admissionRequestsSuite(test, ctx) {
@@ -10,6 +11,7 @@ export function admissionRequestsSuite(test, ctx) {
     await t.test('the channel admission', async () => {
       const want = need(ctx, 'admitChannelRequest', 'channel commands');
       const r = await ok('getAdmissionRequest', () => df.admissionRequests.getAdmissionRequest({ id: want.id }));
+      conforms('AdmissionRequest', r, 'admission request');
       assert.equal(r.id, want.id);
       assert.equal(r.channelId, want.channelId);
       assert.equal(r.doorController?.id, want.channelId);

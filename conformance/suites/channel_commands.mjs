@@ -2,6 +2,7 @@
 // encryption keys, and remote admission (admit, admit_person).
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 const admissionStatuses = ['pending', 'success', 'failed', 'timeout', 'admitted', 'denied', 'completed'];
@@ -15,6 +16,7 @@ export function channelCommandsSuite(test, ctx) {
     await t.test('lockdownChannel with card_lockdown', async () => {
       const c = await ok('lockdownChannel', () => df.channels.lockdownChannel({ id, lockdownChannelRequest: { cardLockdown: true } }));
       assert.equal(c.id, id);
+      conforms('Channel', c, 'channel after lockdown');
       assert.equal(c.lockdown?.cardLockdown?.state, true, `lockdown ${JSON.stringify(c.lockdown)}`);
     });
 
@@ -28,6 +30,7 @@ export function channelCommandsSuite(test, ctx) {
       const relockAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 10 * 60_000);
       const u = await ok('unlockChannel', () => df.channels.unlockChannel({ id, unlockChannelRequest: { relockAt } }));
       assert.equal(u.id, id);
+      conforms('Channel', u, 'channel after unlock');
       assert.equal(u.mode.description, 'unlock');
       assert.equal(u.mode.relockAt?.getTime(), relockAt.getTime());
       const n = await ok('normalChannel', () => df.channels.normalChannel({ id }));

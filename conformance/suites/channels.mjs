@@ -1,6 +1,7 @@
 // ChannelsApi reads: GET /api/3/channels and /api/3/channels/{id}.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 export function channelsSuite(test, ctx) {
@@ -8,9 +9,11 @@ export function channelsSuite(test, ctx) {
     const df = need(ctx, 'df', 'oauth');
     const channels = await ok('listChannels', () => df.channels.listChannels());
     assert.ok(channels.length >= 1, 'the account has at least one channel');
+    allConform('Channel', channels, 'channels');
     for (const c of channels) {
       assert.ok(Number.isInteger(c.id) && c.id > 0, `channel id ${c.id}`);
       assert.equal(typeof c.name, 'string');
+      conforms('ChannelSync', c.sync, `channel ${c.id} sync`);
       assert.ok(['normal', 'unlock'].includes(c.mode?.description), `channel ${c.id} mode ${JSON.stringify(c.mode)}`);
     }
     ctx.channels = channels;
@@ -18,6 +21,7 @@ export function channelsSuite(test, ctx) {
 
     await t.test('getChannel round-trips the id', async () => {
       const c = await ok('getChannel', () => df.channels.getChannel({ id: channels[0].id }));
+      conforms('Channel', c, 'channel');
       assert.equal(c.id, channels[0].id);
       assert.equal(c.name, channels[0].name);
       assert.equal(c.macAddress, channels[0].macAddress);

@@ -1,6 +1,7 @@
 // CredentialTypesApi: GET /api/3/credential_types.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform } from '../lib/models.mjs';
 import { ok } from '../lib/wire.mjs';
 
 export function credentialTypesSuite(test, ctx) {
@@ -8,6 +9,7 @@ export function credentialTypesSuite(test, ctx) {
     const df = need(ctx, 'df', 'oauth');
     const types = await ok('listCredentialTypes', () => df.credentialTypes.listCredentialTypes());
     assert.ok(types.length >= 1);
+    allConform('CredentialType', types, 'credential types');
     for (const ct of types) {
       assert.ok(Number.isInteger(ct.id) && ct.id > 0);
       assert.equal(typeof ct.label, 'string');

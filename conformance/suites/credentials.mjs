@@ -1,6 +1,7 @@
 // CredentialsApi: a card and a generated PIN for the suite's person.
 import assert from 'node:assert/strict';
 import { digits, need } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 export function credentialsSuite(test, ctx) {
@@ -15,6 +16,7 @@ export function credentialsSuite(test, ctx) {
       personId: person.id,
       credentialInput: { personCredential: { credentialTypeId: cardType.id, value: number } },
     }));
+    conforms('Credential', card, 'created credential');
     assert.equal(typeof card.id, 'string', 'credential ids are strings');
     assert.equal(card.personId, person.id);
     assert.equal(card.credentialTypeId, cardType.id);
@@ -28,6 +30,7 @@ export function credentialsSuite(test, ctx) {
       const mine = await ok('listPersonCredentials', () => df.credentials.listPersonCredentials({ personId: person.id }));
       assert.deepEqual(mine.map((c) => c.id), [card.id]);
       const all = await ok('listAllCredentials', () => df.credentials.listAllCredentials({ skipPagination: true }));
+      allConform('Credential', all, 'all credentials');
       assert.ok(all.some((c) => c.id === card.id && c.personId === person.id));
       const p = await ok('getPerson with card', () => df.people.getPerson({ id: person.id }));
       assert.equal(p.credentials_number, number, 'the person carries the card value under the type slug');
@@ -38,6 +41,7 @@ export function credentialsSuite(test, ctx) {
       const updated = await ok('updateCredential', () => df.credentials.updateCredential({
         personId: person.id, id: card.id, credentialUpdateInput: { personCredential: { value: next } },
       }));
+      conforms('Credential', updated, 'updated credential');
       assert.equal(updated.id, card.id);
       assert.equal(updated.value, next);
       ctx.card = updated;

@@ -1,6 +1,7 @@
 // EventsApi: GET /api/3/events with its filters, and /api/3/events/{id}.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 export function eventsSuite(test, ctx) {
@@ -8,6 +9,7 @@ export function eventsSuite(test, ctx) {
     const df = need(ctx, 'df', 'oauth');
     const events = await ok('listEvents', () => df.events.listEvents({ n: 20, sort: 'DESC' }));
     assert.ok(events.length >= 1 && events.length <= 20, `${events.length} events`);
+    allConform('Event', events, 'events');
     for (const e of events) {
       assert.ok(Number.isInteger(e.id));
       assert.ok(Number.isInteger(e.eventCode));
@@ -19,6 +21,7 @@ export function eventsSuite(test, ctx) {
 
     await t.test('getEvent round-trips', async () => {
       const e = await ok('getEvent', () => df.events.getEvent({ id: events[0].id }));
+      conforms('Event', e, 'event');
       assert.equal(e.id, events[0].id);
       assert.equal(e.eventCode, events[0].eventCode);
       assert.equal(e.eventLabel, events[0].eventLabel);

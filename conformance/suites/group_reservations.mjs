@@ -1,6 +1,7 @@
 // GroupReservationsApi: create, list, delete a temporary group membership.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 const hour = 3_600_000;
@@ -17,6 +18,7 @@ export function groupReservationsSuite(test, ctx) {
     const gr = await ok('createGroupReservation', () => df.groupReservations.createGroupReservation({
       groupReservationInput: { groupReservation: { personId: person.id, startTime, endTime, groupIds: [group.id] } },
     }));
+    conforms('GroupReservation', gr, 'created group reservation');
     assert.ok(Number.isInteger(gr.id) && gr.id > 0);
     assert.equal(gr.personId, person.id);
     assert.deepEqual(gr.groupIds, [group.id]);
@@ -26,6 +28,7 @@ export function groupReservationsSuite(test, ctx) {
 
     await t.test('listed (and by since), then deleted', async () => {
       const all = await ok('listGroupReservations', () => df.groupReservations.listGroupReservations({ skipPagination: true }));
+      allConform('GroupReservation', all, 'group reservations');
       assert.ok(all.some((x) => x.id === gr.id));
       const recent = await ok('listGroupReservations since', () => df.groupReservations.listGroupReservations({ sinceUtc: new Date(Date.now() - 60_000) }));
       assert.ok(recent.some((x) => x.id === gr.id), 'changed in the last minute');

@@ -1,6 +1,7 @@
 // GroupsApi: GET /api/3/groups.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform } from '../lib/models.mjs';
 import { ok } from '../lib/wire.mjs';
 
 export function groupsSuite(test, ctx) {
@@ -8,6 +9,7 @@ export function groupsSuite(test, ctx) {
     const df = need(ctx, 'df', 'oauth');
     const groups = await ok('listGroups', () => df.groups.listGroups());
     assert.ok(groups.length >= 2, 'the suite needs two groups');
+    allConform('Group', groups, 'groups');
     for (const g of groups) {
       assert.ok(Number.isInteger(g.id) && g.id > 0);
       assert.equal(typeof g.name, 'string');

@@ -1,6 +1,7 @@
 // NotificationRulesApi: create, get, list, update, delete.
 import assert from 'node:assert/strict';
 import { need, stamp } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 export function notificationRulesSuite(test, ctx) {
@@ -14,6 +15,7 @@ export function notificationRulesSuite(test, ctx) {
         name, active: true, callBackUrl: 'https://hooks.example.com/lintel', matchEventCodes: [10, 11], matchControllerIds: [channel.id],
       },
     }));
+    conforms('NotificationRule', rule, 'created rule');
     assert.ok(Number.isInteger(rule.id) && rule.id > 0);
     assert.equal(rule.name, name);
     assert.equal(rule.active, true);
@@ -25,6 +27,7 @@ export function notificationRulesSuite(test, ctx) {
       assert.equal(got.id, rule.id);
       assert.equal(got.name, name);
       const all = await ok('listNotificationRules', () => df.notificationRules.listNotificationRules());
+      allConform('NotificationRule', all, 'rules');
       assert.ok(all.some((r) => r.id === rule.id));
     });
 

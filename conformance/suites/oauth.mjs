@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { authorize } from '../lib/browser.mjs';
 import { MemoryStorage } from '../lib/context.mjs';
+import { conforms } from '../lib/models.mjs';
 import { ok } from '../lib/wire.mjs';
 
 /** The options every DoorFlow client of the suite is built with. */
@@ -56,6 +57,7 @@ export function oauthSuite(test, ctx) {
     const auth = new sdk.DoorFlowAuth(clientOptions(env, ctx.storage));
     const api = new sdk.OauthApi(auth.getConfiguration());
     const info = await ok('getTokenInfo', () => api.getTokenInfo());
+    conforms('GetTokenInfo200Response', info, 'token info');
     assert.ok(Array.isArray(info.scope), 'scope is an array of scope names');
     assert.deepEqual([...info.scope].sort(), [...env.scopes].sort());
     assert.ok(info.expiresIn > 3000 && info.expiresIn <= 3600, `expires_in ${info.expiresIn}`);

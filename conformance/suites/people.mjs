@@ -1,6 +1,7 @@
 // PeopleApi: create, get, list with every filter, update, delete.
 import assert from 'node:assert/strict';
 import { need, stamp } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 const validDate = (d) => d instanceof Date && !Number.isNaN(d.getTime());
@@ -19,6 +20,7 @@ export function peopleSuite(test, ctx) {
         jobTitle: 'Tester', notes: 'created by the SDK conformance suite', groupIds: [staff.id],
       },
     }));
+    conforms('Person', person, 'created person');
     assert.ok(Number.isInteger(person.id) && person.id > 0, `person id ${person.id}`);
     assert.equal(person.firstName, 'Ada');
     assert.equal(person.lastName, `Conformance ${stamp}`);
@@ -33,6 +35,7 @@ export function peopleSuite(test, ctx) {
 
     await t.test('getPerson round-trips', async () => {
       const got = await ok('getPerson', () => df.people.getPerson({ id: person.id }));
+      conforms('Person', got, 'person');
       assert.equal(got.id, person.id);
       assert.equal(got.email, email);
       assert.deepEqual(got.groups, [staff.id]);
@@ -53,6 +56,7 @@ export function peopleSuite(test, ctx) {
       const p1 = await ok('listPeople page 1', () => df.people.listPeople({ perPage: 2, page: 1 }));
       const p2 = await ok('listPeople page 2', () => df.people.listPeople({ perPage: 2, page: 2 }));
       assert.equal(p1.length, 2);
+      allConform('Person', [...p1, ...p2], 'people');
       assert.ok(p2.length >= 1);
       assert.ok(!p2.some((p) => p1.some((q) => q.id === p.id)), 'pages do not overlap');
     });
@@ -62,6 +66,7 @@ export function peopleSuite(test, ctx) {
       const updated = await ok('updatePerson', () => df.people.updatePerson({
         id: person.id, personInput: { jobTitle: 'Lead tester', groupIds },
       }));
+      conforms('Person', updated, 'updated person');
       assert.equal(updated.id, person.id);
       assert.equal(updated.jobTitle, 'Lead tester');
       assert.equal(updated.firstName, 'Ada');

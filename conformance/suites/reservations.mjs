@@ -1,6 +1,7 @@
 // ReservationsApi: create, list, delete a reservation for the suite's person.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform, conforms } from '../lib/models.mjs';
 import { fails, ok } from '../lib/wire.mjs';
 
 const hour = 3_600_000;
@@ -17,6 +18,7 @@ export function reservationsSuite(test, ctx) {
     const r = await ok('createReservation', () => df.reservations.createReservation({
       reservationInput: { personId: person.id, startTime, endTime, channelIds: [channel.id] },
     }));
+    conforms('Reservation', r, 'created reservation');
     assert.ok(Number.isInteger(r.id) && r.id > 0);
     assert.equal(r.personId, person.id);
     assert.deepEqual(r.channelIds, [channel.id]);
@@ -25,6 +27,7 @@ export function reservationsSuite(test, ctx) {
 
     await t.test('listed, then deleted', async () => {
       const all = await ok('listReservations', () => df.reservations.listReservations({ skipPagination: true }));
+      allConform('Reservation', all, 'reservations');
       assert.ok(all.some((x) => x.id === r.id && x.personId === person.id));
       const res = await ok('deleteReservation', () => df.reservations.deleteReservation({ id: r.id }));
       assert.equal(res.result, 'ok');

@@ -1,6 +1,7 @@
 // RolesApi: GET /api/3/roles.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform } from '../lib/models.mjs';
 import { ok } from '../lib/wire.mjs';
 
 export function rolesSuite(test, ctx) {
@@ -8,6 +9,7 @@ export function rolesSuite(test, ctx) {
     const df = need(ctx, 'df', 'oauth');
     const roles = await ok('listRoles', () => df.roles.listRoles());
     assert.ok(roles.length >= 1);
+    allConform('Role', roles, 'roles');
     for (const r of roles) {
       assert.ok(Number.isInteger(r.id) && r.id > 0);
       assert.equal(typeof r.name, 'string');

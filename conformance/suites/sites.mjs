@@ -1,6 +1,7 @@
 // SitesApi: GET /api/3/sites, with pagination.
 import assert from 'node:assert/strict';
 import { need } from '../lib/context.mjs';
+import { allConform } from '../lib/models.mjs';
 import { ok } from '../lib/wire.mjs';
 
 export function sitesSuite(test, ctx) {
@@ -8,6 +9,7 @@ export function sitesSuite(test, ctx) {
     const df = need(ctx, 'df', 'oauth');
     const sites = await ok('listSites', () => df.sites.listSites());
     assert.ok(sites.length >= 1, 'the account has at least one site');
+    allConform('Site', sites, 'sites');
     for (const s of sites) {
       assert.ok(Number.isInteger(s.id) && s.id > 0, `site id ${s.id}`);
       assert.equal(typeof s.name, 'string');
