@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Clock returns the current time. Services take one so tests control time.
 type Clock func() time.Time
@@ -291,4 +294,120 @@ type Principal struct {
 	ExpiresAt *time.Time
 	CreatedAt time.Time
 	ViaAPIKey bool
+}
+
+// Remote-control event codes. DoorFlow reserves 50-63 for remote control
+// and attests 50-52 (an admission request's outcome); Lintel numbers the
+// other commands inside the same range.
+const (
+	EventRemoteAdmitted       = 50 // a remote admission opened the door
+	EventRemoteDenied         = 51 // a remote admission was refused
+	EventRemoteOffline        = 52 // no controller took the remote admission
+	EventRemoteAdmitRequested = 53 // a remote admission is waiting for the controller
+	EventRemoteUnlock         = 54 // the door was put in unlock mode
+	EventRemoteNormal         = 55 // the door was returned to normal mode
+	EventRemoteLockdown       = 56 // lockdown was switched on
+	EventRemoteUnlockdown     = 57 // lockdown was lifted
+	EventRemoteAutoUnlock     = 58 // the auto-unlock shift was set or cleared
+	EventRemoteKeyRegenerated = 59 // a new encryption key was requested
+	EventRemoteKeyRemoved     = 60 // the encryption key was removed
+)
+
+// Channel command kinds: what a door controller is asked to do.
+const (
+	CommandAdmit         = "admit"
+	CommandAdmitPerson   = "admit_person"
+	CommandLockdown      = "lockdown"
+	CommandUnlockdown    = "unlockdown"
+	CommandUnlock        = "unlock"
+	CommandNormal        = "normal"
+	CommandAutoUnlock    = "auto_unlock"
+	CommandRegenerateKey = "regenerate_encryption_key"
+	CommandRemoveKey     = "remove_encryption_key"
+)
+
+// Channel command states. A command is queued until a controller takes it
+// (delivered); admissions nobody could take are expired at once, since
+// opening a door later than asked would be wrong.
+const (
+	CommandQueued    = "queued"
+	CommandDelivered = "delivered"
+	CommandExpired   = "expired"
+)
+
+// ChannelCommand is one instruction for a door's controller, kept in a
+// queue that the controller protocol consumes.
+type ChannelCommand struct {
+	ID                 int64
+	AccountID          int64
+	ChannelID          int64
+	Kind               string
+	Payload            string // JSON object with the command's arguments
+	Status             string // queued|delivered|expired
+	AdmissionRequestID *int64
+	CreatedAt          time.Time
+	DeliveredAt        *time.Time
+}
+
+// Dispatcher hands commands to connected door controllers. Dispatch
+// reports delivered=false, with a nil error, when no controller of the
+// door is connected; an error means the attempt itself failed.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, cmd *ChannelCommand) (delivered bool, err error)
+}
+
+// NoController is the Dispatcher used until controllers can connect: it
+// never delivers.
+type NoController struct{}
+
+// Dispatch reports that no controller is connected.
+func (NoController) Dispatch(context.Context, *ChannelCommand) (bool, error) { return false, nil }
+
+// Admission request states.
+const (
+	AdmissionPending  = "pending"
+	AdmissionAdmitted = "admitted"
+	AdmissionDenied   = "denied"
+	AdmissionOffline  = "offline"
+	AdmissionTimeout  = "timeout"
+)
+
+// AdmissionTimeoutAfter is how long a pending admission waits for its controller.
+const AdmissionTimeoutAfter = 2 * time.Minute
+
+// AdmissionRequest is a remote request to open a door once. Its ID is the
+// ID of the event that recorded the request.
+type AdmissionRequest struct {
+	ID          int64
+	AccountID   int64
+	ChannelID   int64
+	ChannelName string
+	PersonID    *int64
+	PersonName  *string
+	Status      string // as stored: pending|admitted|denied|offline
+	RequestedAt time.Time
+	CompletedAt *time.Time
+}
+
+// StatusAt is the status as of now: a pending request older than
+// AdmissionTimeoutAfter has timed out.
+func (a *AdmissionRequest) StatusAt(now time.Time) string {
+	if a.Status == AdmissionPending && !now.Before(a.RequestedAt.Add(AdmissionTimeoutAfter)) {
+		return AdmissionTimeout
+	}
+	return a.Status
+}
+
+// NotificationRule sends events with the listed codes (from the listed
+// doors, or any door when none are listed) to a callback URL.
+type NotificationRule struct {
+	ID          int64
+	AccountID   int64
+	Name        string
+	Active      bool
+	CallbackURL string
+	EventCodes  []int
+	ChannelIDs  []int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }

@@ -129,3 +129,27 @@ func (s *Store) ListChannels(ctx context.Context, accountID int64, siteID *int64
 	}
 	return out, total, rows.Err()
 }
+
+// SaveChannelState writes a door's mode, relock time, lockdown flags,
+// auto-unlock shift, connection status and updated_at. Errors: ENOTFOUND;
+// EINVALID (auto_unlock_shift_id) for a shift that is not the account's.
+func (s *Store) SaveChannelState(ctx context.Context, c *domain.Channel) error {
+	if c.AutoUnlockShiftID != nil {
+		if m, err := s.missingIDs(ctx, "shifts", c.AccountID, []int64{*c.AutoUnlockShiftID}); err != nil {
+			return err
+		} else if len(m) > 0 {
+			return invalidIDs("shift_id", "shift", m)
+		}
+	}
+	res, err := s.exec(ctx, `UPDATE channels SET mode = ?, relock_at = ?, mode_changed_at = ?, card_lockdown = ?, rex_lockdown = ?,
+		aux_lockdown = ?, auto_unlock_shift_id = ?, status = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+		c.Mode, msPtr(c.RelockAt), msPtr(c.ModeChangedAt), c.CardLockdown, c.RexLockdown, c.AuxLockdown, nullInt(c.AutoUnlockShiftID),
+		c.Status, ms(c.UpdatedAt), c.ID, c.AccountID)
+	if err != nil {
+		return fmt.Errorf("save channel %d state: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound("channel")
+	}
+	return nil
+}

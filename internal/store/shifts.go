@@ -97,3 +97,8 @@ func (s *Store) ListShifts(ctx context.Context, accountID int64) ([]*domain.Shif
 	}
 	return out, rows.Err()
 }
+
+// MissingShifts returns the ids that are not shifts of the account.
+func (s *Store) MissingShifts(ctx context.Context, accountID int64, ids []int64) ([]int64, error) {
+	return s.missingIDs(ctx, "shifts", accountID, ids)
+}
