@@ -19,6 +19,12 @@ type Config struct {
 	Auth func(*http.Request) (*domain.Principal, error)
 	Log  *slog.Logger
 	Now  domain.Clock // nil means time.Now
+	// Dispatcher hands channel commands to door controllers; nil means
+	// none is ever connected (domain.NoController).
+	Dispatcher domain.Dispatcher
+	// SyncInterval is the least time between two accepted POST /sync of
+	// one account; zero means DefaultSyncInterval.
+	SyncInterval time.Duration
 }
 
 // API is the /api/3 surface.
@@ -27,11 +33,20 @@ type API struct {
 	auth func(*http.Request) (*domain.Principal, error)
 	log  *slog.Logger
 	now  domain.Clock
+	disp domain.Dispatcher
+	sync time.Duration
 }
 
-// New returns an API over cfg. A nil logger discards; a nil clock is time.Now.
+// New returns an API over cfg. A nil logger discards; a nil clock is
+// time.Now; a nil dispatcher never reaches a controller.
 func New(cfg Config) *API {
-	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now}
+	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, sync: cfg.SyncInterval}
+	if a.disp == nil {
+		a.disp = domain.NoController{}
+	}
+	if a.sync <= 0 {
+		a.sync = DefaultSyncInterval
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

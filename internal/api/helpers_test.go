@@ -59,7 +59,9 @@ func loadSpec(t testing.TB) routers.Router {
 var allScopes = []string{
 	"account.person", "account.credential_type.readonly", "account.group.readonly", "account.role.readonly",
 	"account.site.readonly", "account.channel.readonly", "account.event.access.readonly", "account.reservation",
-	"account.group_reservation",
+	"account.group_reservation", "account.channel.admit", "account.channel.admit.person", "account.notification_rule",
+	"account.sync", "account.site", "account.channel", "account.credential_type", "account.group", "account.role",
+	"account.shift",
 }
 
 // env is an API over a real store, seeded with the demo account (A) and a
@@ -75,6 +77,12 @@ type env struct {
 	tokens map[string]*domain.Principal
 	// skipSpec turns off the contract check for the next request.
 	skipSpec bool
+	// strict also validates requests against the spec, and records the
+	// operation of every checked request in seen.
+	strict bool
+	seen   map[string]bool
+	// disp is the dispatcher the API uses (nil: no controller).
+	disp domain.Dispatcher
 }
 
 var testNow = time.Date(2025, 6, 10, 10, 30, 0, 0, time.UTC)
@@ -102,11 +110,24 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	e.tokens["all"] = &domain.Principal{AccountID: acct.ID, UserID: u.ID, Scopes: domain.NewScopeSet(allScopes...)}
 	e.tokens["none"] = &domain.Principal{AccountID: acct.ID, UserID: u.ID, Scopes: domain.NewScopeSet()}
 	e.tokens["other"] = &domain.Principal{AccountID: other.ID, Scopes: domain.NewScopeSet(allScopes...)}
-	a := api.New(api.Config{Store: st, Log: slog.New(slog.DiscardHandler), Now: clock, Auth: e.auth})
+	a := api.New(api.Config{Store: st, Log: slog.New(slog.DiscardHandler), Now: clock, Auth: e.auth, Dispatcher: dispatcherFunc(e.dispatch)})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	e.h = mux
 	return e
+}
+
+// dispatcherFunc adapts a function to domain.Dispatcher.
+type dispatcherFunc func(context.Context, *domain.ChannelCommand) (bool, error)
+
+func (f dispatcherFunc) Dispatch(ctx context.Context, c *domain.ChannelCommand) (bool, error) { return f(ctx, c) }
+
+// dispatch forwards to e.disp, or reports no controller.
+func (e *env) dispatch(ctx context.Context, c *domain.ChannelCommand) (bool, error) {
+	if e.disp == nil {
+		return false, nil
+	}
+	return e.disp.Dispatch(ctx, c)
 }
 
 func (e *env) auth(r *http.Request) (*domain.Principal, error) {
@@ -146,14 +167,15 @@ func (c client) do(method, path, body string) *httptest.ResponseRecorder {
 	if c.e.skipSpec {
 		c.e.skipSpec = false
 	} else {
-		checkSpec(c.e.t, method, path, body, rec)
+		checkSpec(c.e, method, path, body, rec)
 	}
 	return rec
 }
 
 // checkSpec validates a response against the operation the spec defines
 // for the request.
-func checkSpec(t testing.TB, method, path, body string, rec *httptest.ResponseRecorder) {
+func checkSpec(e *env, method, path, body string, rec *httptest.ResponseRecorder) {
+	t := e.t
 	t.Helper()
 	router := loadSpec(t)
 	if router == nil {
@@ -165,6 +187,19 @@ func checkSpec(t testing.TB, method, path, body string, rec *httptest.ResponseRe
 	if err != nil {
 		t.Errorf("%s %s: not in the spec: %v", method, path, err)
 		return
+	}
+	if e.strict {
+		if e.seen == nil {
+			e.seen = map[string]bool{}
+		}
+		e.seen[route.Operation.OperationID] = true
+		rin := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+		if err := openapi3filter.ValidateRequest(context.Background(), rin); err != nil {
+			t.Errorf("%s %s: request does not match the spec: %v\nbody: %s", method, path, err, body)
+		}
+		req = httptest.NewRequest(method, "https://api.doorflow.com"+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{

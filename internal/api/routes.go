@@ -23,6 +23,11 @@ const (
 	scopeReservation          = "account.reservation"
 	scopeGroupReservationRead = "account.group_reservation.readonly"
 	scopeGroupReservation     = "account.group_reservation"
+	scopeChannelAdmit         = "account.channel.admit"
+	scopeChannelAdmitPerson   = "account.channel.admit.person"
+	scopeNotificationRuleRead = "account.notification_rule.readonly"
+	scopeNotificationRule     = "account.notification_rule"
+	scopeSync                 = "account.sync"
 )
 
 // Register adds every /api/3 route to mux. Unknown /api/3 paths answer 404
@@ -34,6 +39,17 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/3/sites", a.route(scopeSiteRead, a.listSites))
 	mux.HandleFunc("GET /api/3/channels", a.route(scopeChannelRead, a.listChannels))
 	mux.HandleFunc("GET /api/3/channels/{id}", a.route(scopeChannelRead, a.getChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/admit", a.route(scopeChannelAdmit, a.admitChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/admit_person", a.route(scopeChannelAdmitPerson, a.admitPerson))
+	mux.HandleFunc("POST /api/3/channels/{id}/lockdown", a.route(scopeChannelAdmit, a.lockdownChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/unlockdown", a.route(scopeChannelAdmit, a.unlockdownChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/unlock", a.route(scopeChannelAdmit, a.unlockChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/normal", a.route(scopeChannelAdmit, a.normalChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/auto_unlock", a.route(scopeChannelAdmit, a.autoUnlockChannel))
+	mux.HandleFunc("POST /api/3/channels/{id}/regenerate_encryption_key", a.route(scopeChannelAdmit, a.regenerateEncryptionKey))
+	mux.HandleFunc("POST /api/3/channels/{id}/remove_encryption_key", a.route(scopeChannelAdmit, a.removeEncryptionKey))
+	// Either admit scope may follow an admission (the spec lists both).
+	mux.HandleFunc("GET /api/3/admission_requests/{id}", a.route("", a.getAdmissionRequest))
 	mux.HandleFunc("GET /api/3/credential_types", a.route(scopeCredentialTypeRead, a.listCredentialTypes))
 	mux.HandleFunc("GET /api/3/groups", a.route(scopeGroupRead, a.listGroups))
 	mux.HandleFunc("GET /api/3/roles", a.route(scopeRoleRead, a.listRoles))
@@ -61,6 +77,17 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/3/group_reservations", a.route(scopeGroupReservationRead, a.listGroupReservations))
 	mux.HandleFunc("POST /api/3/group_reservations", a.route(scopeGroupReservation, a.createGroupReservation))
 	mux.HandleFunc("DELETE /api/3/group_reservations/{id}", a.route(scopeGroupReservation, a.deleteGroupReservation))
+
+	mux.HandleFunc("GET /api/3/notification_rules", a.route(scopeNotificationRuleRead, a.listNotificationRules))
+	mux.HandleFunc("POST /api/3/notification_rules", a.route(scopeNotificationRule, a.createNotificationRule))
+	mux.HandleFunc("GET /api/3/notification_rules/{id}", a.route(scopeNotificationRuleRead, a.getNotificationRule))
+	mux.HandleFunc("PUT /api/3/notification_rules/{id}", a.route(scopeNotificationRule, a.updateNotificationRule))
+	mux.HandleFunc("DELETE /api/3/notification_rules/{id}", a.route(scopeNotificationRule, a.deleteNotificationRule))
+
+	mux.HandleFunc("POST /api/3/sync", a.route(scopeSync, a.initiateSync))
+
+	a.registerExtensions(mux)
+	a.registerLegacy(mux)
 
 	mux.HandleFunc("/api/3/", a.fallback(mux))
 }

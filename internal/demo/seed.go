@@ -63,7 +63,8 @@ type seeder struct {
 func str(s string) *string { return &s }
 
 func (s *seeder) addAccount(ctx context.Context) error {
-	s.acct.LastSyncAt = &s.now
+	last := s.now.Add(-2 * time.Hour)
+	s.acct.LastSyncAt = &last
 	return s.st.CreateAccount(ctx, s.acct)
 }
 
