@@ -27,7 +27,9 @@ func minutesActive(sh *schedule, loc *time.Location, from, to time.Time) int {
 	return n
 }
 
-func utc(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+func utc(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
 
 func TestShiftsAcrossDaylightSavingChanges(t *testing.T) {
 	london, newYork := mustZone(t, "Europe/London"), mustZone(t, "America/New_York")
