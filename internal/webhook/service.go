@@ -1,0 +1,139 @@
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
+)
+
+// Rule is a notification rule as the delivery side sees it: events of the
+// account whose code is in Codes and, when ChannelIDs is not empty, whose
+// door is one of them, are POSTed to URL.
+type Rule struct {
+	ID         int64
+	AccountID  int64
+	URL        string
+	Active     bool
+	Codes      []int
+	ChannelIDs []int64
+	// AppID, when the rule was created by an OAuth application with a
+	// webhook secret, signs its callbacks with that secret. Otherwise the
+	// endpoint gets a secret of its own (see "lintel webhooks log").
+	AppID int64
+}
+
+// Config is what the service needs. Zero tuning values take the defaults.
+type Config struct {
+	Store *store.Store
+	Log   *slog.Logger // nil discards
+	Now   domain.Clock // nil is time.Now
+	// BaseURL is the public URL of the server, used in resource links.
+	BaseURL string
+	// HTTPClient sends deliveries; nil builds one with NewHTTPClient.
+	HTTPClient *http.Client
+	// AllowPrivate lets callbacks reach private, loopback and special
+	// addresses (see EnvAllowPrivate). Only used when HTTPClient is nil.
+	AllowPrivate bool
+	// Auth authenticates event-stream requests (the API's bearer check).
+	Auth func(*http.Request) (*domain.Principal, error)
+	// Rules lists notification rules; nil means there are none.
+	Rules func(context.Context) ([]Rule, error)
+
+	PollInterval       time.Duration  // how often the events table is polled (50ms)
+	Concurrency        int            // deliveries in flight at once (16)
+	Timeout            time.Duration  // per attempt (10s)
+	Lease              time.Duration  // how long a claimed row stays invisible (Timeout+30s)
+	RetryWindow        time.Duration  // how long a delivery is retried (72h)
+	DisableAfter       time.Duration  // continuous failure before an endpoint is disabled (24h)
+	DisableMinFailures int            // ... and at least this many failed attempts (20)
+	KeepAlive          time.Duration  // event-stream keep-alive comment interval (15s)
+	RuleSync           time.Duration  // how often Rules is called (1s)
+	Jitter             func() float64 // in [0,1); nil is math/rand/v2
+}
+
+// Service runs delivery and serves the event stream and acknowledgements.
+type Service struct {
+	cfg    Config
+	st     *store.Store
+	log    *slog.Logger
+	now    domain.Clock
+	client *http.Client
+	wake   chan struct{}
+
+	horizon horizon
+
+	mu        sync.Mutex
+	subs      map[int64]map[chan struct{}]struct{} // event-stream subscribers per account
+	watching  bool
+	rules     map[int64]Rule   // last loaded rules, by id
+	ruleSeen  map[int64]string // rule id -> url+secret last saved
+	rulesRead time.Time
+}
+
+// New returns a service over cfg (see Config for defaults).
+func New(cfg Config) *Service {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.PollInterval, 50*time.Millisecond)
+	def(&cfg.Timeout, 10*time.Second)
+	def(&cfg.Lease, cfg.Timeout+30*time.Second)
+	def(&cfg.RetryWindow, 72*time.Hour)
+	def(&cfg.DisableAfter, 24*time.Hour)
+	def(&cfg.KeepAlive, 15*time.Second)
+	def(&cfg.RuleSync, time.Second)
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 16
+	}
+	if cfg.DisableMinFailures <= 0 {
+		cfg.DisableMinFailures = 20
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, client: cfg.HTTPClient,
+		wake: make(chan struct{}, 1), subs: map[int64]map[chan struct{}]struct{}{},
+		rules: map[int64]Rule{}, ruleSeen: map[int64]string{}}
+	if s.client == nil {
+		s.client = NewHTTPClient(cfg.AllowPrivate, cfg.Concurrency)
+	}
+	return s
+}
+
+// Notify tells the service that the account has new events, so the worker
+// and the account's event streams look now instead of at their next poll.
+// It never blocks.
+func (s *Service) Notify(accountID int64) {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	s.mu.Lock()
+	for ch := range s.subs[accountID] {
+		signal(ch)
+	}
+	s.mu.Unlock()
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
