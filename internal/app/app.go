@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/api"
+	"github.com/lintel-dev/lintel/internal/apispec"
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
@@ -131,6 +132,7 @@ func (a *App) Addr() net.Addr { return a.listener.Addr() }
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	a.OAuth.Register(mux)
+	mux.Handle("GET /api/3/openapi.json", apispec.Handler())
 	a.API.Register(mux)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
