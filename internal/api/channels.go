@@ -143,8 +143,9 @@ func (a *API) listChannels(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	out := make([]channelJSON, 0, len(chs))
+	now := a.now()
 	for _, ch := range chs {
-		out = append(out, newChannelJSON(ch, names))
+		out = append(out, newChannelJSON(effectiveChannel(ch, now), names))
 	}
 	pg.writeHeaders(w, total)
 	httpx.WriteJSON(w, http.StatusOK, out)
@@ -161,10 +162,5 @@ func (a *API) getChannel(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	names, err := a.shiftNames(r.Context(), c.p.AccountID, ch)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, newChannelJSON(ch, names))
-	return nil
+	return a.writeChannel(r.Context(), w, effectiveChannel(ch, a.now()), http.StatusOK)
 }

@@ -120,7 +120,9 @@ func newEnv(t testing.TB, st *store.Store) *env {
 // dispatcherFunc adapts a function to domain.Dispatcher.
 type dispatcherFunc func(context.Context, *domain.ChannelCommand) (bool, error)
 
-func (f dispatcherFunc) Dispatch(ctx context.Context, c *domain.ChannelCommand) (bool, error) { return f(ctx, c) }
+func (f dispatcherFunc) Dispatch(ctx context.Context, c *domain.ChannelCommand) (bool, error) {
+	return f(ctx, c)
+}
 
 // dispatch forwards to e.disp, or reports no controller.
 func (e *env) dispatch(ctx context.Context, c *domain.ChannelCommand) (bool, error) {
