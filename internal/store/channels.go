@@ -153,3 +153,56 @@ func (s *Store) SaveChannelState(ctx context.Context, c *domain.Channel) error {
 	}
 	return nil
 }
+
+// UpdateChannel writes a door's descriptive fields: site, name, MAC
+// address, unit, model and formats. Mode, lockdown and status change only
+// through SaveChannelState. Errors: EINVALID for a blank name or a foreign
+// site; ENOTFOUND.
+func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
+	v := domain.Validation{}
+	if c.Name == "" {
+		v.Add("name", "can't be blank")
+	}
+	if c.SiteID != nil {
+		if m, err := s.missingIDs(ctx, "sites", c.AccountID, []int64{*c.SiteID}); err != nil {
+			return err
+		} else if len(m) > 0 {
+			v.Add("site_id", "Not found for this account")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = time.Now().UTC()
+	}
+	res, err := s.exec(ctx, `UPDATE channels SET site_id = ?, name = ?, mac_address = ?, unit = ?, model = ?, model_long = ?, serial_number = ?,
+		card_format = ?, pin_format = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+		nullInt(c.SiteID), c.Name, c.MACAddress, c.Unit, nullStr(c.Model), c.ModelLong, nullStr(c.SerialNumber), nullStr(c.CardFormat),
+		nullStr(c.PINFormat), ms(c.UpdatedAt), c.ID, c.AccountID)
+	if err != nil {
+		return fmt.Errorf("update channel %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound("channel")
+	}
+	return nil
+}
+
+// DeleteChannel removes a door of the account with its role and
+// reservation links and its queued commands; events keep the door's name.
+// Errors: ENOTFOUND.
+func (s *Store) DeleteChannel(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		for _, q := range []string{
+			`DELETE FROM role_channels WHERE account_id = ? AND channel_id = ?`,
+			`DELETE FROM reservation_channels WHERE account_id = ? AND channel_id = ?`,
+			`DELETE FROM channel_commands WHERE account_id = ? AND channel_id = ?`,
+		} {
+			if _, err := tx.exec(ctx, q, accountID, id); err != nil {
+				return fmt.Errorf("delete channel %d links: %w", id, err)
+			}
+		}
+		return tx.deleteRow(ctx, "channels", "channel", accountID, id)
+	})
+}

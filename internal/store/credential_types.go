@@ -130,3 +130,50 @@ func (s *Store) ListCredentialTypes(ctx context.Context, accountID int64, page P
 	}
 	return out, total, rows.Err()
 }
+
+// UpdateCredentialType writes a credential type's label, slug (derived
+// from the label when empty) and code; the kind never changes. Errors:
+// EINVALID; ECONFLICT for a duplicate label or slug; ENOTFOUND.
+func (s *Store) UpdateCredentialType(ctx context.Context, t *domain.CredentialType) error {
+	if t.Slug == "" {
+		t.Slug = Slugify(t.Label)
+	}
+	v := domain.Validation{}
+	if strings.TrimSpace(t.Label) == "" {
+		v.Add("label", "can't be blank")
+	}
+	if t.Slug == "" || IsReservedSlug(t.Slug) {
+		v.Add("slug", "is reserved or empty")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if t.UpdatedAt.IsZero() {
+		t.UpdatedAt = time.Now().UTC()
+	}
+	res, err := s.exec(ctx, `UPDATE credential_types SET label = ?, slug = ?, code = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+		t.Label, t.Slug, nullInt(t.Code), ms(t.UpdatedAt), t.ID, t.AccountID)
+	if isUniqueViolation(err) {
+		return domain.Errorf(domain.ECONFLICT, "a credential type with that label or slug already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("update credential type %d: %w", t.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound("credential type")
+	}
+	return nil
+}
+
+// DeleteCredentialType removes a credential type of the account. Errors:
+// ENOTFOUND; ECONFLICT while credentials of the type exist (deleting them
+// would take people's cards away as a side effect).
+func (s *Store) DeleteCredentialType(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.refuseIfUsed(ctx, `SELECT COUNT(*) FROM credentials WHERE account_id = ? AND credential_type_id = ?`, []any{accountID, id},
+			"credentials of this type exist; delete them first"); err != nil {
+			return err
+		}
+		return tx.deleteRow(ctx, "credential_types", "credential type", accountID, id)
+	})
+}

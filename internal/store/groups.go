@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,4 +62,61 @@ func (s *Store) ListGroups(ctx context.Context, accountID int64) ([]*domain.Grou
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// GetGroup returns a group of the account, or ENOTFOUND.
+func (s *Store) GetGroup(ctx context.Context, accountID, id int64) (*domain.Group, error) {
+	g, err := scanGroup(s.queryRow(ctx, `SELECT `+groupCols+` FROM groups WHERE id = ? AND account_id = ?`, id, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("group")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get group %d: %w", id, err)
+	}
+	return g, nil
+}
+
+// UpdateGroup writes a group's name, notes and site scope. Errors:
+// EINVALID for a blank name; ENOTFOUND.
+func (s *Store) UpdateGroup(ctx context.Context, g *domain.Group) error {
+	if g.Name == "" {
+		v := domain.Validation{}
+		v.Add("name", "can't be blank")
+		return v.Err()
+	}
+	if g.UpdatedAt.IsZero() {
+		g.UpdatedAt = time.Now().UTC()
+	}
+	res, err := s.exec(ctx, `UPDATE groups SET name = ?, notes = ?, global_across_sites = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+		g.Name, nullStr(g.Notes), g.GlobalAcrossSites, ms(g.UpdatedAt), g.ID, g.AccountID)
+	if err != nil {
+		return fmt.Errorf("update group %d: %w", g.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound("group")
+	}
+	return nil
+}
+
+// DeleteGroup removes a group of the account with its memberships and role
+// links. Errors: ENOTFOUND; ECONFLICT while a pending or active group
+// reservation at now names the group.
+func (s *Store) DeleteGroup(ctx context.Context, accountID, id int64, now time.Time) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.refuseIfUsed(ctx, `SELECT COUNT(*) FROM group_reservation_groups grg JOIN group_reservations gr ON gr.id = grg.group_reservation_id
+			WHERE grg.account_id = ? AND grg.group_id = ? AND gr.deactivated_at IS NULL AND gr.end_time > ?`, []any{accountID, id, ms(now)},
+			"a current or future group reservation uses this group; cancel it first"); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM person_groups WHERE account_id = ? AND group_id = ?`,
+			`DELETE FROM role_groups WHERE account_id = ? AND group_id = ?`,
+			`DELETE FROM group_reservation_groups WHERE account_id = ? AND group_id = ?`,
+		} {
+			if _, err := tx.exec(ctx, q, accountID, id); err != nil {
+				return fmt.Errorf("delete group %d links: %w", id, err)
+			}
+		}
+		return tx.deleteRow(ctx, "groups", "group", accountID, id)
+	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -126,4 +127,110 @@ func (s *Store) ListRoles(ctx context.Context, accountID int64) ([]*domain.Role,
 		}
 	}
 	return out, links.Err()
+}
+
+// GetRole returns a role of the account with its groups and doors, or ENOTFOUND.
+func (s *Store) GetRole(ctx context.Context, accountID, id int64) (*domain.Role, error) {
+	r, err := scanRole(s.queryRow(ctx, `SELECT `+roleCols+` FROM roles WHERE id = ? AND account_id = ?`, id, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("role")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get role %d: %w", id, err)
+	}
+	err = s.eachLink(ctx, `SELECT 0, group_id FROM role_groups WHERE account_id = ? AND role_id = ? ORDER BY 2`, []any{accountID, id},
+		func(_, g int64) { r.GroupIDs = append(r.GroupIDs, g) })
+	if err != nil {
+		return nil, err
+	}
+	err = s.eachLink(ctx, `SELECT 0, channel_id FROM role_channels WHERE account_id = ? AND role_id = ? ORDER BY 2`, []any{accountID, id},
+		func(_, c int64) { r.ChannelIDs = append(r.ChannelIDs, c) })
+	return r, err
+}
+
+// UpdateRole writes a role's name, shift and notes and replaces its groups
+// and doors. Errors: EINVALID for a blank name or ids that are not the
+// account's; ECONFLICT for a duplicate name; ENOTFOUND.
+func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
+	if r.Name == "" {
+		v := domain.Validation{}
+		v.Add("name", "can't be blank")
+		return v.Err()
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = time.Now().UTC()
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.checkRoleLinks(ctx, r); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE roles SET name = ?, shift_id = ?, notes = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+			r.Name, nullInt(r.ShiftID), nullStr(r.Notes), ms(r.UpdatedAt), r.ID, r.AccountID)
+		if isUniqueViolation(err) {
+			return domain.Errorf(domain.ECONFLICT, "a role named %q already exists", r.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("update role %d: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound("role")
+		}
+		for _, q := range []string{`DELETE FROM role_groups WHERE account_id = ? AND role_id = ?`, `DELETE FROM role_channels WHERE account_id = ? AND role_id = ?`} {
+			if _, err := tx.exec(ctx, q, r.AccountID, r.ID); err != nil {
+				return fmt.Errorf("clear role %d links: %w", r.ID, err)
+			}
+		}
+		r.GroupIDs, r.ChannelIDs = uniqueIDs(r.GroupIDs), uniqueIDs(r.ChannelIDs)
+		for _, g := range r.GroupIDs {
+			if _, err := tx.exec(ctx, `INSERT INTO role_groups (account_id, role_id, group_id) VALUES (?, ?, ?)`, r.AccountID, r.ID, g); err != nil {
+				return fmt.Errorf("link role group: %w", err)
+			}
+		}
+		for _, c := range r.ChannelIDs {
+			if _, err := tx.exec(ctx, `INSERT INTO role_channels (account_id, role_id, channel_id) VALUES (?, ?, ?)`, r.AccountID, r.ID, c); err != nil {
+				return fmt.Errorf("link role channel: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// checkRoleLinks returns EINVALID naming the field when a group, door or
+// the shift of the role is not the account's.
+func (s *Store) checkRoleLinks(ctx context.Context, r *domain.Role) error {
+	checks := []struct {
+		table, field string
+		ids          []int64
+	}{{"groups", "group_ids", r.GroupIDs}, {"channels", "channel_ids", r.ChannelIDs}}
+	if r.ShiftID != nil {
+		checks = append(checks, struct {
+			table, field string
+			ids          []int64
+		}{"shifts", "shift_id", []int64{*r.ShiftID}})
+	}
+	for _, c := range checks {
+		if m, err := s.missingIDs(ctx, c.table, r.AccountID, c.ids); err != nil {
+			return err
+		} else if len(m) > 0 {
+			return invalidIDs(c.field, c.table[:len(c.table)-1], m)
+		}
+	}
+	return nil
+}
+
+// DeleteRole removes a role of the account with its links: the people,
+// groups and doors it joined lose that access. Errors: ENOTFOUND.
+func (s *Store) DeleteRole(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		for _, q := range []string{
+			`DELETE FROM person_roles WHERE account_id = ? AND role_id = ?`,
+			`DELETE FROM role_groups WHERE account_id = ? AND role_id = ?`,
+			`DELETE FROM role_channels WHERE account_id = ? AND role_id = ?`,
+		} {
+			if _, err := tx.exec(ctx, q, accountID, id); err != nil {
+				return fmt.Errorf("delete role %d links: %w", id, err)
+			}
+		}
+		return tx.deleteRow(ctx, "roles", "role", accountID, id)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,26 +43,7 @@ func validWindowTime(s string) bool {
 // CreateShift inserts a weekly schedule, assigning ID. Errors: EINVALID for
 // a blank name or a malformed window (days 0-6, start before end, "HH:MM").
 func (s *Store) CreateShift(ctx context.Context, sh *domain.Shift) error {
-	v := domain.Validation{}
-	if sh.Name == "" {
-		v.Add("name", "can't be blank")
-	}
-	for _, w := range sh.Windows {
-		for _, d := range w.Days {
-			if d < 0 || d > 6 {
-				v.Add("windows", "days must be 0 (Sunday) to 6 (Saturday)")
-			}
-		}
-		if !validWindowTime(w.Start) || !validWindowTime(w.End) || w.Start >= w.End {
-			v.Add("windows", "start and end must be HH:MM with start before end")
-		}
-	}
-	if sh.TimeZone != nil {
-		if _, err := time.LoadLocation(*sh.TimeZone); err != nil {
-			v.Add("time_zone", "is not a known time zone")
-		}
-	}
-	if err := v.Err(); err != nil {
+	if err := validateShift(sh); err != nil {
 		return err
 	}
 	if sh.Windows == nil {
@@ -101,4 +83,77 @@ func (s *Store) ListShifts(ctx context.Context, accountID int64) ([]*domain.Shif
 // MissingShifts returns the ids that are not shifts of the account.
 func (s *Store) MissingShifts(ctx context.Context, accountID int64, ids []int64) ([]int64, error) {
 	return s.missingIDs(ctx, "shifts", accountID, ids)
+}
+
+// validateShift checks a shift's name, windows and time zone.
+func validateShift(sh *domain.Shift) error {
+	v := domain.Validation{}
+	if sh.Name == "" {
+		v.Add("name", "can't be blank")
+	}
+	for _, w := range sh.Windows {
+		for _, d := range w.Days {
+			if d < 0 || d > 6 {
+				v.Add("windows", "days must be 0 (Sunday) to 6 (Saturday)")
+			}
+		}
+		if !validWindowTime(w.Start) || !validWindowTime(w.End) || w.Start >= w.End {
+			v.Add("windows", "start and end must be HH:MM with start before end")
+		}
+	}
+	if sh.TimeZone != nil {
+		if _, err := time.LoadLocation(*sh.TimeZone); err != nil || *sh.TimeZone == "" {
+			v.Add("time_zone", "is not a known time zone")
+		}
+	}
+	return v.Err()
+}
+
+// GetShift returns a shift of the account, or ENOTFOUND.
+func (s *Store) GetShift(ctx context.Context, accountID, id int64) (*domain.Shift, error) {
+	sh, err := scanShift(s.queryRow(ctx, `SELECT `+shiftCols+` FROM shifts WHERE id = ? AND account_id = ?`, id, accountID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("shift")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get shift %d: %w", id, err)
+	}
+	return sh, nil
+}
+
+// UpdateShift writes a shift's name, time zone and windows. Errors:
+// EINVALID as for CreateShift; ENOTFOUND.
+func (s *Store) UpdateShift(ctx context.Context, sh *domain.Shift) error {
+	if err := validateShift(sh); err != nil {
+		return err
+	}
+	if sh.Windows == nil {
+		sh.Windows = []domain.ShiftWindow{}
+	}
+	if sh.UpdatedAt.IsZero() {
+		sh.UpdatedAt = time.Now().UTC()
+	}
+	res, err := s.exec(ctx, `UPDATE shifts SET name = ?, time_zone = ?, windows = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+		sh.Name, nullStr(sh.TimeZone), jsonText(sh.Windows), ms(sh.UpdatedAt), sh.ID, sh.AccountID)
+	if err != nil {
+		return fmt.Errorf("update shift %d: %w", sh.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound("shift")
+	}
+	return nil
+}
+
+// DeleteShift removes a shift of the account. Errors: ENOTFOUND; ECONFLICT
+// while a role or a door's auto-unlock uses it (the database would
+// otherwise turn a time-limited role into an all-hours one).
+func (s *Store) DeleteShift(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.refuseIfUsed(ctx, `SELECT (SELECT COUNT(*) FROM roles WHERE account_id = ? AND shift_id = ?)
+			+ (SELECT COUNT(*) FROM channels WHERE account_id = ? AND auto_unlock_shift_id = ?)`, []any{accountID, id, accountID, id},
+			"a role or a door's auto-unlock uses this shift; change them first"); err != nil {
+			return err
+		}
+		return tx.deleteRow(ctx, "shifts", "shift", accountID, id)
+	})
 }

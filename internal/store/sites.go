@@ -92,3 +92,67 @@ func (s *Store) ListSites(ctx context.Context, accountID int64, page Page) ([]*d
 	}
 	return out, total, rows.Err()
 }
+
+// UpdateSite writes a site's name, addresses, time zone and notes.
+// Errors: EINVALID for a blank name; ENOTFOUND.
+func (s *Store) UpdateSite(ctx context.Context, st *domain.Site) error {
+	if st.Name == "" {
+		v := domain.Validation{}
+		v.Add("name", "can't be blank")
+		return v.Err()
+	}
+	if st.SiteIPs == nil {
+		st.SiteIPs = []domain.SiteIP{}
+	}
+	if st.UpdatedAt.IsZero() {
+		st.UpdatedAt = time.Now().UTC()
+	}
+	res, err := s.exec(ctx, `UPDATE sites SET name = ?, ip_address = ?, time_zone = ?, notes = ?, site_ips = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+		st.Name, nullStr(st.IPAddress), nullStr(st.TimeZone), nullStr(st.Notes), jsonText(st.SiteIPs), ms(st.UpdatedAt), st.ID, st.AccountID)
+	if err != nil {
+		return fmt.Errorf("update site %d: %w", st.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound("site")
+	}
+	return nil
+}
+
+// DeleteSite removes a site of the account. Errors: ENOTFOUND; ECONFLICT
+// while doors belong to it (they would silently lose their site).
+func (s *Store) DeleteSite(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.refuseIfUsed(ctx, `SELECT COUNT(*) FROM channels WHERE account_id = ? AND site_id = ?`, []any{accountID, id},
+			"the site still has doors; move or delete them first"); err != nil {
+			return err
+		}
+		return tx.deleteRow(ctx, "sites", "site", accountID, id)
+	})
+}
+
+// refuseIfUsed returns ECONFLICT with msg when the counting query finds rows.
+func (s *Store) refuseIfUsed(ctx context.Context, q string, args []any, msg string) error {
+	var n int
+	if err := s.queryRow(ctx, q, args...).Scan(&n); err != nil {
+		return fmt.Errorf("check use: %w", err)
+	}
+	if n > 0 {
+		return domain.Errorf(domain.ECONFLICT, "%s", msg)
+	}
+	return nil
+}
+
+// deleteRow deletes one row of an account table. Errors: ENOTFOUND (kind).
+func (s *Store) deleteRow(ctx context.Context, table, kind string, accountID, id int64) error {
+	if !accountTables[table] {
+		return fmt.Errorf("deleteRow: unknown table %q", table)
+	}
+	res, err := s.exec(ctx, `DELETE FROM `+table+` WHERE id = ? AND account_id = ?`, id, accountID)
+	if err != nil {
+		return fmt.Errorf("delete %s %d: %w", kind, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.NotFound(kind)
+	}
+	return nil
+}
