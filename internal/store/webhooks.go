@@ -503,12 +503,44 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 	return out, rows.Err()
 }
 
-// CompleteWebhookDelivery records an attempt on a claimed delivery and the
-// endpoint's failure streak. It returns false when the lease was lost (the
-// delivery was claimed again since), in which case nothing is written.
-// After a failure it also returns the endpoint's streak so the caller can
-// decide to disable it.
+// WebhookCompletion is an attempt to record with CompleteWebhookDeliveries,
+// and (filled in) what recording it found.
+type WebhookCompletion struct {
+	Delivery *ClaimedDelivery
+	Attempt  WebhookAttempt
+
+	// Recorded is false when the lease was lost (the delivery was claimed
+	// again since); nothing was written for it then.
+	Recorded bool
+	// After a failure: the endpoint's streak of failed attempts and when
+	// it began, for the caller's decision to disable it.
+	Failures     int
+	FailingSince time.Time
+}
+
+// CompleteWebhookDelivery records one attempt; see CompleteWebhookDeliveries.
 func (s *Store) CompleteWebhookDelivery(ctx context.Context, d *ClaimedDelivery, a WebhookAttempt) (ok bool, failures int, failingSince time.Time, err error) {
+	c := &WebhookCompletion{Delivery: d, Attempt: a}
+	err = s.CompleteWebhookDeliveries(ctx, []*WebhookCompletion{c})
+	return c.Recorded, c.Failures, c.FailingSince, err
+}
+
+// CompleteWebhookDeliveries records attempts on claimed deliveries, and the
+// endpoints' failure streaks, in one transaction. An attempt whose lease was
+// lost is skipped (Recorded stays false).
+func (s *Store) CompleteWebhookDeliveries(ctx context.Context, cs []*WebhookCompletion) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		for _, c := range cs {
+			if err := tx.completeWebhookDelivery(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) completeWebhookDelivery(ctx context.Context, c *WebhookCompletion) error {
+	d, a := c.Delivery, c.Attempt
 	status, next := DeliveryPending, a.NextAt
 	var delivered any
 	switch {
@@ -517,33 +549,32 @@ func (s *Store) CompleteWebhookDelivery(ctx context.Context, d *ClaimedDelivery,
 	case a.GiveUp:
 		status, next = DeliveryFailed, a.At
 	}
-	err = s.InTx(ctx, func(tx *Store) error {
-		res, err := tx.exec(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?,
-			last_error = ?, last_latency_ms = ?, response_snippet = ?, delivered_at = ? WHERE id = ? AND attempts = ? AND status = ?`,
-			status, ms(next), ms(a.At), a.StatusCode, a.Error, a.Latency.Milliseconds(), a.Snippet, delivered,
-			d.ID, d.Attempts, DeliveryPending)
-		if err != nil {
-			return fmt.Errorf("complete webhook delivery %d: %w", d.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		ok = true
-		if a.Delivered {
-			_, err := tx.exec(ctx, `UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL
-				WHERE id = ? AND consecutive_failures <> 0`, d.EndpointID)
-			return err
-		}
-		var since int64
-		if err := tx.queryRow(ctx, `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
-			failing_since = COALESCE(failing_since, ?) WHERE id = ? RETURNING consecutive_failures, failing_since`,
-			ms(a.At), d.EndpointID).Scan(&failures, &since); err != nil {
-			return fmt.Errorf("count webhook failure: %w", err)
-		}
-		failingSince = fromMS(since)
+	res, err := s.exec(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?,
+		last_error = ?, last_latency_ms = ?, response_snippet = ?, delivered_at = ? WHERE id = ? AND attempts = ? AND status = ?`,
+		status, ms(next), ms(a.At), a.StatusCode, a.Error, a.Latency.Milliseconds(), a.Snippet, delivered,
+		d.ID, d.Attempts, DeliveryPending)
+	if err != nil {
+		return fmt.Errorf("complete webhook delivery %d: %w", d.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
 		return nil
-	})
-	return ok, failures, failingSince, err
+	}
+	c.Recorded = true
+	if a.Delivered {
+		if _, err := s.exec(ctx, `UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL
+			WHERE id = ? AND consecutive_failures <> 0`, d.EndpointID); err != nil {
+			return fmt.Errorf("reset webhook failures: %w", err)
+		}
+		return nil
+	}
+	var since int64
+	if err := s.queryRow(ctx, `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
+		failing_since = COALESCE(failing_since, ?) WHERE id = ? RETURNING consecutive_failures, failing_since`,
+		ms(a.At), d.EndpointID).Scan(&c.Failures, &since); err != nil {
+		return fmt.Errorf("count webhook failure: %w", err)
+	}
+	c.FailingSince = fromMS(since)
+	return nil
 }
 
 // ListWebhookDeliveries returns an endpoint's deliveries, newest first, with

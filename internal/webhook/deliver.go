@@ -58,49 +58,61 @@ func (s *Service) payload(d *store.ClaimedDelivery) []byte {
 // snippetBytes is how much of a response body the delivery log keeps.
 const snippetBytes = 256
 
-// deliver makes one attempt at a claimed delivery and records the outcome.
-func (s *Service) deliver(ctx context.Context, d *store.ClaimedDelivery) {
-	body := s.payload(d)
-	att := s.attempt(ctx, d, body)
-	if ctx.Err() != nil && !att.Delivered {
+// deliver makes one attempt at a claimed delivery and decides what happens
+// next; record writes the outcome.
+func (s *Service) deliver(ctx context.Context, d *store.ClaimedDelivery) *store.WebhookCompletion {
+	att := s.attempt(ctx, d, s.payload(d))
+	switch {
+	case att.Delivered:
+	case ctx.Err() != nil:
 		// The worker is stopping: hand the row back right away rather
 		// than leaving it leased.
 		att.Error, att.NextAt = "worker stopped during the attempt", att.At
-	} else if !att.Delivered {
-		if att.At.Sub(d.CreatedAt) >= s.cfg.RetryWindow {
-			att.GiveUp = true
-		} else {
-			att.NextAt = att.At.Add(s.backoff(d.Attempts))
-		}
+	case att.At.Sub(d.CreatedAt) >= s.cfg.RetryWindow:
+		att.GiveUp = true
+	default:
+		att.NextAt = att.At.Add(s.backoff(d.Attempts))
 	}
+	return &store.WebhookCompletion{Delivery: d, Attempt: att}
+}
+
+// record writes a batch of attempts in one transaction, then disables
+// endpoints that have failed for too long (or answered 410 Gone).
+func (s *Service) record(ctx context.Context, batch []*store.WebhookCompletion) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	ok, failures, since, err := s.st.CompleteWebhookDelivery(wctx, d, att)
-	if err != nil {
-		s.log.Error("webhook: record attempt", "delivery", d.ID, "err", err)
+	if err := s.st.CompleteWebhookDeliveries(wctx, batch); err != nil {
+		// The leases run out and the rows are retried.
+		s.log.Error("webhook: record attempts", "count", len(batch), "err", err)
 		return
 	}
-	if !ok || att.Delivered || ctx.Err() != nil {
-		return
-	}
-	s.log.Info("webhook: delivery failed", "delivery", d.ID, "endpoint", d.EndpointID, "attempt", d.Attempts,
-		"status", att.StatusCode, "err", att.Error, "give_up", att.GiveUp)
-	reason := ""
-	switch {
-	case att.StatusCode == http.StatusGone:
-		reason = "the receiver answered 410 Gone"
-	case failures >= s.cfg.DisableMinFailures && att.At.Sub(since) >= s.cfg.DisableAfter:
-		last := att.Error
-		if att.StatusCode != 0 {
-			last = "HTTP " + strconv.Itoa(att.StatusCode)
+	disabled := map[int64]bool{}
+	for _, c := range batch {
+		d, att := c.Delivery, c.Attempt
+		if !c.Recorded || att.Delivered || ctx.Err() != nil || disabled[d.EndpointID] {
+			continue
 		}
-		reason = fmt.Sprintf("%d failed attempts in a row since %s; last: %s", failures, since.UTC().Format(time.RFC3339), last)
-	}
-	if reason != "" {
+		s.log.Info("webhook: delivery failed", "delivery", d.ID, "endpoint", d.EndpointID, "attempt", d.Attempts,
+			"status", att.StatusCode, "err", att.Error, "give_up", att.GiveUp)
+		reason := ""
+		switch {
+		case att.StatusCode == http.StatusGone:
+			reason = "the receiver answered 410 Gone"
+		case c.Failures >= s.cfg.DisableMinFailures && att.At.Sub(c.FailingSince) >= s.cfg.DisableAfter:
+			last := att.Error
+			if att.StatusCode != 0 {
+				last = "HTTP " + strconv.Itoa(att.StatusCode)
+			}
+			reason = fmt.Sprintf("%d failed attempts in a row since %s; last: %s", c.Failures, c.FailingSince.UTC().Format(time.RFC3339), last)
+		}
+		if reason == "" {
+			continue
+		}
 		if err := s.st.DisableWebhookEndpoint(wctx, d.EndpointID, reason, att.At); err != nil {
 			s.log.Error("webhook: disable endpoint", "endpoint", d.EndpointID, "err", err)
-			return
+			continue
 		}
+		disabled[d.EndpointID] = true
 		s.log.Warn("webhook: endpoint disabled", "endpoint", d.EndpointID, "reason", reason)
 	}
 }

@@ -41,7 +41,7 @@ type fixture struct {
 	app  *domain.OAuthApp
 }
 
-func newFixture(t *testing.T, st *store.Store, scopes ...string) *fixture {
+func newFixture(t testing.TB, st *store.Store, scopes ...string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	a := &domain.Account{Name: "CoWork HQ", TimeZone: "UTC"}

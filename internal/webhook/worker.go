@@ -21,35 +21,78 @@ const eventScope = "account.event.access.readonly"
 func (s *Service) Run(ctx context.Context) error {
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
-	slots := make(chan struct{}, s.cfg.Concurrency)
-	freed := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	w := &runState{
+		slots:   make(chan struct{}, s.cfg.Concurrency),
+		freed:   make(chan struct{}, 1),
+		results: make(chan *store.WebhookCompletion, s.cfg.Concurrency),
+	}
+	recorded := make(chan struct{})
+	go s.recorder(ctx, w, recorded)
+	defer func() {
+		w.inflight.Wait()
+		close(w.results)
+		<-recorded
+	}()
 	for {
 		if ctx.Err() != nil {
 			return nil
 		}
-		s.cycle(ctx, &wg, slots, freed)
+		s.cycle(ctx, w)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.wake:
 		case <-ticker.C:
-		case <-freed:
+		case <-w.freed:
 		}
+	}
+}
+
+// runState is what one Run shares with its delivery goroutines.
+type runState struct {
+	slots    chan struct{} // one token per delivery in flight, until recorded
+	freed    chan struct{} // signalled when slots free up
+	results  chan *store.WebhookCompletion
+	inflight sync.WaitGroup
+}
+
+// recorder writes finished attempts in batches (one transaction for all
+// that are waiting) and frees their slots. It ends when results is closed.
+func (s *Service) recorder(ctx context.Context, w *runState, done chan<- struct{}) {
+	defer close(done)
+	batch := make([]*store.WebhookCompletion, 0, cap(w.slots))
+	for c := range w.results {
+		batch = append(batch[:0], c)
+	drain:
+		for len(batch) < cap(batch) {
+			select {
+			case c, ok := <-w.results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		s.record(ctx, batch)
+		for range batch {
+			<-w.slots
+		}
+		signal(w.freed)
 	}
 }
 
 // cycle does one round of rule sync, queueing and dispatch. Errors are
 // logged; the next round tries again.
-func (s *Service) cycle(ctx context.Context, wg *sync.WaitGroup, slots, freed chan struct{}) {
+func (s *Service) cycle(ctx context.Context, w *runState) {
 	if err := s.syncRules(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("webhook: load notification rules", "err", err)
 	}
 	if err := s.enqueue(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("webhook: queue deliveries", "err", err)
 	}
-	free := cap(slots) - len(slots)
+	free := cap(w.slots) - len(w.slots)
 	if free == 0 {
 		return
 	}
@@ -61,13 +104,11 @@ func (s *Service) cycle(ctx context.Context, wg *sync.WaitGroup, slots, freed ch
 		return
 	}
 	for _, d := range claimed {
-		slots <- struct{}{}
-		wg.Add(1)
+		w.slots <- struct{}{}
+		w.inflight.Add(1)
 		go func() {
-			defer wg.Done()
-			s.deliver(ctx, d)
-			<-slots
-			signal(freed)
+			defer w.inflight.Done()
+			w.results <- s.deliver(ctx, d)
 		}()
 	}
 }
