@@ -1,0 +1,133 @@
+package apispec_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lintel-dev/lintel/internal/app"
+	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/password"
+	"github.com/lintel-dev/lintel/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	password.UseCheap()
+	m.Run()
+}
+
+// server is a whole Lintel started through app.New on a free port, with
+// the CoWork HQ demo seeded.
+type server struct {
+	*app.App
+	demo *app.DemoInfo
+}
+
+// eachBackend starts one server per test backend (SQLite, and PostgreSQL
+// when LINTEL_TEST_POSTGRES_URL is set) and runs fn against each.
+func eachBackend(t *testing.T, fn func(t *testing.T, s *server)) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			cfg := &config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), LogLevel: "info", LogFormat: "text"}
+			if b.Name == "postgres" {
+				cfg.DatabaseURL = b.DSN
+			} else {
+				cfg.DataDir = filepath.Dir(b.DSN)
+			}
+			fn(t, start(t, cfg))
+		})
+	}
+}
+
+// start runs the program until the test ends.
+func start(t *testing.T, cfg *config.Config) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		cancel()
+		t.Fatalf("start: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		a.Close()
+	})
+	info, err := a.EnsureDemo(ctx, 20, nil)
+	if err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	return &server{App: a, demo: info}
+}
+
+// token gets an access token for the demo operator through the password
+// grant, with every scope the demo application may ask for.
+func (s *server) token(t *testing.T) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"password"}, "client_id": {s.demo.ClientID}, "client_secret": {s.demo.ClientSecret},
+		"username": {s.demo.AdminEmail}, "password": {s.demo.AdminPassword}, "scope": {s.demo.Scope}}
+	resp, err := http.PostForm(s.BaseURL()+"/oauth/token", form)
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 || out.AccessToken == "" {
+		t.Fatalf("token: status %d, %v", resp.StatusCode, err)
+	}
+	return out.AccessToken
+}
+
+// exchange is one request sent to the live server and its answer.
+type exchange struct {
+	req    *http.Request
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends method path (with an optional JSON body and bearer token) to s
+// and reads the whole answer.
+func (s *server) do(t *testing.T, method, path, body, token string) *exchange {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.BaseURL()+path, rd)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read: %v", method, path, err)
+	}
+	// The request is kept for validation; give it a fresh body.
+	req2, _ := http.NewRequest(method, s.BaseURL()+path, strings.NewReader(body))
+	req2.Header = req.Header.Clone()
+	return &exchange{req: req2, status: resp.StatusCode, header: resp.Header, body: b}
+}
