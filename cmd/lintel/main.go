@@ -31,6 +31,7 @@ func commands() []command {
 		{"accounts", "create and list accounts", runAccounts},
 		{"users", "create operator users", runUsers},
 		{"apps", "create OAuth applications", runApps},
+		{"webhooks", "set application webhooks, read delivery logs, replay", runWebhooks},
 		{"version", "print the version", runVersion},
 	}
 }
