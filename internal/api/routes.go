@@ -30,7 +30,8 @@ const (
 	scopeSync                 = "account.sync"
 )
 
-// Register adds every /api/3 route to mux. Unknown /api/3 paths answer 404
+// Register adds every /api/3 route, the extension routes and the legacy
+// /api/2 person routes to mux. Unknown /api/3 and /api/2 paths answer 404
 // in the DoorFlow shape; a trailing ".json" (legacy DoorFlow URLs) is
 // accepted on every route.
 func (a *API) Register(mux *http.ServeMux) {
@@ -90,13 +91,16 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerLegacy(mux)
 
 	mux.HandleFunc("/api/3/", a.fallback(mux))
+	mux.HandleFunc("/api/2/", a.fallback(mux))
 }
 
-// fallback serves paths no route matched: a legacy ".json" suffix is
-// stripped and the request dispatched again; anything else is a 404.
+// fallback serves /api/3 and /api/2 paths no route matched: a legacy
+// ".json" suffix is stripped and the request dispatched again; anything
+// else is a 404.
 func (a *API) fallback(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok && p != r.URL.Path && strings.HasPrefix(p, "/api/3/") {
+		p, ok := strings.CutSuffix(r.URL.Path, ".json")
+		if ok && (strings.HasPrefix(p, "/api/3/") || strings.HasPrefix(p, "/api/2/")) {
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = p
 			r2.URL.RawPath = ""

@@ -128,3 +128,70 @@ func TestCatalogRoutes(t *testing.T) {
 		}
 	})
 }
+
+// TestCommandAndExtensionScopes checks the routes added beside the first
+// slice: no token is 401, the wrong scope 403, the listed scope passes.
+func TestCommandAndExtensionScopes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		routes := []struct{ method, path, scope string }{
+			{"POST", "/api/3/channels/1/admit", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/admit_person", "account.channel.admit.person"},
+			{"POST", "/api/3/channels/1/lockdown", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/unlockdown", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/unlock", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/normal", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/auto_unlock", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/regenerate_encryption_key", "account.channel.admit"},
+			{"POST", "/api/3/channels/1/remove_encryption_key", "account.channel.admit"},
+			{"GET", "/api/3/admission_requests/1", "account.channel.admit"},
+			{"GET", "/api/3/admission_requests/1", "account.channel.admit.person"},
+			{"GET", "/api/3/notification_rules", "account.notification_rule.readonly"},
+			{"POST", "/api/3/notification_rules", "account.notification_rule"},
+			{"GET", "/api/3/notification_rules/1", "account.notification_rule.readonly"},
+			{"PUT", "/api/3/notification_rules/1", "account.notification_rule"},
+			{"DELETE", "/api/3/notification_rules/1", "account.notification_rule"},
+			{"POST", "/api/3/sync", "account.sync"},
+			{"POST", "/api/3/sites", "account.site"},
+			{"PUT", "/api/3/sites/1", "account.site"},
+			{"DELETE", "/api/3/sites/1", "account.site"},
+			{"POST", "/api/3/channels", "account.channel"},
+			{"PUT", "/api/3/channels/1", "account.channel"},
+			{"DELETE", "/api/3/channels/1", "account.channel"},
+			{"POST", "/api/3/credential_types", "account.credential_type"},
+			{"PUT", "/api/3/credential_types/1", "account.credential_type"},
+			{"DELETE", "/api/3/credential_types/1", "account.credential_type"},
+			{"POST", "/api/3/groups", "account.group"},
+			{"PUT", "/api/3/groups/1", "account.group"},
+			{"DELETE", "/api/3/groups/1", "account.group"},
+			{"POST", "/api/3/roles", "account.role"},
+			{"PUT", "/api/3/roles/1", "account.role"},
+			{"DELETE", "/api/3/roles/1", "account.role"},
+			{"GET", "/api/3/shifts", "account.shift.readonly"},
+			{"GET", "/api/3/shifts/1", "account.shift.readonly"},
+			{"POST", "/api/3/shifts", "account.shift"},
+			{"PUT", "/api/3/shifts/1", "account.shift"},
+			{"DELETE", "/api/3/shifts/1", "account.shift"},
+			{"GET", "/api/2/people", "account.person.readonly"},
+			{"POST", "/api/2/people", "account.person"},
+			{"PUT", "/api/2/person/1", "account.person"},
+			{"POST", "/api/2/sync", "account.sync"},
+		}
+		for _, r := range routes {
+			e.skipSpec = true
+			errorBody(t, e.as("").do(r.method, r.path, ""), 401, "invalid_token")
+			// The readonly form of a write scope, and unrelated scopes, are not enough.
+			e.tokens["wrong"] = &domain.Principal{AccountID: e.acct.ID, Scopes: domain.NewScopeSet(r.scope+".readonly", "account.person.readonly", "account.event.access.readonly")}
+			if r.scope == "account.person.readonly" {
+				e.tokens["wrong"].Scopes = domain.NewScopeSet("account.event.access.readonly")
+			}
+			e.skipSpec = true
+			errorBody(t, e.as("wrong").do(r.method, r.path, ""), 403, "forbidden")
+			e.tokens["one"] = &domain.Principal{AccountID: e.acct.ID, Scopes: domain.NewScopeSet(r.scope)}
+			e.skipSpec = true
+			if rec := e.as("one").do(r.method, r.path, ""); rec.Code == 401 || rec.Code == 403 {
+				t.Errorf("%s %s with %s: %d %s", r.method, r.path, r.scope, rec.Code, rec.Body)
+			}
+		}
+	})
+}
