@@ -134,6 +134,7 @@ func webhooksLog(ctx context.Context, args []string, out io.Writer) error {
 	endpoint := fs.Int64("endpoint", 0, "endpoint `id` (see 'lintel webhooks list'; required)")
 	limit := fs.Int("limit", 50, "how many deliveries to show (1-1000)")
 	before := fs.Int64("before", 0, "show deliveries with ids below this `id` (paging)")
+	showSecret := fs.Bool("show-secret", false, "also print the endpoint's signing secret (rule endpoints generate their own)")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -158,6 +159,9 @@ func webhooksLog(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Endpoint %d (%s) -> %s\nstate: %s\nevent cursor: %d   failures in a row: %d\n\n",
 		ep.ID, ep.Kind, redactURL(ep.URL), endpointState(ep), ep.EventCursor, ep.ConsecutiveFailures)
+	if *showSecret {
+		fmt.Fprintf(out, "signing secret: %s\n\n", ep.Secret)
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DELIVERY\tEVENT\tSTATUS\tATTEMPTS\tHTTP\tLATENCY\tLAST ATTEMPT\tNEXT\tACKED\tERROR / RESPONSE")
 	for _, d := range ds {

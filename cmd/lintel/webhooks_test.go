@@ -83,6 +83,13 @@ func TestWebhooksCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "pending (replay of 1)") || strings.Count(out, "\n") < 7 {
 		t.Fatalf("webhooks log: %q", out)
 	}
+	if strings.Contains(out, "my-own-secret") {
+		t.Fatal("the log printed the secret without --show-secret")
+	}
+	code, out, _ = lintel(t, append([]string{"webhooks", "log", "--endpoint", "1", "--show-secret"}, data...)...)
+	if code != 0 || !strings.Contains(out, "signing secret: my-own-secret-of-some-length") {
+		t.Fatalf("webhooks log --show-secret: %q", out)
+	}
 	code, out, _ = lintel(t, append([]string{"webhooks", "replay", "--endpoint", "1", "--since", "0"}, data...)...)
 	if code != 0 || !strings.Contains(out, "after 0") {
 		t.Fatalf("replay since: %d %q", code, out)

@@ -668,3 +668,22 @@ func (s *Store) AppWebhookSecret(ctx context.Context, appID int64) (string, erro
 	}
 	return secret, nil
 }
+
+// ListActiveNotificationRules returns the active notification rules of
+// every account, by id: what the webhook worker routes events to.
+func (s *Store) ListActiveNotificationRules(ctx context.Context) ([]*domain.NotificationRule, error) {
+	rows, err := s.query(ctx, `SELECT `+notificationRuleCols+` FROM notification_rules WHERE active = ? ORDER BY id`, true)
+	if err != nil {
+		return nil, fmt.Errorf("list active notification rules: %w", err)
+	}
+	defer rows.Close()
+	out := []*domain.NotificationRule{}
+	for rows.Next() {
+		n, err := scanNotificationRule(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
@@ -89,5 +90,46 @@ func TestNotificationRulesAndAck(t *testing.T) {
 			e, _ := st.GetWebhookEndpoint(ctx, ep.ID)
 			return e.DisabledAt != nil && e.DisabledReason == store.RuleInactiveReason
 		})
+	})
+}
+
+func TestRulesFromTheStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		rcv := newReceiver(t, "")
+		rule := &domain.NotificationRule{AccountID: f.acct.ID, Name: "Rejects", Active: true, CallbackURL: rcv.srv.URL,
+			EventCodes: []int{20}, ChannelIDs: []int64{}}
+		if err := st.CreateNotificationRule(ctx, rule); err != nil {
+			t.Fatal(err)
+		}
+		off := &domain.NotificationRule{AccountID: f.acct.ID, Name: "Off", Active: false, CallbackURL: rcv.srv.URL,
+			EventCodes: []int{20}, ChannelIDs: []int64{}}
+		if err := st.CreateNotificationRule(ctx, off); err != nil {
+			t.Fatal(err)
+		}
+		svc := New(Config{Store: st, HTTPClient: NewHTTPClient(true, 2), RuleSync: time.Millisecond})
+		startWorker(t, svc)
+		var ep *store.WebhookEndpoint
+		waitFor(t, "rule endpoint", 5*time.Second, func() bool {
+			eps, _ := st.ListWebhookEndpoints(ctx)
+			for _, e := range eps {
+				if e.RuleID == off.ID {
+					t.Fatal("an inactive rule got an endpoint")
+				}
+				if e.RuleID == rule.ID {
+					ep = e
+				}
+			}
+			return ep != nil
+		})
+		rcv.mu.Lock()
+		rcv.secret = ep.Secret
+		rcv.mu.Unlock()
+		f.event(t, 10, nil)
+		want := f.event(t, 20, nil)
+		svc.Notify(f.acct.ID)
+		waitFor(t, "rule delivery", 10*time.Second, func() bool { return allDelivered(st, ep.ID, 1) })
+		rcv.checkExactlyOnce(t, []int64{want})
 	})
 }

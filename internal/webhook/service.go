@@ -43,7 +43,8 @@ type Config struct {
 	AllowPrivate bool
 	// Auth authenticates event-stream requests (the API's bearer check).
 	Auth func(*http.Request) (*domain.Principal, error)
-	// Rules lists notification rules; nil means there are none.
+	// Rules lists notification rules; nil reads the notification_rules
+	// table (StoreRules).
 	Rules func(context.Context) ([]Rule, error)
 
 	PollInterval       time.Duration  // how often the events table is polled (50ms)
@@ -107,6 +108,9 @@ func New(cfg Config) *Service {
 		cfg.Jitter = rand.Float64
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Rules == nil && cfg.Store != nil {
+		cfg.Rules = StoreRules(cfg.Store)
+	}
 	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, client: cfg.HTTPClient,
 		wake: make(chan struct{}, 1), subs: map[int64]map[chan struct{}]struct{}{},
 		rules: map[int64]Rule{}, ruleSeen: map[int64]string{}}
@@ -135,5 +139,21 @@ func signal(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
+	}
+}
+
+// StoreRules lists the active rules of the notification_rules table.
+func StoreRules(st *store.Store) func(context.Context) ([]Rule, error) {
+	return func(ctx context.Context) ([]Rule, error) {
+		rs, err := st.ListActiveNotificationRules(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Rule, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, Rule{ID: r.ID, AccountID: r.AccountID, URL: r.CallbackURL, Active: r.Active,
+				Codes: r.EventCodes, ChannelIDs: r.ChannelIDs})
+		}
+		return out, nil
 	}
 }
