@@ -13,6 +13,8 @@ import (
 
 	"github.com/lintel-dev/lintel/internal/app"
 	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/oauth"
 	"github.com/lintel-dev/lintel/internal/password"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
@@ -74,8 +76,35 @@ func start(t *testing.T, cfg *config.Config) *server {
 // grant, with every scope the demo application may ask for.
 func (s *server) token(t *testing.T) string {
 	t.Helper()
-	form := url.Values{"grant_type": {"password"}, "client_id": {s.demo.ClientID}, "client_secret": {s.demo.ClientSecret},
-		"username": {s.demo.AdminEmail}, "password": {s.demo.AdminPassword}, "scope": {s.demo.Scope}}
+	return s.grant(t, s.demo.ClientID, s.demo.ClientSecret, s.demo.Scope)
+}
+
+// extensionToken registers an application for every scope, extension
+// scopes included, and gets a token from it for the demo operator.
+func (s *server) extensionToken(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := s.Store.GetAccountByUID(ctx, s.demo.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := domain.ScopeSet{}
+	for _, sc := range domain.Scopes {
+		all[sc.Name] = struct{}{}
+	}
+	app, secret, err := oauth.CreateApp(ctx, s.Store, oauth.NewApp{AccountID: acct.ID, Name: "Every scope",
+		RedirectURIs: []string{"http://127.0.0.1/cb"}, Scopes: all, PasswordGrant: true, AdmitApproved: true})
+	if err != nil {
+		t.Fatalf("register app: %v", err)
+	}
+	return s.grant(t, app.UID, secret, all.String())
+}
+
+// grant runs the password grant for the demo operator.
+func (s *server) grant(t *testing.T, clientID, secret, scope string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"password"}, "client_id": {clientID}, "client_secret": {secret},
+		"username": {s.demo.AdminEmail}, "password": {s.demo.AdminPassword}, "scope": {scope}}
 	resp, err := http.PostForm(s.BaseURL()+"/oauth/token", form)
 	if err != nil {
 		t.Fatalf("token: %v", err)
