@@ -335,3 +335,16 @@ func (s *Store) RecordCommandResult(ctx context.Context, controllerID, commandID
 	}
 	return nil
 }
+
+// ChannelAccount returns the account a door belongs to. Errors: ENOTFOUND.
+func (s *Store) ChannelAccount(ctx context.Context, channelID int64) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, `SELECT account_id FROM channels WHERE id = ?`, channelID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, domain.NotFound("channel")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find door %d: %w", channelID, err)
+	}
+	return id, nil
+}

@@ -1,0 +1,365 @@
+package controller_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/demo"
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
+	"github.com/lintel-dev/lintel/internal/store/storetest"
+)
+
+// demoNow is Tuesday 11:30 in London: John Doe's card opens the front door.
+var demoNow = time.Date(2025, 6, 10, 10, 30, 0, 0, time.UTC)
+
+// fixture is the demo account with a controller enrolled for the front door.
+type fixture struct {
+	st       *store.Store
+	hub      *controller.Hub
+	srv      *httptest.Server
+	acct     *domain.Account
+	doors    map[string]int64
+	john     *domain.Person
+	cardType int64
+	card     string // John's card
+	secret   string
+	clock    *clock
+}
+
+// clock is a settable clock for the hub.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newFixture(t *testing.T, st *store.Store) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := demo.Seed(ctx, st, demo.Options{Now: func() time.Time { return demoNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: st, acct: acct, doors: map[string]int64{}, clock: &clock{t: time.Now()}}
+	chans, _, _ := st.ListChannels(ctx, acct.ID, nil, store.Page{})
+	for _, c := range chans {
+		f.doors[c.Name] = c.ID
+	}
+	people, _, _ := st.ListPeople(ctx, acct.ID, store.PersonFilter{})
+	f.john = people[0]
+	types, _, _ := st.ListCredentialTypes(ctx, acct.ID, store.Page{})
+	for _, x := range types {
+		if x.Kind == domain.KindCard {
+			f.cardType = x.ID
+		}
+	}
+	creds, _ := st.CredentialsOfPeople(ctx, acct.ID, []int64{f.john.ID})
+	for _, c := range creds {
+		if c.CredentialTypeID == f.cardType {
+			f.card = *c.Value
+		}
+	}
+	if f.card == "" {
+		t.Fatal("John has no card")
+	}
+	_, f.secret, err = controller.Enroll(ctx, st, controller.Enrollment{AccountID: acct.ID, Name: "front",
+		ChannelIDs: []int64{f.doors["Front Door"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hub = controller.New(controller.Config{Store: st, Now: f.clock.now, PollTimeout: 2 * time.Second, OfflineAfter: 40 * time.Millisecond})
+	mux := http.NewServeMux()
+	f.hub.Register(mux)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// call sends a request with the device secret and decodes a 2xx answer
+// into out; it returns the status.
+func (f *fixture) call(t *testing.T, method, path string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, f.srv.URL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+f.secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode < 300 && out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	return res.StatusCode
+}
+
+func TestAuthentication(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		for _, h := range []string{"", "Bearer nope", "Basic " + f.secret, "Bearer lcd_" + "x"} {
+			req, _ := http.NewRequest("GET", f.srv.URL+"/controller/v1/snapshot", nil)
+			if h != "" {
+				req.Header.Set("Authorization", h)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			_ = json.NewDecoder(res.Body).Decode(&body)
+			res.Body.Close()
+			if res.StatusCode != 401 || body["error"] == nil || res.Header.Get("WWW-Authenticate") == "" {
+				t.Fatalf("%q: %d %v", h, res.StatusCode, body)
+			}
+		}
+	})
+}
+
+func TestSnapshotDecidesLikeTheServer(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		var snap controller.Snapshot
+		if code := f.call(t, "GET", "/controller/v1/snapshot", nil, &snap); code != 200 {
+			t.Fatalf("snapshot: %d", code)
+		}
+		if len(snap.Channels) != 1 || snap.Channels[0].ID != f.doors["Front Door"] || snap.Seq != f.hub.Seq(f.acct.ID) {
+			t.Fatalf("channels %+v seq %d", snap.Channels, snap.Seq)
+		}
+		for _, r := range snap.Roles {
+			if len(r.ChannelIDs) != 1 || r.ChannelIDs[0] != f.doors["Front Door"] {
+				t.Fatalf("role with other doors: %+v", r)
+			}
+		}
+		local := access.Build(snap.Source(), demoNow)
+		server, err := access.LoadAt(context.Background(), st, f.acct.ID, demoNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		door := f.doors["Front Door"]
+		for _, at := range []time.Time{demoNow, demoNow.Add(9 * time.Hour), demoNow.Add(-3 * time.Hour)} {
+			for _, v := range []string{f.card, "000000"} {
+				got := access.Evaluate(local, door, f.cardType, v, at)
+				want := access.Evaluate(server, door, f.cardType, v, at)
+				if got != want {
+					t.Fatalf("%s at %s: controller %+v, server %+v", v, at, got, want)
+				}
+			}
+		}
+		if d := access.Evaluate(local, door, f.cardType, f.card, demoNow); !d.Admit || d.Code != 10 {
+			t.Fatalf("John at the front door: %+v", d)
+		}
+		if d := access.Evaluate(local, f.doors["Server Room"], f.cardType, f.card, demoNow); d.Reason != access.ReasonUnknownChannel {
+			t.Fatalf("a door of another controller: %+v", d)
+		}
+	})
+}
+
+func TestChangesLongPoll(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		seq := f.hub.Seq(f.acct.ID)
+		var ch controller.Changes
+		start := time.Now()
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=0.05", seq), nil, &ch)
+		if ch.Resync || ch.Seq != seq || time.Since(start) < 50*time.Millisecond {
+			t.Fatalf("quiet poll: %+v after %s", ch, time.Since(start))
+		}
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			f.hub.Notify(f.acct.ID)
+		}()
+		start = time.Now()
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d", seq), nil, &ch)
+		if !ch.Resync || ch.Seq != seq+1 || time.Since(start) > time.Second {
+			t.Fatalf("woken poll: %+v after %s", ch, time.Since(start))
+		}
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=5", seq), nil, &ch)
+		if !ch.Resync {
+			t.Fatalf("behind: %+v", ch)
+		}
+		if code := f.call(t, "GET", "/controller/v1/changes?after=x", nil, nil); code != 400 {
+			t.Fatalf("bad after: %d", code)
+		}
+		other := controller.New(controller.Config{Store: st})
+		if other.Seq(f.acct.ID) == seq {
+			t.Fatal("a new hub reuses the sequence of the old one")
+		}
+	})
+}
+
+func TestEventsUploadIsIdempotent(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		_, before, _ := st.ListEvents(context.Background(), f.acct.ID, store.EventFilter{})
+		at := demoNow.Add(time.Hour)
+		pin := int64(0)
+		types, _, _ := st.ListCredentialTypes(context.Background(), f.acct.ID, store.Page{})
+		for _, x := range types {
+			if x.Kind == domain.KindPIN {
+				pin = x.ID
+			}
+		}
+		secretPIN := "9911"
+		batch := controller.EventBatch{Events: []controller.Event{
+			{ID: "e1", ChannelID: f.doors["Front Door"], EventCode: 10, Label: "John Doe admitted using card", PersonID: &f.john.ID,
+				CredentialTypeID: &f.cardType, Credential: &f.card, OccurredAt: &at},
+			{ID: "e2", ChannelID: f.doors["Front Door"], EventCode: 24, Label: "Unknown PIN rejected", CredentialTypeID: &pin, Credential: &secretPIN},
+		}}
+		var res controller.EventResults
+		if code := f.call(t, "POST", "/controller/v1/events", batch, &res); code != 200 || len(res.Events) != 2 || res.Events[0].Status != "stored" {
+			t.Fatalf("upload: %d %+v", code, res)
+		}
+		var again controller.EventResults
+		f.call(t, "POST", "/controller/v1/events", batch, &again)
+		if again.Events[0].Status != "duplicate" || again.Events[0].EventID != res.Events[0].EventID {
+			t.Fatalf("retry: %+v", again)
+		}
+		list, after, _ := st.ListEvents(context.Background(), f.acct.ID, store.EventFilter{})
+		if after != before+2 {
+			t.Fatalf("%d events stored, want 2", after-before)
+		}
+		for _, e := range list[:5] {
+			switch e.ID {
+			case res.Events[0].EventID:
+				if !e.CreatedAt.Equal(at) || e.PersonName == nil || *e.PersonName != "John Doe" || e.CredentialsNumber == nil || *e.ChannelName != "Front Door" {
+					t.Fatalf("stored event: %+v", e)
+				}
+			case res.Events[1].EventID:
+				if e.CredentialsNumber != nil {
+					t.Fatalf("a PIN was stored: %q", *e.CredentialsNumber)
+				}
+			}
+		}
+		bad := controller.EventBatch{Events: []controller.Event{{ID: "e3", ChannelID: f.doors["Server Room"], EventCode: 10}}}
+		if code := f.call(t, "POST", "/controller/v1/events", bad, nil); code != 422 {
+			t.Fatalf("foreign door: %d", code)
+		}
+		if code := f.call(t, "POST", "/controller/v1/events", "nope", nil); code != 422 && code != 400 {
+			t.Fatalf("not an object: %d", code)
+		}
+	})
+}
+
+func TestHeartbeatAndOffline(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		ctx := context.Background()
+		door := f.doors["Front Door"]
+		var hb controller.Heartbeat
+		if code := f.call(t, "POST", "/controller/v1/heartbeat", nil, &hb); code != 200 || len(hb.Channels) != 1 {
+			t.Fatalf("heartbeat: %d %+v", code, hb)
+		}
+		if ch, _ := st.GetChannel(ctx, f.acct.ID, door); ch.Status != "online" {
+			t.Fatalf("after heartbeat: %s", ch.Status)
+		}
+		f.clock.add(time.Second)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { f.hub.Run(runCtx); close(done) }()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			ch, _ := st.GetChannel(ctx, f.acct.ID, door)
+			if ch.Status == "offline" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("door never went offline")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		<-done
+	})
+}
+
+func TestCommandsCompleteAdmissions(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		ctx := context.Background()
+		door := f.doors["Front Door"]
+		now := f.clock.now()
+		admission := func() *domain.ChannelCommand {
+			ev := &domain.Event{AccountID: f.acct.ID, EventCode: domain.EventRemoteAdmitRequested, EventLabel: "requested", CreatedAt: now}
+			if err := st.CreateEvent(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			req := &domain.AdmissionRequest{ID: ev.ID, AccountID: f.acct.ID, ChannelID: door, ChannelName: "Front Door",
+				Status: domain.AdmissionPending, RequestedAt: now}
+			if err := st.CreateAdmissionRequest(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+			c := &domain.ChannelCommand{AccountID: f.acct.ID, ChannelID: door, Kind: domain.CommandAdmit, AdmissionRequestID: &req.ID, CreatedAt: now}
+			if err := st.CreateChannelCommand(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		c := admission()
+		if ok, _ := f.hub.Dispatch(ctx, c); ok {
+			t.Fatal("delivered with no controller connected")
+		}
+		f.call(t, "POST", "/controller/v1/heartbeat", nil, nil)
+		if ok, _ := f.hub.Dispatch(ctx, c); !ok {
+			t.Fatal("not delivered to a connected controller")
+		}
+		var cmds controller.Commands
+		f.call(t, "GET", "/controller/v1/commands", nil, &cmds)
+		if len(cmds.Commands) != 1 || cmds.Commands[0].ID != c.ID || cmds.Commands[0].AdmissionRequestID == nil {
+			t.Fatalf("commands: %+v", cmds)
+		}
+		path := fmt.Sprintf("/controller/v1/commands/%d/result", c.ID)
+		if code := f.call(t, "POST", path, controller.CommandResult{Outcome: "done"}, nil); code != 422 {
+			t.Fatalf("wrong outcome: %d", code)
+		}
+		var ans controller.CommandResultAnswer
+		if code := f.call(t, "POST", path, controller.CommandResult{Outcome: "admitted"}, &ans); code != 200 || ans.AdmissionStatus != "admitted" {
+			t.Fatalf("result: %d %+v", code, ans)
+		}
+		req, _ := st.GetAdmissionRequest(ctx, f.acct.ID, *c.AdmissionRequestID)
+		if req.Status != domain.AdmissionAdmitted {
+			t.Fatalf("admission %s", req.Status)
+		}
+		if code := f.call(t, "POST", path, controller.CommandResult{Outcome: "admitted"}, nil); code != 409 {
+			t.Fatalf("second result: %d", code)
+		}
+		f.call(t, "GET", "/controller/v1/commands", nil, &cmds)
+		if len(cmds.Commands) != 0 {
+			t.Fatalf("reported command handed out again: %+v", cmds)
+		}
+		// A late answer does not open a request that timed out.
+		late := admission()
+		f.clock.add(3 * time.Minute)
+		var lateAns controller.CommandResultAnswer
+		f.call(t, "POST", fmt.Sprintf("/controller/v1/commands/%d/result", late.ID), controller.CommandResult{Outcome: "admitted"}, &lateAns)
+		if lateAns.AdmissionStatus != domain.AdmissionTimeout {
+			t.Fatalf("late: %+v", lateAns)
+		}
+		if code := f.call(t, "POST", "/controller/v1/commands/999999/result", controller.CommandResult{Outcome: "done"}, nil); code != 404 {
+			t.Fatalf("unknown command: %d", code)
+		}
+	})
+}

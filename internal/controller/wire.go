@@ -1,0 +1,191 @@
+package controller
+
+import (
+	"slices"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// Snapshot is the body of GET /controller/v1/snapshot: everything a
+// controller needs to decide locally for its doors, with the sequence
+// number it is current as of. It is an access.Source in JSON, reduced to
+// the fields the decision reads and to the controller's doors. Times are
+// RFC 3339 in UTC.
+type Snapshot struct {
+	AccountID         int64                  `json:"account_id"`
+	Seq               int64                  `json:"seq"`
+	GeneratedAt       time.Time              `json:"generated_at"`
+	TimeZone          string                 `json:"time_zone"`
+	Channels          []WireChannel          `json:"channels"`
+	Sites             []WireSite             `json:"sites"`
+	Shifts            []WireShift            `json:"shifts"`
+	CredentialTypes   []WireCredentialType   `json:"credential_types"`
+	Roles             []WireRole             `json:"roles"`
+	People            []WirePerson           `json:"people"`
+	Credentials       []WireCredential       `json:"credentials"`
+	Reservations      []WireReservation      `json:"reservations"`
+	GroupReservations []WireGroupReservation `json:"group_reservations"`
+}
+
+// WireChannel is a door and its state.
+type WireChannel struct {
+	ID                int64      `json:"id"`
+	Name              string     `json:"name"`
+	SiteID            *int64     `json:"site_id"`
+	Mode              string     `json:"mode"` // normal|unlock
+	RelockAt          *time.Time `json:"relock_at"`
+	CardLockdown      bool       `json:"card_lockdown"`
+	RexLockdown       bool       `json:"rex_lockdown"`
+	AuxLockdown       bool       `json:"aux_lockdown"`
+	AutoUnlockShiftID *int64     `json:"auto_unlock_shift_id"`
+}
+
+// WireSite carries a site's time zone.
+type WireSite struct {
+	ID       int64   `json:"id"`
+	TimeZone *string `json:"time_zone"`
+}
+
+// WireShift is a weekly schedule.
+type WireShift struct {
+	ID       int64                `json:"id"`
+	TimeZone *string              `json:"time_zone"`
+	Windows  []domain.ShiftWindow `json:"windows"`
+}
+
+// WireCredentialType names a kind of credential: card, fob, pin or mobile.
+type WireCredentialType struct {
+	ID    int64  `json:"id"`
+	Slug  string `json:"slug"`
+	Label string `json:"label"`
+	Kind  string `json:"kind"`
+}
+
+// WireRole lets its groups through its doors, during its shift if any.
+type WireRole struct {
+	ID         int64   `json:"id"`
+	ShiftID    *int64  `json:"shift_id"`
+	GroupIDs   []int64 `json:"group_ids"`
+	ChannelIDs []int64 `json:"channel_ids"`
+}
+
+// WirePerson is a credential holder.
+type WirePerson struct {
+	ID        int64      `json:"id"`
+	FirstName string     `json:"first_name"`
+	LastName  string     `json:"last_name"`
+	Enabled   bool       `json:"enabled"`
+	ValidFrom *time.Time `json:"valid_from"`
+	ValidTo   *time.Time `json:"valid_to"`
+	GroupIDs  []int64    `json:"group_ids"`
+	RoleIDs   []int64    `json:"role_ids"`
+}
+
+// WireCredential is a presentable credential.
+type WireCredential struct {
+	PersonID         int64   `json:"person_id"`
+	CredentialTypeID int64   `json:"credential_type_id"`
+	Value            string  `json:"value"`
+	Status           *string `json:"status"`
+	WalletType       *string `json:"wallet_type"`
+}
+
+// WireReservation lets a person through doors in [start_time, end_time).
+type WireReservation struct {
+	PersonID   int64     `json:"person_id"`
+	StartTime  time.Time `json:"start_time"`
+	EndTime    time.Time `json:"end_time"`
+	ChannelIDs []int64   `json:"channel_ids"`
+}
+
+// WireGroupReservation makes a person a group member in [start_time, end_time).
+type WireGroupReservation struct {
+	PersonID  int64     `json:"person_id"`
+	StartTime time.Time `json:"start_time"`
+	EndTime   time.Time `json:"end_time"`
+	GroupIDs  []int64   `json:"group_ids"`
+}
+
+// Source turns a snapshot back into the access engine's input; build the
+// decision snapshot with access.Build(s.Source(), at).
+func (s *Snapshot) Source() access.Source {
+	src := access.Source{Account: &domain.Account{ID: s.AccountID, TimeZone: s.TimeZone}}
+	for _, x := range s.Sites {
+		src.Sites = append(src.Sites, &domain.Site{ID: x.ID, AccountID: s.AccountID, TimeZone: x.TimeZone})
+	}
+	for _, x := range s.Shifts {
+		src.Shifts = append(src.Shifts, &domain.Shift{ID: x.ID, AccountID: s.AccountID, TimeZone: x.TimeZone, Windows: x.Windows})
+	}
+	for _, x := range s.Channels {
+		src.Channels = append(src.Channels, &domain.Channel{ID: x.ID, AccountID: s.AccountID, Name: x.Name, SiteID: x.SiteID,
+			Mode: x.Mode, RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown,
+			AuxLockdown: x.AuxLockdown, AutoUnlockShiftID: x.AutoUnlockShiftID})
+	}
+	for _, x := range s.CredentialTypes {
+		src.CredentialTypes = append(src.CredentialTypes, &domain.CredentialType{ID: x.ID, AccountID: s.AccountID,
+			Slug: x.Slug, Label: x.Label, Kind: x.Kind})
+	}
+	for _, x := range s.Roles {
+		src.Roles = append(src.Roles, &domain.Role{ID: x.ID, AccountID: s.AccountID, ShiftID: x.ShiftID,
+			GroupIDs: x.GroupIDs, ChannelIDs: x.ChannelIDs})
+	}
+	for _, x := range s.People {
+		src.People = append(src.People, &domain.Person{ID: x.ID, AccountID: s.AccountID, FirstName: x.FirstName,
+			LastName: x.LastName, Enabled: x.Enabled, ValidFrom: x.ValidFrom, ValidTo: x.ValidTo,
+			GroupIDs: x.GroupIDs, RoleIDs: x.RoleIDs})
+	}
+	for _, x := range s.Credentials {
+		v := x.Value
+		src.Credentials = append(src.Credentials, &domain.Credential{AccountID: s.AccountID, PersonID: x.PersonID,
+			CredentialTypeID: x.CredentialTypeID, Value: &v, Status: x.Status, WalletType: x.WalletType})
+	}
+	for _, x := range s.Reservations {
+		src.Reservations = append(src.Reservations, &domain.Reservation{AccountID: s.AccountID, PersonID: x.PersonID,
+			StartTime: x.StartTime, EndTime: x.EndTime, ChannelIDs: x.ChannelIDs})
+	}
+	for _, x := range s.GroupReservations {
+		src.GroupReservations = append(src.GroupReservations, &domain.GroupReservation{AccountID: s.AccountID,
+			PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime, GroupIDs: x.GroupIDs})
+	}
+	return src
+}
+
+// forChannels returns a copy of the account-wide snapshot reduced to the
+// given doors (ascending): other doors are left out, roles and
+// reservations keep only those doors and are dropped when none is left.
+// Everything else is shared with s, which must not change afterwards.
+func (s *Snapshot) forChannels(ids []int64) *Snapshot {
+	n := *s
+	keep := func(list []int64) []int64 {
+		var out []int64
+		for _, id := range list {
+			if _, ok := slices.BinarySearch(ids, id); ok {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	n.Channels = []WireChannel{}
+	for _, c := range s.Channels {
+		if _, ok := slices.BinarySearch(ids, c.ID); ok {
+			n.Channels = append(n.Channels, c)
+		}
+	}
+	n.Roles = []WireRole{}
+	for _, r := range s.Roles {
+		if chans := keep(r.ChannelIDs); len(chans) > 0 {
+			r.ChannelIDs = chans
+			n.Roles = append(n.Roles, r)
+		}
+	}
+	n.Reservations = []WireReservation{}
+	for _, r := range s.Reservations {
+		if chans := keep(r.ChannelIDs); len(chans) > 0 {
+			r.ChannelIDs = chans
+			n.Reservations = append(n.Reservations, r)
+		}
+	}
+	return &n
+}
