@@ -31,6 +31,10 @@ func commands() []command {
 		{"accounts", "create and list accounts", runAccounts},
 		{"users", "create operator users", runUsers},
 		{"apps", "create OAuth applications", runApps},
+		{"keys", "create, list and revoke personal API keys", runKeys},
+		{"subscriptions", "require, create, list and revoke subscription keys", runSubscriptions},
+		{"allow", "enable restricted API families per account or user", runAllow},
+		{"verify", "mark an account verified (the trust gate)", accountsVerify},
 		{"webhooks", "set application webhooks, read delivery logs, replay", runWebhooks},
 		{"version", "print the version", runVersion},
 	}
