@@ -160,3 +160,26 @@ func (s *server) do(t *testing.T, method, path, body, token string) *exchange {
 	req2.Header = req.Header.Clone()
 	return &exchange{req: req2, status: resp.StatusCode, header: resp.Header, body: b}
 }
+
+// postForm posts a form to s, with HTTP Basic client authentication when
+// user is not empty, and reads the whole answer.
+func (s *server) postForm(t *testing.T, path string, form url.Values, user, pass string) *exchange {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.BaseURL()+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s: read: %v", path, err)
+	}
+	req2, _ := http.NewRequest(http.MethodPost, s.BaseURL()+path, strings.NewReader(form.Encode()))
+	req2.Header = req.Header.Clone()
+	return &exchange{req: req2, status: resp.StatusCode, header: resp.Header, body: b}
+}

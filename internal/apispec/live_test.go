@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -94,6 +95,11 @@ func TestLiveAnswersMatchTheDocument(t *testing.T) {
 		v.check(s.do(t, http.MethodGet, "/api/3/openapi.json", "", ""), 200)
 		v.check(s.do(t, http.MethodGet, "/.well-known/oauth-authorization-server", "", ""), 200)
 		v.check(s.do(t, http.MethodGet, "/oauth/token/info", "", tok), 200)
+		v.check(s.postForm(t, "/oauth/token", url.Values{"grant_type": {"password"}, "username": {s.demo.AdminEmail},
+			"password": {s.demo.AdminPassword}, "scope": {"account.person.readonly"}}, s.demo.ClientID, s.demo.ClientSecret), 200)
+		v.check(s.postForm(t, "/oauth/token", url.Values{"grant_type": {"password"}, "username": {s.demo.AdminEmail},
+			"password": {"wrong"}}, s.demo.ClientID, s.demo.ClientSecret), 400)
+		v.check(s.postForm(t, "/oauth/revoke", url.Values{"token": {"unknown"}}, s.demo.ClientID, s.demo.ClientSecret), 200)
 
 		get("/api/3/account", 200)
 		get("/api/3/sites", 200)
