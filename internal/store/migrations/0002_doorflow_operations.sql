@@ -48,3 +48,15 @@ CREATE TABLE admission_requests (
     completed_at BIGINT
 );
 CREATE INDEX admission_requests_account ON admission_requests (account_id, id);
+
+-- Event lists always filter on codes (the default is the admits and
+-- rejects) inside a time window, so every index they use carries
+-- event_code: the count is answered from the index alone, and only the
+-- rows of the page are read. The page itself walks events_account_created.
+CREATE INDEX events_account_code_created ON events (account_id, event_code, created_at);
+DROP INDEX events_account_channel;
+CREATE INDEX events_account_channel ON events (account_id, channel_id, created_at, event_code);
+DROP INDEX events_account_last_name;
+CREATE INDEX events_account_last_name ON events (account_id, lower(person_last_name), created_at, event_code);
+DROP INDEX events_account_first_name;
+CREATE INDEX events_account_first_name ON events (account_id, lower(person_first_name), created_at, event_code);
