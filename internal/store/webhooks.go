@@ -687,3 +687,16 @@ func (s *Store) ListActiveNotificationRules(ctx context.Context) ([]*domain.Noti
 	}
 	return out, rows.Err()
 }
+
+// PurgeWebhookDeliveries deletes up to limit delivered or failed deliveries
+// whose last attempt was before before (pending ones are kept), and
+// returns how many it deleted.
+func (s *Store) PurgeWebhookDeliveries(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+		WHERE status IN (?, ?) AND next_attempt_at < ? LIMIT ?)`, DeliveryDelivered, DeliveryFailed, ms(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge webhook deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -132,6 +132,16 @@ func TestWebhookQueue(t *testing.T) {
 		if c, _ := s.ClaimWebhookDeliveries(ctx, at.Add(24*time.Hour), time.Minute, 10); len(c) != 3 {
 			t.Fatalf("after re-enable claimed %d", len(c))
 		}
+		// Purging keeps pending rows and recent history.
+		if n, err := s.PurgeWebhookDeliveries(ctx, at.Add(-time.Second), 100); err != nil || n != 0 {
+			t.Fatalf("purge of nothing old: %d %v", n, err)
+		}
+		if n, err := s.PurgeWebhookDeliveries(ctx, at.Add(time.Second), 100); err != nil || n != 1 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+		if _, err := s.GetWebhookDelivery(ctx, back[0].ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("the delivered row survived the purge: %v", err)
+		}
 		if _, err := s.SetAppWebhook(ctx, 424242, "https://x.test", "s", at); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("missing app: %v", err)
 		}

@@ -208,3 +208,23 @@ func TestAppScopesAndGrants(t *testing.T) {
 		}
 	})
 }
+
+func TestDeliveryLogRetention(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, eventScope)
+		rcv := newReceiver(t, "k")
+		clock := newClock()
+		ep, _ := st.SetAppWebhook(ctx, f.app.ID, rcv.srv.URL, "k", clock.Now())
+		svc := New(Config{Store: st, Now: clock.Now, HTTPClient: NewHTTPClient(true, 2), Retention: time.Hour})
+		svc.purgeEvery = time.Millisecond
+		startWorker(t, svc)
+		f.event(t, 10, nil)
+		waitFor(t, "delivery", 5*time.Second, func() bool { return allDelivered(st, ep.ID, 1) })
+		clock.Add(2 * time.Hour)
+		waitFor(t, "purge", 5*time.Second, func() bool {
+			ds, _ := st.ListWebhookDeliveries(ctx, ep.ID, 0, 10)
+			return len(ds) == 0
+		})
+	})
+}

@@ -56,6 +56,7 @@ type Config struct {
 	DisableMinFailures int            // ... and at least this many failed attempts (20)
 	KeepAlive          time.Duration  // event-stream keep-alive comment interval (15s)
 	RuleSync           time.Duration  // how often Rules is called (1s)
+	Retention          time.Duration  // how long delivered and failed deliveries stay in the log (7 days)
 	Jitter             func() float64 // in [0,1); nil is math/rand/v2
 }
 
@@ -70,12 +71,14 @@ type Service struct {
 
 	horizon horizon
 
-	mu        sync.Mutex
-	subs      map[int64]map[chan struct{}]struct{} // event-stream subscribers per account
-	watching  bool
-	rules     map[int64]Rule   // last loaded rules, by id
-	ruleSeen  map[int64]string // rule id -> url+secret last saved
-	rulesRead time.Time
+	mu         sync.Mutex
+	subs       map[int64]map[chan struct{}]struct{} // event-stream subscribers per account
+	watching   bool
+	rules      map[int64]Rule   // last loaded rules, by id
+	ruleSeen   map[int64]string // rule id -> url+secret last saved
+	rulesRead  time.Time
+	purgedAt   time.Time
+	purgeEvery time.Duration // how often old log rows are deleted
 }
 
 // New returns a service over cfg (see Config for defaults).
@@ -98,6 +101,7 @@ func New(cfg Config) *Service {
 	def(&cfg.DisableAfter, 24*time.Hour)
 	def(&cfg.KeepAlive, 15*time.Second)
 	def(&cfg.RuleSync, time.Second)
+	def(&cfg.Retention, 7*24*time.Hour)
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 16
 	}
@@ -113,7 +117,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, client: cfg.HTTPClient,
 		wake: make(chan struct{}, 1), subs: map[int64]map[chan struct{}]struct{}{},
-		rules: map[int64]Rule{}, ruleSeen: map[int64]string{}}
+		rules: map[int64]Rule{}, ruleSeen: map[int64]string{}, purgeEvery: 10 * time.Minute}
 	if s.client == nil {
 		s.client = NewHTTPClient(cfg.AllowPrivate, cfg.Concurrency)
 	}

@@ -92,6 +92,9 @@ func (s *Service) cycle(ctx context.Context, w *runState) {
 	if err := s.enqueue(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("webhook: queue deliveries", "err", err)
 	}
+	if err := s.purge(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("webhook: purge delivery log", "err", err)
+	}
 	free := cap(w.slots) - len(w.slots)
 	if free == 0 {
 		return
@@ -260,5 +263,21 @@ func (s *Service) syncRules(ctx context.Context) error {
 	s.mu.Lock()
 	s.rules = active
 	s.mu.Unlock()
+	return nil
+}
+
+// purge deletes delivered and failed deliveries older than Retention, a
+// bounded batch per round so it never holds the database for long.
+func (s *Service) purge(ctx context.Context) error {
+	if !s.purgedAt.IsZero() && time.Since(s.purgedAt) < s.purgeEvery {
+		return nil
+	}
+	n, err := s.st.PurgeWebhookDeliveries(ctx, s.now().Add(-s.cfg.Retention), 5000)
+	if err != nil {
+		return err
+	}
+	if n < 5000 {
+		s.purgedAt = time.Now() // done for now; otherwise continue next round
+	}
 	return nil
 }
