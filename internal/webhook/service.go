@@ -73,9 +73,8 @@ type Service struct {
 
 	mu         sync.Mutex
 	subs       map[int64]map[chan struct{}]struct{} // event-stream subscribers per account
-	watching   bool
-	rules      map[int64]Rule   // last loaded rules, by id
-	ruleSeen   map[int64]string // rule id -> url+secret last saved
+	rules      map[int64]Rule                       // last loaded rules, by id
+	ruleSeen   map[int64]string                     // rule id -> url+secret last saved
 	rulesRead  time.Time
 	purgedAt   time.Time
 	purgeEvery time.Duration // how often old log rows are deleted

@@ -16,8 +16,8 @@ const eventScope = "account.event.access.readonly"
 // Run is the delivery worker: it polls for new events (every PollInterval,
 // or at once after Notify), queues deliveries, and sends due deliveries
 // with at most Concurrency in flight. It returns nil when ctx is cancelled,
-// after in-flight attempts have ended. Several workers, in one process or
-// several, may run on the same database.
+// after in-flight attempts have ended. Call it once per Service; several
+// Services, in one process or several, may run on the same database.
 func (s *Service) Run(ctx context.Context) error {
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
