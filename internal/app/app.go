@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/api"
 	"github.com/lintel-dev/lintel/internal/apispec"
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/gateway"
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/oauth"
 	"github.com/lintel-dev/lintel/internal/store"
@@ -23,11 +25,12 @@ var Version = "dev"
 
 // App is a running Lintel: a migrated store and an HTTP server bound to a port.
 type App struct {
-	Config *config.Config
-	Log    *slog.Logger
-	Store  *store.Store
-	OAuth  *oauth.Server
-	API    *api.API
+	Config  *config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	OAuth   *oauth.Server
+	API     *api.API
+	Gateway *gateway.Gateway
 
 	now      domain.Clock
 	listener net.Listener
@@ -96,7 +99,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("start OAuth server: %w", err)
 	}
-	a.API = api.New(api.Config{Store: st, Auth: a.OAuth.Authenticate, Log: log, Now: now})
+	a.Gateway = gateway.New(gateway.Config{Store: st, Log: log, Now: now, Bearer: a.OAuth.Authenticate,
+		Limits: gateway.Limits{
+			PerCredential: cfg.RateLimit, PerCredentialBurst: int(4 * cfg.RateLimit),
+			PerAccount: cfg.AccountRateLimit, PerAccountBurst: int(4 * cfg.AccountRateLimit),
+		}})
+	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now})
 	a.metrics = newMetrics(st)
 	a.server = &http.Server{
 		Handler:           a.Handler(),
@@ -140,7 +148,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /callback", a.callback)
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("/", a.notFound)
-	return httpx.Log(a.Log, a.metrics.observe, mux)
+	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(mux))
 }
 
 // Serve answers requests until ctx is cancelled, then shuts down gracefully
@@ -148,7 +156,15 @@ func (a *App) Handler() http.Handler {
 func (a *App) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
-	go a.purgeLoop(ctx, time.Hour)
+
+	// Background work stops with the server; Serve returns only after the
+	// gateway's last usage flush, so Close never races it.
+	bg, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stop()
+	wg.Go(func() { a.purgeLoop(bg, time.Hour) })
+	wg.Go(func() { a.Gateway.Run(bg) })
 	a.Log.Info("lintel is listening", "url", a.baseURL, "database", a.Config.DatabaseDescription(), "version", Version)
 	select {
 	case err := <-errc:

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/lintel-dev/lintel/internal/store"
@@ -23,6 +25,9 @@ const (
 	DefaultListen  = "127.0.0.1:8080"
 	DefaultDataDir = "./lintel-data"
 	SQLiteFile     = "lintel.db"
+
+	DefaultRateLimit        = 50  // API requests per second per credential
+	DefaultAccountRateLimit = 200 // API requests per second per account
 )
 
 // Config is what every subcommand that touches the database or serves HTTP needs.
@@ -33,6 +38,10 @@ type Config struct {
 	PublicURL   string // base URL clients see (OAuth issuer); empty means derived from Listen
 	LogLevel    string // debug|info|warn|error
 	LogFormat   string // text|json
+	// RateLimit and AccountRateLimit are sustained API requests per second
+	// per credential (token or key) and per account; bursts are 4x.
+	RateLimit        float64
+	AccountRateLimit float64
 }
 
 // Env is os.Getenv, replaceable in tests.
@@ -55,7 +64,23 @@ func Bind(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.PublicURL, "public-url", envOr("LINTEL_PUBLIC_URL", ""), "public base `URL` used as the OAuth issuer and in links; default http://<listen address> (env LINTEL_PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("LINTEL_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error (env LINTEL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LINTEL_LOG_FORMAT", "text"), "log `format`: text or json (env LINTEL_LOG_FORMAT)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("LINTEL_RATE_LIMIT", DefaultRateLimit), "API `requests` per second per access token or API key; bursts are 4x (env LINTEL_RATE_LIMIT)")
+	fs.Float64Var(&c.AccountRateLimit, "account-rate-limit", envFloat("LINTEL_ACCOUNT_RATE_LIMIT", DefaultAccountRateLimit), "API `requests` per second per account, all its credentials together; bursts are 4x (env LINTEL_ACCOUNT_RATE_LIMIT)")
 	return c
+}
+
+// envFloat reads a number from the environment. A value that does not parse
+// is kept as NaN so that Validate reports it instead of silently using def.
+func envFloat(key string, def float64) float64 {
+	v := strings.TrimSpace(Env(key))
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
 }
 
 // Validate checks the config and normalises it. Its errors say what to change.
@@ -79,6 +104,19 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Level(); err != nil {
 		errs = append(errs, err)
+	}
+	// Zero means the default, so that a Config built in code needs no limits.
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.AccountRateLimit == 0 {
+		c.AccountRateLimit = DefaultAccountRateLimit
+	}
+	if !(c.RateLimit > 0) || c.RateLimit > 1e6 {
+		errs = append(errs, fmt.Errorf("--rate-limit (LINTEL_RATE_LIMIT) must be a number of requests per second above 0"))
+	}
+	if !(c.AccountRateLimit > 0) || c.AccountRateLimit > 1e6 {
+		errs = append(errs, fmt.Errorf("--account-rate-limit (LINTEL_ACCOUNT_RATE_LIMIT) must be a number of requests per second above 0"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q must be text or json", c.LogFormat))

@@ -28,6 +28,12 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil || c.Listen != "0.0.0.0:9000" || c.DSN() != "postgres://u@h/db" || c.DatabaseDescription() != "postgres h/db" {
 		t.Fatalf("env: %+v %v", c, err)
 	}
+	if c.RateLimit != 50 || c.AccountRateLimit != 200 {
+		t.Fatalf("rate limit defaults: %v %v", c.RateLimit, c.AccountRateLimit)
+	}
+	if _, err := parse(t, map[string]string{"LINTEL_RATE_LIMIT": "fast"}); err == nil || !strings.Contains(err.Error(), "LINTEL_RATE_LIMIT") {
+		t.Fatalf("unparsable LINTEL_RATE_LIMIT: %v", err)
+	}
 	c, err = parse(t, map[string]string{"LINTEL_LISTEN": "0.0.0.0:9000"}, "--listen", "127.0.0.1:0", "--public-url", "https://doors.example.com/")
 	if err != nil || c.Listen != "127.0.0.1:0" || c.PublicURL != "https://doors.example.com" {
 		t.Fatalf("flags: %+v %v", c, err)
@@ -41,6 +47,8 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		{"--public-url", "doors.example.com"},
 		{"--log-level", "loud"},
 		{"--log-format", "xml"},
+		{"--rate-limit", "-1"},
+		{"--account-rate-limit", "-3"},
 	} {
 		_, err := parse(t, nil, args...)
 		if err == nil || !strings.Contains(err.Error(), args[0]) {

@@ -138,18 +138,20 @@ func (g *Gateway) allow(w http.ResponseWriter, r *http.Request, res *authResult)
 	return false
 }
 
-// rateLimitBody is the 429 body: the DoorFlow error members plus the
-// retry hints DoorFlow's sync limit (retry_in) and its SDK (retry_after)
-// use.
+// rateLimitBody is the 429 body: the DoorFlow error members, plus the
+// shape of DoorFlow's sync limit ("description", "retry_in") so a client
+// that parses that one body understands every 429, and the retry_after
+// spelling some clients read.
 type rateLimitBody struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
-	RetryIn     int    `json:"retry_in"`
-	RetryAfter  int    `json:"retry_after"`
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	Description      string `json:"description"`
+	RetryIn          int    `json:"retry_in"`
+	RetryAfter       int    `json:"retry_after"`
 }
 
 func writeRateLimited(w http.ResponseWriter, r *http.Request, e *domain.Error) {
 	status, body := httpx.ErrorBodyFor(e)
 	w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	httpx.WriteJSON(w, status, rateLimitBody{Error: body.Error, Description: body.Description, RetryIn: e.RetryAfter, RetryAfter: e.RetryAfter})
+	httpx.WriteJSON(w, status, rateLimitBody{Error: body.Error, ErrorDescription: body.Description, Description: body.Description, RetryIn: e.RetryAfter, RetryAfter: e.RetryAfter})
 }

@@ -30,10 +30,11 @@ type Limits struct {
 	Disabled bool
 }
 
-// DefaultLimits are generous: 20 requests per second with bursts of 60
-// per credential, and 100 per second with bursts of 300 per account.
+// DefaultLimits are generous: 50 requests per second with bursts of 200
+// per credential, and 200 per second with bursts of 800 per account, so
+// that batch jobs paging through a large account are never slowed.
 func DefaultLimits() Limits {
-	return Limits{PerCredential: 20, PerCredentialBurst: 60, PerAccount: 100, PerAccountBurst: 300,
+	return Limits{PerCredential: 50, PerCredentialBurst: 200, PerAccount: 200, PerAccountBurst: 800,
 		IdleAfter: 10 * time.Minute, MaxBuckets: 100_000}
 }
 

@@ -95,7 +95,7 @@ func TestBucketsAreBounded(t *testing.T) {
 
 func TestDefaultLimits(t *testing.T) {
 	l := Limits{PerAccount: 7}.withDefaults()
-	if l.PerCredential != 20 || l.PerCredentialBurst != 60 || l.PerAccount != 7 || l.PerAccountBurst != 300 || l.MaxBuckets == 0 || l.IdleAfter == 0 {
+	if l.PerCredential != 50 || l.PerCredentialBurst != 200 || l.PerAccount != 7 || l.PerAccountBurst != 800 || l.MaxBuckets == 0 || l.IdleAfter == 0 {
 		t.Fatalf("defaults %+v", l)
 	}
 }
