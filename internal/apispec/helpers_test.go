@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lintel-dev/lintel/internal/app"
 	"github.com/lintel-dev/lintel/internal/config"
@@ -128,8 +130,26 @@ type exchange struct {
 }
 
 // do sends method path (with an optional JSON body and bearer token) to s
-// and reads the whole answer.
+// and reads the whole answer. When the server's rate limiter refuses the
+// request (429 with RateLimit-Remaining 0), do waits as long as
+// Retry-After asks and tries again, a few times at most.
 func (s *server) do(t *testing.T, method, path, body, token string) *exchange {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		x := s.doOnce(t, method, path, body, token)
+		if x.status != http.StatusTooManyRequests || x.header.Get("RateLimit-Remaining") != "0" || attempt == 5 {
+			return x
+		}
+		wait, err := strconv.Atoi(x.header.Get("Retry-After"))
+		if err != nil || wait < 1 {
+			wait = 1
+		}
+		time.Sleep(time.Duration(min(wait, 5)) * time.Second)
+	}
+}
+
+// doOnce is do without the retry.
+func (s *server) doOnce(t *testing.T, method, path, body, token string) *exchange {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
