@@ -18,6 +18,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/oauth"
 	"github.com/lintel-dev/lintel/internal/store"
+	"github.com/lintel-dev/lintel/internal/webhook"
 )
 
 // Version is set at build time with -ldflags "-X github.com/lintel-dev/lintel/internal/app.Version=...".
@@ -31,6 +32,7 @@ type App struct {
 	OAuth   *oauth.Server
 	API     *api.API
 	Gateway *gateway.Gateway
+	Webhook *webhook.Service
 
 	now      domain.Clock
 	listener net.Listener
@@ -105,6 +107,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			PerAccount: cfg.AccountRateLimit, PerAccountBurst: int(4 * cfg.AccountRateLimit),
 		}})
 	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now})
+	a.Webhook = webhook.New(webhook.Config{Store: st, Log: log, Now: now, BaseURL: a.baseURL,
+		Auth: a.Gateway.Authenticate, AllowPrivate: cfg.WebhookAllowPrivate})
 	a.metrics = newMetrics(st)
 	a.server = &http.Server{
 		Handler:           a.Handler(),
@@ -141,6 +145,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	a.OAuth.Register(mux)
 	mux.Handle("GET /api/3/openapi.json", apispec.Handler())
+	mux.Handle("GET /api/3/events/stream", a.Webhook.StreamHandler())
 	a.API.Register(mux)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /readyz", a.readyz)
@@ -148,7 +153,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /callback", a.callback)
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("/", a.notFound)
-	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(mux))
+	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(a.Webhook.AckHandler(mux)))
 }
 
 // Serve answers requests until ctx is cancelled, then shuts down gracefully
@@ -165,6 +170,11 @@ func (a *App) Serve(ctx context.Context) error {
 	defer stop()
 	wg.Go(func() { a.purgeLoop(bg, time.Hour) })
 	wg.Go(func() { a.Gateway.Run(bg) })
+	wg.Go(func() {
+		if err := a.Webhook.Run(bg); err != nil {
+			a.Log.Error("webhook delivery stopped", "err", err)
+		}
+	})
 	a.Log.Info("lintel is listening", "url", a.baseURL, "database", a.Config.DatabaseDescription(), "version", Version)
 	select {
 	case err := <-errc:

@@ -42,6 +42,9 @@ type Config struct {
 	// per credential (token or key) and per account; bursts are 4x.
 	RateLimit        float64
 	AccountRateLimit float64
+	// WebhookAllowPrivate lets webhook and notification callbacks reach
+	// loopback and private addresses (refused by default against SSRF).
+	WebhookAllowPrivate bool
 }
 
 // Env is os.Getenv, replaceable in tests.
@@ -66,7 +69,17 @@ func Bind(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LINTEL_LOG_FORMAT", "text"), "log `format`: text or json (env LINTEL_LOG_FORMAT)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("LINTEL_RATE_LIMIT", DefaultRateLimit), "API `requests` per second per access token or API key; bursts are 4x (env LINTEL_RATE_LIMIT)")
 	fs.Float64Var(&c.AccountRateLimit, "account-rate-limit", envFloat("LINTEL_ACCOUNT_RATE_LIMIT", DefaultAccountRateLimit), "API `requests` per second per account, all its credentials together; bursts are 4x (env LINTEL_ACCOUNT_RATE_LIMIT)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", envBool("LINTEL_WEBHOOK_ALLOW_PRIVATE"), "let webhook callbacks reach loopback and private networks (env LINTEL_WEBHOOK_ALLOW_PRIVATE=true)")
 	return c
+}
+
+// envBool reads a boolean from the environment ("1", "true", "yes" are true).
+func envBool(key string) bool {
+	switch strings.ToLower(strings.TrimSpace(Env(key))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 // envFloat reads a number from the environment. A value that does not parse

@@ -82,7 +82,10 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7411901)`)
 	}
-	current, err := s.SchemaVersion(ctx)
+	if _, err := s.SchemaVersion(ctx); err != nil { // creates schema_migrations
+		return nil, err
+	}
+	done, err := s.appliedVersions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +95,10 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	}
 	var applied []Migration
 	for _, m := range all {
-		if m.Version <= current {
+		// Every missing version is applied, not only those above the
+		// highest: a migration merged with a lower number than one already
+		// applied must still run.
+		if done[m.Version] {
 			continue
 		}
 		err := s.InTx(ctx, func(tx *Store) error {
@@ -111,6 +117,24 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		applied = append(applied, m)
 	}
 	return applied, nil
+}
+
+// appliedVersions returns the set of migrations already applied.
+func (s *Store) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	return done, rows.Err()
 }
 
 // splitStatements splits a migration on semicolons that end a line, and
