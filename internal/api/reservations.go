@@ -72,19 +72,18 @@ func (a *API) listReservations(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // createReservation serves POST /api/3/reservations (201): the person may
-// open channel_ids (alias door_controller_ids) from start_time to end_time,
-// which lie on one day of the account's time zone and span 1 minute to 24
-// hours. Errors: 422 naming the field.
+// open channel_ids (alias door_controller_ids) from start_time to end_time.
+// Both lie on one local day, read in the doors' site time zone when they
+// all share one and in the account's otherwise, and span at least a
+// minute and at most 24 hours — or the whole local day when a daylight-
+// saving change makes it 23 or 25 hours long. Times without an offset are
+// read in that same zone. Errors: 422 naming the field.
 func (a *API) createReservation(w http.ResponseWriter, r *http.Request, c *call) error {
 	obj, err := readObject(r)
 	if err != nil {
 		return err
 	}
 	if obj, err = unwrap(obj, "reservation"); err != nil {
-		return err
-	}
-	loc, err := c.location(r.Context())
-	if err != nil {
 		return err
 	}
 	v := &domain.Validation{}
@@ -95,7 +94,6 @@ func (a *API) createReservation(w http.ResponseWriter, r *http.Request, c *call)
 	} else if !v.Has("person_id") {
 		v.Add("person_id", "can't be blank")
 	}
-	start, end := requireTimes(f, loc)
 	ids, ok := f.ids("channel_ids")
 	if !ok {
 		ids, ok = f.ids("door_controller_ids")
@@ -105,11 +103,14 @@ func (a *API) createReservation(w http.ResponseWriter, r *http.Request, c *call)
 	} else if !v.Has("channel_ids") && !v.Has("door_controller_ids") {
 		v.Add("channel_ids", "must list at least one channel")
 	}
+	loc, err := a.reservationZone(r, c, x.ChannelIDs)
+	if err != nil {
+		return err
+	}
+	start, end := requireTimes(f, loc)
 	if !v.Has("start_time") && !v.Has("end_time") {
-		if d := end.Sub(start); d < time.Minute || d > 24*time.Hour {
-			v.Add("end_time", "must be between 1 minute and 24 hours after the start time")
-		} else if !sameLocalDay(start, end, loc) {
-			v.Add("end_time", "must be on the same day as the start time")
+		if msg := reservationWindow(start, end, loc); msg != "" {
+			v.Add("end_time", msg)
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -123,12 +124,49 @@ func (a *API) createReservation(w http.ResponseWriter, r *http.Request, c *call)
 	return nil
 }
 
-// sameLocalDay reports whether end is no later than the midnight that ends
-// start's day in loc.
-func sameLocalDay(start, end time.Time, loc *time.Location) bool {
+// reservationZone is the time zone a reservation of the doors is judged
+// in: their sites' zone when every door has a site with the same zone,
+// else the account's.
+func (a *API) reservationZone(r *http.Request, c *call, channelIDs []int64) (*time.Location, error) {
+	zones, err := a.st.ChannelTimeZones(r.Context(), c.p.AccountID, channelIDs)
+	if err != nil {
+		return nil, err
+	}
+	var zone string
+	for _, id := range channelIDs {
+		z, ok := zones[id]
+		if !ok || (zone != "" && z != zone) {
+			zone = ""
+			break
+		}
+		zone = z
+	}
+	if zone != "" {
+		if loc, err := time.LoadLocation(zone); err == nil {
+			return loc, nil
+		}
+	}
+	return c.location(r.Context())
+}
+
+// reservationWindow returns why start..end is not a valid reservation in
+// loc, or "". The window must last at least a minute and end no later than
+// the midnight that ends start's local day; it may last up to 24 hours, or
+// the whole local day when that day is longer.
+func reservationWindow(start, end time.Time, loc *time.Location) string {
+	d := end.Sub(start)
 	s := start.In(loc)
+	dayStart := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
 	midnight := time.Date(s.Year(), s.Month(), s.Day()+1, 0, 0, 0, 0, loc)
-	return !end.After(midnight)
+	switch {
+	case d < time.Minute:
+		return "must be between 1 minute and 24 hours after the start time"
+	case end.After(midnight) && d > max(24*time.Hour, midnight.Sub(dayStart)):
+		return "must be between 1 minute and 24 hours after the start time"
+	case end.After(midnight):
+		return "must be on the same day as the start time"
+	}
+	return ""
 }
 
 // deleteReservation serves DELETE /api/3/reservations/{id}. Errors: 404.

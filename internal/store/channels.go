@@ -206,3 +206,28 @@ func (s *Store) DeleteChannel(ctx context.Context, accountID, id int64) error {
 		return tx.deleteRow(ctx, "channels", "channel", accountID, id)
 	})
 }
+
+// ChannelTimeZones returns the time zone of the site of each listed door
+// of the account that has a site with a time zone.
+func (s *Store) ChannelTimeZones(ctx context.Context, accountID int64, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.query(ctx, `SELECT c.id, st.time_zone FROM channels c JOIN sites st ON st.id = c.site_id
+		WHERE c.account_id = ? AND st.time_zone IS NOT NULL AND c.id IN (`+placeholders(len(ids))+`)`, idArgs(ids, accountID)...)
+	if err != nil {
+		return nil, fmt.Errorf("channel time zones: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var tz string
+		if err := rows.Scan(&id, &tz); err != nil {
+			return nil, err
+		}
+		out[id] = tz
+	}
+	return out, rows.Err()
+}
