@@ -31,6 +31,8 @@ func commands() []command {
 		{"accounts", "create and list accounts", runAccounts},
 		{"users", "create operator users", runUsers},
 		{"apps", "create OAuth applications", runApps},
+		{"controllers", "enrol and list door controllers", runControllers},
+		{"controller", "run the reference door controller agent", runController},
 		{"keys", "create, list and revoke personal API keys", runKeys},
 		{"subscriptions", "require, create, list and revoke subscription keys", runSubscriptions},
 		{"allow", "enable restricted API families per account or user", runAllow},

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+var runControllers = subcommand("controllers", map[string]func(context.Context, []string, io.Writer) error{
+	"enroll": controllersEnroll,
+	"list":   controllersList,
+}, "Door controllers decide locally for their doors and sync with the server through /controller/v1.")
+
+// idList is a flag of door ids that may be repeated or comma-separated.
+type idList []int64
+
+func (l *idList) String() string { return fmt.Sprint(*l) }
+func (l *idList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("%q is not a door id", part)
+		}
+		*l = append(*l, id)
+	}
+	return nil
+}
+
+func controllersEnroll(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("controllers enroll", "--channel ID [flags]",
+		"Enrols a door controller and prints its device secret once (it is stored only as a digest).", out)
+	cfg := config.Bind(fs.FlagSet)
+	var channels idList
+	fs.Var(&channels, "channel", "`id` of a door the controller serves (repeat or comma-separate for several)")
+	mac := fs.String("mac", "", "controller `MAC` address: it serves every door of the account with this MAC (needs --account)")
+	account := fs.String("account", "", "account `id` or uid (needed with --mac alone; otherwise taken from the doors)")
+	name := fs.String("name", "", "a `name` for the controller")
+	asJSON := fs.Bool("json", false, "print the controller and its secret as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(channels) == 0 && *mac == "" {
+		return usageError{"give --channel ID (or --mac MAC with --account)"}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var accountID int64
+	if *account != "" {
+		a, err := findAccount(ctx, st, *account)
+		if err != nil {
+			return err
+		}
+		accountID = a.ID
+	}
+	for _, ch := range channels {
+		owner, err := st.ChannelAccount(ctx, ch)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return usageError{fmt.Sprintf("no door %d", ch)}
+		}
+		if err != nil {
+			return err
+		}
+		if accountID == 0 {
+			accountID = owner
+		}
+		if owner != accountID {
+			return usageError{fmt.Sprintf("door %d belongs to another account", ch)}
+		}
+	}
+	if accountID == 0 {
+		return usageError{"--mac needs --account"}
+	}
+	if *name == "" {
+		*name = "controller"
+		if *mac != "" {
+			*name += " " + *mac
+		} else {
+			*name += " " + channels.String()
+		}
+	}
+	c, secret, err := controller.Enroll(ctx, st, controller.Enrollment{AccountID: accountID, Name: *name, ChannelIDs: channels, MACAddress: *mac})
+	if err != nil {
+		if code := domain.ErrorCode(err); code == domain.EINVALID {
+			return usageError{domain.ErrorMessage(err)}
+		}
+		return err
+	}
+	served, err := st.ControllerChannels(ctx, c)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(out, map[string]any{"id": c.ID, "account_id": c.AccountID, "name": c.Name, "mac_address": c.MACAddress,
+			"channel_ids": served, "secret": secret})
+	}
+	fmt.Fprintf(out, "Enrolled controller %d %q on account %d, serving doors %v\n", c.ID, c.Name, c.AccountID, served)
+	fmt.Fprintf(out, "secret: %s   (shown once; it is stored only as a digest)\n", secret)
+	fmt.Fprintf(out, "Run it with: lintel controller --server URL --secret-file FILE --state-dir DIR\n")
+	return nil
+}
+
+func controllersList(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("controllers list", "--account ID [flags]", "Lists an account's controllers (never their secrets).", out)
+	cfg := config.Bind(fs.FlagSet)
+	account := fs.String("account", "", "account `id` or uid (required)")
+	asJSON := fs.Bool("json", false, "print the controllers as JSON")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := findAccount(ctx, st, *account)
+	if err != nil {
+		return err
+	}
+	list, err := st.ListControllers(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ID       int64   `json:"id"`
+		Name     string  `json:"name"`
+		Channels []int64 `json:"channel_ids"`
+		LastSeen *string `json:"last_seen_at"`
+		Revoked  bool    `json:"revoked"`
+	}
+	rows := []row{}
+	for _, c := range list {
+		chans, err := st.ControllerChannels(ctx, c)
+		if err != nil {
+			return err
+		}
+		r := row{ID: c.ID, Name: c.Name, Channels: chans, Revoked: c.RevokedAt != nil}
+		if c.LastSeenAt != nil {
+			s := c.LastSeenAt.Format("2006-01-02T15:04:05Z07:00")
+			r.LastSeen = &s
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		return printJSON(out, rows)
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tDOORS\tLAST SEEN\tREVOKED")
+	for _, r := range rows {
+		seen := "never"
+		if r.LastSeen != nil {
+			seen = *r.LastSeen
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%v\n", r.ID, r.Name, r.Channels, seen, r.Revoked)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,13 @@
+// Package agent is the reference door controller: it keeps a copy of the
+// server's snapshot for its doors on disk, decides every presentation
+// locally with access.Evaluate (whether or not the server answers),
+// buffers the resulting events on disk and uploads them when the link
+// works, sends heartbeats, follows changes by long-polling, and carries
+// out channel commands such as remote admissions.
+//
+// The hardware side is behind two interfaces: a Reader yields credential
+// presentations and button presses, a Relay opens a door. LineReader reads
+// them as text lines ("card 1234567890", "pin 1234", "rex"), and
+// LogRelay only reports what it would do, which is what `lintel
+// controller` uses.
+package agent

@@ -1,0 +1,165 @@
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/lintel-dev/lintel/internal/controller"
+)
+
+// State is what the agent keeps on disk in its state directory: the last
+// snapshot (snapshot.json) and the events not yet acknowledged by the
+// server (outbox.jsonl, one event per line). Files are written with mode
+// 0600: the snapshot holds credential numbers. It is safe for concurrent
+// use within one process; two agents must not share a directory.
+type State struct {
+	dir string
+	mu  sync.Mutex // guards the outbox file
+}
+
+// OpenState creates the directory if needed. Errors: the file system's.
+func OpenState(dir string) (*State, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	return &State{dir: dir}, nil
+}
+
+func (s *State) path(name string) string { return filepath.Join(s.dir, name) }
+
+// LoadSnapshot returns the saved snapshot, or nil when there is none.
+// Errors: a file that cannot be read or parsed.
+func (s *State) LoadSnapshot() (*controller.Snapshot, error) {
+	b, err := os.ReadFile(s.path("snapshot.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read saved snapshot: %w", err)
+	}
+	var snap controller.Snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return nil, fmt.Errorf("parse saved snapshot: %w", err)
+	}
+	return &snap, nil
+}
+
+// SaveSnapshot replaces the saved snapshot atomically.
+func (s *State) SaveSnapshot(snap *controller.Snapshot) error {
+	b, err := json.Marshal(snap)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(s.path("snapshot.json"), b)
+}
+
+// Append adds an event to the outbox and syncs it to disk before
+// returning, so a decision that was acted on is never lost.
+func (s *State) Append(e controller.Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := os.OpenFile(s.path("outbox.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("open outbox: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("write outbox: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync outbox: %w", err)
+	}
+	return f.Close()
+}
+
+// Pending returns the events in the outbox, oldest first. A line that
+// cannot be parsed (a write cut short by a crash) is skipped.
+func (s *State) Pending() ([]controller.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending()
+}
+
+func (s *State) pending() ([]controller.Event, error) {
+	b, err := os.ReadFile(s.path("outbox.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	var out []controller.Event
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e controller.Event
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.ID != "" {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Acknowledge removes the events with the given ids from the outbox;
+// events appended meanwhile stay.
+func (s *State) Acknowledge(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	done := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		done[id] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.pending()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	for _, e := range all {
+		if done[e.ID] {
+			continue
+		}
+		b, _ := json.Marshal(e)
+		buf.Write(append(b, '\n'))
+	}
+	return writeAtomic(s.path("outbox.jsonl"), buf.Bytes())
+}
+
+// writeAtomic writes b to a temporary file, syncs it and renames it over
+// path.
+func writeAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}

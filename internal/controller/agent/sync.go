@@ -1,0 +1,205 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// sleep waits d or until ctx ends; it reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// backoff doubles a pause up to max.
+func backoff(d, max time.Duration) time.Duration {
+	if d *= 2; d > max {
+		return max
+	}
+	return d
+}
+
+// syncLoop keeps the snapshot current: download it when missing or
+// behind, then long-poll changes; collect commands when told to and after
+// every (re)connection. Failures pause with exponential backoff.
+func (a *Agent) syncLoop(ctx context.Context) {
+	const first = 500 * time.Millisecond
+	pause := first
+	needSnap := a.snap.Load() == nil
+	needCmds := true
+	fail := func(err error) bool {
+		a.linkDown(err)
+		needCmds = true
+		ok := sleep(ctx, pause)
+		pause = backoff(pause, a.cfg.RetryMax)
+		return ok
+	}
+	for ctx.Err() == nil {
+		if needSnap {
+			if err := a.fetchSnapshot(ctx); err != nil {
+				if ctx.Err() != nil || !fail(err) {
+					return
+				}
+				continue
+			}
+			needSnap, needCmds = false, true
+		}
+		if needCmds {
+			if err := a.runCommands(ctx); err != nil {
+				if ctx.Err() != nil || !fail(err) {
+					return
+				}
+				continue
+			}
+			needCmds = false
+		}
+		var ch controller.Changes
+		path := fmt.Sprintf("/controller/v1/changes?after=%d&wait=%g", a.Seq(), a.cfg.PollWait.Seconds())
+		if err := a.c.do(ctx, http.MethodGet, path, nil, &ch); err != nil {
+			if ctx.Err() != nil || !fail(err) {
+				return
+			}
+			continue
+		}
+		a.linkUp()
+		pause = first
+		needSnap = needSnap || ch.Resync
+		needCmds = needCmds || ch.Commands
+	}
+}
+
+// fetchSnapshot downloads the snapshot, saves it, then uses it.
+func (a *Agent) fetchSnapshot(ctx context.Context) error {
+	var snap controller.Snapshot
+	if err := a.c.do(ctx, http.MethodGet, "/controller/v1/snapshot", nil, &snap); err != nil {
+		return err
+	}
+	a.linkUp()
+	if err := a.cfg.State.SaveSnapshot(&snap); err != nil {
+		a.printf("error: %v (the new access list is used but not saved)\n", err)
+	}
+	a.install(&snap)
+	a.printf("sync: access list %d with %d people, %d credentials, %d doors\n", snap.Seq, len(snap.People), len(snap.Credentials), len(snap.Channels))
+	return nil
+}
+
+// heartbeatLoop sends a heartbeat now and every HeartbeatEvery; each one
+// that succeeds also starts an upload of buffered events.
+func (a *Agent) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(a.cfg.HeartbeatEvery)
+	defer t.Stop()
+	for {
+		if err := a.c.do(ctx, http.MethodPost, "/controller/v1/heartbeat", nil, nil); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.linkDown(err)
+		} else {
+			a.linkUp()
+			select {
+			case a.flush <- struct{}{}:
+			default:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// uploadLoop uploads buffered events when told to (a new event, a
+// heartbeat that got through) and every HeartbeatEvery.
+func (a *Agent) uploadLoop(ctx context.Context) {
+	t := time.NewTicker(a.cfg.HeartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.flush:
+		case <-t.C:
+		}
+		if _, err := a.Flush(ctx); err != nil && ctx.Err() == nil {
+			a.linkDown(err)
+		}
+	}
+}
+
+// Flush uploads every buffered event, in batches of at most 500, and
+// removes from the outbox those the server acknowledged (stored or
+// duplicate). It returns how many it removed. Errors: the first failed
+// upload (the events stay buffered).
+func (a *Agent) Flush(ctx context.Context) (int, error) {
+	a.upMu.Lock()
+	defer a.upMu.Unlock()
+	pending, err := a.cfg.State.Pending()
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for len(pending) > 0 {
+		n := min(len(pending), 500)
+		var res controller.EventResults
+		if err := a.c.do(ctx, http.MethodPost, "/controller/v1/events", controller.EventBatch{Events: pending[:n]}, &res); err != nil {
+			return done, err
+		}
+		a.linkUp()
+		ids := make([]string, 0, len(res.Events))
+		for _, r := range res.Events {
+			ids = append(ids, r.ID)
+		}
+		if err := a.cfg.State.Acknowledge(ids); err != nil {
+			return done, err
+		}
+		done += len(ids)
+		pending = pending[n:]
+	}
+	return done, nil
+}
+
+// runCommands collects the doors' commands, carries them out and reports
+// each outcome. Remote admissions release the door; every other command
+// changes state the snapshot already carries, so it is acknowledged.
+func (a *Agent) runCommands(ctx context.Context) error {
+	var list controller.Commands
+	if err := a.c.do(ctx, http.MethodGet, "/controller/v1/commands", nil, &list); err != nil {
+		return err
+	}
+	for _, cmd := range list.Commands {
+		res := controller.CommandResult{Outcome: controller.OutcomeDone}
+		switch cmd.Kind {
+		case domain.CommandAdmit, domain.CommandAdmitPerson:
+			res.Outcome = controller.OutcomeAdmitted
+			if a.cfg.Relay != nil {
+				if err := a.cfg.Relay.Open(cmd.ChannelID, a.cfg.OpenFor); err != nil {
+					res = controller.CommandResult{Outcome: controller.OutcomeDenied, Detail: err.Error()}
+				}
+			}
+		}
+		path := fmt.Sprintf("/controller/v1/commands/%d/result", cmd.ID)
+		err := a.c.do(ctx, http.MethodPost, path, res, nil)
+		var se *statusError
+		if errors.As(err, &se) && se.status == http.StatusConflict {
+			err = nil // reported before
+		}
+		if err != nil {
+			return err
+		}
+		a.printf("command %d %s at door %d: %s\n", cmd.ID, cmd.Kind, cmd.ChannelID, res.Outcome)
+	}
+	return nil
+}
