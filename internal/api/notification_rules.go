@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -116,7 +115,7 @@ func readRuleCodes(f fields) []int {
 		return nil
 	}
 	seen := map[int]bool{}
-	var out, bad []string
+	var bad []string
 	codes := []int{}
 	for _, item := range list {
 		n, ok := toInt(item)
@@ -127,7 +126,6 @@ func readRuleCodes(f fields) []int {
 		if !seen[int(n)] {
 			seen[int(n)] = true
 			codes = append(codes, int(n))
-			out = append(out, strconv.Itoa(int(n)))
 		}
 	}
 	if len(bad) > 0 {
