@@ -13,6 +13,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/api"
 	"github.com/lintel-dev/lintel/internal/apispec"
 	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/gateway"
 	"github.com/lintel-dev/lintel/internal/httpx"
@@ -33,6 +34,7 @@ type App struct {
 	API     *api.API
 	Gateway *gateway.Gateway
 	Webhook *webhook.Service
+	Hub     *controller.Hub
 
 	now      domain.Clock
 	listener net.Listener
@@ -106,7 +108,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			PerCredential: cfg.RateLimit, PerCredentialBurst: int(4 * cfg.RateLimit),
 			PerAccount: cfg.AccountRateLimit, PerAccountBurst: int(4 * cfg.AccountRateLimit),
 		}})
-	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now})
+	a.Hub = controller.New(controller.Config{Store: st, Log: log, Now: now})
+	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub})
 	a.Webhook = webhook.New(webhook.Config{Store: st, Log: log, Now: now, BaseURL: a.baseURL,
 		Auth: a.Gateway.Authenticate, AllowPrivate: cfg.WebhookAllowPrivate})
 	a.metrics = newMetrics(st)
@@ -153,7 +156,8 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /callback", a.callback)
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("/", a.notFound)
-	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(a.Webhook.AckHandler(mux)))
+	a.Hub.Register(mux)
+	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(a.propagate(a.Webhook.AckHandler(mux))))
 }
 
 // Serve answers requests until ctx is cancelled, then shuts down gracefully
@@ -170,6 +174,7 @@ func (a *App) Serve(ctx context.Context) error {
 	defer stop()
 	wg.Go(func() { a.purgeLoop(bg, time.Hour) })
 	wg.Go(func() { a.Gateway.Run(bg) })
+	wg.Go(func() { a.Hub.Run(bg) })
 	wg.Go(func() {
 		if err := a.Webhook.Run(bg); err != nil {
 			a.Log.Error("webhook delivery stopped", "err", err)
