@@ -25,6 +25,10 @@ type Config struct {
 	// SyncInterval is the least time between two accepted POST /sync of
 	// one account; zero means DefaultSyncInterval.
 	SyncInterval time.Duration
+	// MobileIssue, when set, is asked before a mobile credential is issued
+	// (issuing one sends the holder an email invitation): the gateway's
+	// allow-list and trust gate. Its *domain.Error is answered as is.
+	MobileIssue func(ctx context.Context, p *domain.Principal) error
 }
 
 // API is the /api/3 surface.
@@ -35,12 +39,15 @@ type API struct {
 	now  domain.Clock
 	disp domain.Dispatcher
 	sync time.Duration
+
+	mobileIssue func(ctx context.Context, p *domain.Principal) error
 }
 
 // New returns an API over cfg. A nil logger discards; a nil clock is
 // time.Now; a nil dispatcher never reaches a controller.
 func New(cfg Config) *API {
-	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, sync: cfg.SyncInterval}
+	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, sync: cfg.SyncInterval,
+		mobileIssue: cfg.MobileIssue}
 	if a.disp == nil {
 		a.disp = domain.NoController{}
 	}

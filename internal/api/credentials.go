@@ -120,6 +120,11 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	cred := &domain.Credential{AccountID: c.p.AccountID, PersonID: pid, CredentialTypeID: t.ID, CreatedAt: a.nowMS()}
 	if t.Kind == domain.KindMobile {
+		if a.mobileIssue != nil {
+			if err := a.mobileIssue(r.Context(), c.p); err != nil {
+				return err
+			}
+		}
 		invited := "invited"
 		cred.Status = &invited
 	} else {

@@ -109,7 +109,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			PerAccount: cfg.AccountRateLimit, PerAccountBurst: int(4 * cfg.AccountRateLimit),
 		}})
 	a.Hub = controller.New(controller.Config{Store: st, Log: log, Now: now})
-	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub})
+	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub,
+		MobileIssue: a.Gateway.RequireMobileIssue})
 	a.Webhook = webhook.New(webhook.Config{Store: st, Log: log, Now: now, BaseURL: a.baseURL,
 		Auth: a.Gateway.Authenticate, AllowPrivate: cfg.WebhookAllowPrivate})
 	a.metrics = newMetrics(st)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/gateway"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -62,10 +63,16 @@ type seeder struct {
 
 func str(s string) *string { return &s }
 
+// addAccount creates the account, verified and allowed to issue mobile
+// passes, so that every API operation can be tried on the demo.
 func (s *seeder) addAccount(ctx context.Context) error {
 	last := s.now.Add(-2 * time.Hour)
 	s.acct.LastSyncAt = &last
-	return s.st.CreateAccount(ctx, s.acct)
+	s.acct.Verified = true
+	if err := s.st.CreateAccount(ctx, s.acct); err != nil {
+		return err
+	}
+	return s.st.AllowFamily(ctx, s.acct.ID, 0, gateway.FamilyMobileCredentials, s.now)
 }
 
 func (s *seeder) addSites(ctx context.Context) error {
