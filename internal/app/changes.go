@@ -5,29 +5,8 @@ import (
 	"strings"
 
 	"github.com/lintel-dev/lintel/internal/gateway"
+	"github.com/lintel-dev/lintel/internal/httpx"
 )
-
-// changeWriter remembers the status a handler answered with.
-type changeWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *changeWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *changeWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *changeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // propagate tells the door controllers and the webhook worker about every
 // successful write through the API, the moment it is answered: doors then
@@ -39,9 +18,9 @@ func (a *App) propagate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := &changeWriter{ResponseWriter: w}
-		next.ServeHTTP(cw, r)
-		if cw.status < 200 || cw.status >= 300 {
+		sw := httpx.NewStatusWriter(w)
+		next.ServeHTTP(sw, r)
+		if sw.Status() < 200 || sw.Status() >= 300 {
 			return
 		}
 		if p, ok := gateway.PrincipalFrom(r.Context()); ok {

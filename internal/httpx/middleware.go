@@ -23,21 +23,22 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// statusWriter remembers the status and size of a response.
-type statusWriter struct {
+// StatusWriter remembers the status and size of a response, for
+// middleware that acts on how a handler answered.
+type StatusWriter struct {
 	http.ResponseWriter
 	status int
 	size   int
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *StatusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *StatusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -46,15 +47,22 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// NewStatusWriter wraps w.
+func NewStatusWriter(w http.ResponseWriter) *StatusWriter { return &StatusWriter{ResponseWriter: w} }
+
+// Status is the status written so far: 0 before anything was written, 200
+// when the body was written without an explicit status.
+func (w *StatusWriter) Status() int { return w.status }
+
 // Flush lets streaming handlers flush through the wrapper.
-func (w *statusWriter) Flush() {
+func (w *StatusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 // Unwrap exposes the underlying writer to http.ResponseController.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Observer is told about every finished request (for metrics).
 type Observer func(r *http.Request, status int, elapsed time.Duration)
@@ -74,7 +82,7 @@ func Log(log *slog.Logger, observe Observer, next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := NewStatusWriter(w)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

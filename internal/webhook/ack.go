@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+
+	"github.com/lintel-dev/lintel/internal/httpx"
 )
 
 // ackPath matches the resource URLs notifications point at.
@@ -27,9 +29,9 @@ func (s *Service) AckHandler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sw := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		sw := httpx.NewStatusWriter(w)
 		next.ServeHTTP(sw, r)
-		if sw.status < 200 || sw.status > 299 {
+		if st := sw.Status(); st != 0 && (st < 200 || st > 299) { // 0: nothing written, net/http sends 200
 			return
 		}
 		eventID, _ := strconv.ParseInt(m[1], 10, 64)
@@ -56,24 +58,3 @@ func (s *Service) Ack(r *http.Request, tok string, eventID int64) error {
 	_, err = s.st.AckWebhookEvent(r.Context(), endpointID, eventID, s.now())
 	return err
 }
-
-// statusRecorder remembers the status the wrapped handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
