@@ -107,7 +107,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Limits: gateway.Limits{
 			PerCredential: cfg.RateLimit, PerCredentialBurst: int(4 * cfg.RateLimit),
 			PerAccount: cfg.AccountRateLimit, PerAccountBurst: int(4 * cfg.AccountRateLimit),
-		}})
+		},
+		RequireSubscription: cfg.RequireSubscriptionKey})
 	a.Hub = controller.New(controller.Config{Store: st, Log: log, Now: now})
 	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub,
 		MobileIssue: a.Gateway.RequireMobileIssue})

@@ -45,6 +45,9 @@ type Config struct {
 	// WebhookAllowPrivate lets webhook and notification callbacks reach
 	// loopback and private addresses (refused by default against SSRF).
 	WebhookAllowPrivate bool
+	// RequireSubscriptionKey makes every API call need an
+	// Ocp-Apim-Subscription-Key, on every account.
+	RequireSubscriptionKey bool
 }
 
 // Env is os.Getenv, replaceable in tests.
@@ -70,6 +73,7 @@ func Bind(fs *flag.FlagSet) *Config {
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("LINTEL_RATE_LIMIT", DefaultRateLimit), "API `requests` per second per access token or API key; bursts are 4x (env LINTEL_RATE_LIMIT)")
 	fs.Float64Var(&c.AccountRateLimit, "account-rate-limit", envFloat("LINTEL_ACCOUNT_RATE_LIMIT", DefaultAccountRateLimit), "API `requests` per second per account, all its credentials together; bursts are 4x (env LINTEL_ACCOUNT_RATE_LIMIT)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", envBool("LINTEL_WEBHOOK_ALLOW_PRIVATE"), "let webhook callbacks reach loopback and private networks (env LINTEL_WEBHOOK_ALLOW_PRIVATE=true)")
+	fs.BoolVar(&c.RequireSubscriptionKey, "require-subscription-key", envBool("LINTEL_REQUIRE_SUBSCRIPTION_KEY"), "refuse every API call without a valid Ocp-Apim-Subscription-Key, before its token is looked at (env LINTEL_REQUIRE_SUBSCRIPTION_KEY=true)")
 	return c
 }
 

@@ -36,6 +36,10 @@ type Config struct {
 	// FlushEvery is how often Run writes the usage counted in memory.
 	// Zero means DefaultFlushEvery.
 	FlushEvery time.Duration
+	// RequireSubscription makes every /api call need a subscription key,
+	// on every account, as an API gateway in front of the whole server
+	// would: a call without one is refused before its token is looked at.
+	RequireSubscription bool
 }
 
 // Gateway holds the gateway's state: rate-limit buckets, usage counters
@@ -45,6 +49,7 @@ type Gateway struct {
 	log      *slog.Logger
 	now      domain.Clock
 	bearer   func(*http.Request) (*domain.Principal, error)
+	always   bool // RequireSubscription
 	limits   Limits
 	perCred  *buckets
 	perAcct  *buckets
@@ -57,7 +62,8 @@ type Gateway struct {
 // New returns a gateway over cfg, with defaults for every zero field.
 func New(cfg Config) *Gateway {
 	g := &Gateway{store: cfg.Store, log: cfg.Log, now: cfg.Now, bearer: cfg.Bearer,
-		limits: cfg.Limits.withDefaults(), usage: newUsage(), refresh: cfg.Refresh, flush: cfg.FlushEvery}
+		limits: cfg.Limits.withDefaults(), usage: newUsage(), refresh: cfg.Refresh, flush: cfg.FlushEvery,
+		always: cfg.RequireSubscription}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}

@@ -18,7 +18,8 @@ import (
 //  1. A subscription key in the Ocp-Apim-Subscription-Key header is
 //     checked before any credential is looked at: a malformed, unknown or
 //     revoked key gives 401 invalid_subscription_key. A valid one is
-//     counted (in memory).
+//     counted (in memory). With Config.RequireSubscription, a call
+//     without the header gets 401 subscription_key_required here too.
 //  2. The request is authenticated (API key in HTTP Basic, else bearer
 //     token). Failures are not answered here: the result goes in the
 //     context and the API's own 401 answers it.
@@ -45,6 +46,9 @@ func (g *Gateway) Middleware(next http.Handler) http.Handler {
 			}
 			sub = k
 			g.usage.subscription(k.ID, g.now())
+		} else if g.always {
+			httpx.WriteError(w, r, g.log, errSubscriptionMissing())
+			return
 		}
 		res := g.authenticate(r)
 		if res.p != nil {

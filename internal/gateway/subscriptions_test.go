@@ -166,3 +166,23 @@ func TestCreateSubscriptionKeyValidates(t *testing.T) {
 		}
 	})
 }
+
+func TestServerWideSubscriptionRefusesBeforeToken(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, Limits{Disabled: true})
+		e.gw.always = true
+		w := e.call("/api/3/people", "Authorization", tokA)
+		wantError(t, w, http.StatusUnauthorized, WireSubscriptionRequired)
+		if n := e.bearers.Load(); n != 0 {
+			t.Fatalf("bearer looked up %d times for a call without a subscription key", n)
+		}
+		good, _ := e.subKey(e.a.ID)
+		if w := e.call("/api/3/people", SubscriptionHeader, good, "Authorization", tokA); w.Code != http.StatusOK {
+			t.Fatalf("with a key: %d %s", w.Code, w.Body)
+		}
+		// Paths outside /api are not the gateway's business.
+		if w := e.call("/healthz"); w.Code != http.StatusOK {
+			t.Fatalf("healthz: %d", w.Code)
+		}
+	})
+}
