@@ -59,8 +59,10 @@ func (s *Store) FindCredentialByType(ctx context.Context, accountID, personID, t
 	return c, nil
 }
 
-// CreateCredential gives a person a credential, assigning ID, UID and Label.
-// The caller validates the value's format. Errors: ENOTFOUND when the
+// CreateCredential gives a person a credential, assigning ID, UID and Label,
+// and records a PersonCredential CREATE change with it (as UpdateCredentialValue
+// and DeleteCredential record UPDATE and DESTROY), so webhooks announce
+// every credential write whichever caller made it. The caller validates the value's format. Errors: ENOTFOUND when the
 // person is not the account's; EINVALID (credential_type_id) when the type
 // is not the account's; ECONFLICT when the person already holds a
 // credential of the type; EINVALID (value) when the value is in use.
@@ -110,6 +112,9 @@ func (s *Store) CreateCredential(ctx context.Context, c *domain.Credential) erro
 			return fmt.Errorf("create credential: %w", err)
 		}
 		c.ID = id
+		if err := tx.recordCredentialChange(ctx, c, ChangeCreate, c.CreatedAt); err != nil {
+			return err
+		}
 		return tx.TouchPerson(ctx, c.AccountID, c.PersonID, c.UpdatedAt)
 	})
 }
@@ -152,6 +157,9 @@ func (s *Store) UpdateCredentialValue(ctx context.Context, accountID, personID i
 		}
 		c.Value, c.UpdatedAt = value, at
 		out = c
+		if err := tx.recordCredentialChange(ctx, c, ChangeUpdate, at); err != nil {
+			return err
+		}
 		return tx.TouchPerson(ctx, accountID, personID, at)
 	})
 	return out, err
@@ -170,6 +178,9 @@ func (s *Store) DeleteCredential(ctx context.Context, accountID, personID int64,
 			return fmt.Errorf("delete credential: %w", err)
 		}
 		out = c
+		if err := tx.recordCredentialChange(ctx, c, ChangeDestroy, at); err != nil {
+			return err
+		}
 		return tx.TouchPerson(ctx, accountID, personID, at)
 	})
 	return out, err
