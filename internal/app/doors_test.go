@@ -12,6 +12,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/access"
 	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/controller/agent"
+	"github.com/lintel-dev/lintel/internal/domain"
 )
 
 // nextTuesdayMorning is a time when the demo's members may open the front
@@ -28,63 +29,11 @@ func nextTuesdayMorning() time.Time {
 // API is denied by a connected controller without anyone calling /sync.
 func TestRevokeThroughTheAPIReachesTheDoor(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *server) {
-		ctx := context.Background()
-		base := s.BaseURL()
-		var tok map[string]any
-		postForm(t, base+"/oauth/token", url.Values{
-			"grant_type": {"password"}, "username": {s.demo.AdminEmail}, "password": {s.demo.AdminPassword},
-			"scope": {"account.person account.channel.readonly"},
-		}, s.demo.ClientID, s.demo.ClientSecret).expect(t, "token", 200).decode(t, &tok)
-		api := &apiClient{t: t, base: base, http: http.DefaultClient, token: tok["access_token"].(string)}
+		api := operator(t, s, "account.person account.channel.readonly")
 
-		var people []map[string]any
-		api.call("GET", "/api/3/people?email=john.doe@example.com", nil).expect(t, "find John", 200).decode(t, &people)
-		if len(people) == 0 {
-			t.Fatal("the demo has no John Doe")
-		}
-		personID := int64(people[0]["id"].(float64))
-		var creds []map[string]any
-		api.call("GET", fmt.Sprintf("/api/3/people/%d/credentials", personID), nil).expect(t, "credentials", 200).decode(t, &creds)
-		var cardID, cardValue string
-		for _, c := range creds {
-			if c["credential_type_name"] == "Card" || c["label"] == "Card" {
-				cardID, cardValue = fmt.Sprint(c["id"]), fmt.Sprint(c["value"])
-			}
-		}
-		if cardID == "" {
-			t.Fatalf("John has no card: %v", creds)
-		}
-		var channels []map[string]any
-		api.call("GET", "/api/3/channels", nil).expect(t, "channels", 200).decode(t, &channels)
-		var front int64
-		for _, c := range channels {
-			if c["name"] == "Front Door" {
-				front = int64(c["id"].(float64))
-			}
-		}
-		acct, err := s.Store.GetAccountByUID(ctx, s.demo.AccountID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, secret, err := controller.Enroll(ctx, s.Store, controller.Enrollment{AccountID: acct.ID, ChannelIDs: []int64{front}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		state, err := agent.OpenState(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		when := nextTuesdayMorning()
-		door, err := agent.New(agent.Config{Server: base, Secret: secret, State: state, Out: io.Discard,
-			Now: func() time.Time { return when }, HeartbeatEvery: 100 * time.Millisecond, PollWait: 5 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		runCtx, cancel := context.WithCancel(ctx)
-		ran := make(chan error, 1)
-		go func() { ran <- door.Run(runCtx) }()
-		defer func() { cancel(); <-ran }()
-		waitFor(t, "the first snapshot", func() bool { return door.Seq() != 0 })
+		personID, cardID, cardValue := johnsCard(t, api)
+		front := channelID(t, api, "Front Door")
+		door := startDoor(t, s, front)
 
 		present := func() access.Decision {
 			o, err := door.Present(agent.Presentation{Kind: "card", Value: cardValue})
@@ -117,4 +66,156 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// operator is an API client with a password-grant token of the demo operator.
+func operator(t *testing.T, s *server, scope string) *apiClient {
+	t.Helper()
+	var tok map[string]any
+	postForm(t, s.BaseURL()+"/oauth/token", url.Values{
+		"grant_type": {"password"}, "username": {s.demo.AdminEmail}, "password": {s.demo.AdminPassword}, "scope": {scope},
+	}, s.demo.ClientID, s.demo.ClientSecret).expect(t, "token", 200).decode(t, &tok)
+	return &apiClient{t: t, base: s.BaseURL(), http: http.DefaultClient, token: tok["access_token"].(string)}
+}
+
+// channelID finds a demo door by name.
+func channelID(t *testing.T, api *apiClient, name string) int64 {
+	t.Helper()
+	var channels []map[string]any
+	api.call("GET", "/api/3/channels", nil).expect(t, "channels", 200).decode(t, &channels)
+	for _, c := range channels {
+		if c["name"] == name {
+			return int64(c["id"].(float64))
+		}
+	}
+	t.Fatalf("no door named %q", name)
+	return 0
+}
+
+// startDoor enrols a controller for one door and runs the reference agent
+// against the server until the test ends. The agent's clock is a Tuesday
+// morning, when the demo's members may enter.
+func startDoor(t *testing.T, s *server, channel int64) *agent.Agent {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := s.Store.GetAccountByUID(ctx, s.demo.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := controller.Enroll(ctx, s.Store, controller.Enrollment{AccountID: acct.ID, ChannelIDs: []int64{channel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := agent.OpenState(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := nextTuesdayMorning()
+	door, err := agent.New(agent.Config{Server: s.BaseURL(), Secret: secret, State: state, Out: io.Discard,
+		Now: func() time.Time { return when }, HeartbeatEvery: 100 * time.Millisecond, PollWait: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- door.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-ran })
+	waitFor(t, "the first snapshot", func() bool { return door.Seq() != 0 })
+	return door
+}
+
+// johnsCard returns the demo's John Doe and his card (id and number).
+func johnsCard(t *testing.T, api *apiClient) (personID int64, cardID, value string) {
+	t.Helper()
+	var people []map[string]any
+	api.call("GET", "/api/3/people?email=john.doe@example.com", nil).expect(t, "find John", 200).decode(t, &people)
+	if len(people) == 0 {
+		t.Fatal("the demo has no John Doe")
+	}
+	personID = int64(people[0]["id"].(float64))
+	var creds []map[string]any
+	api.call("GET", fmt.Sprintf("/api/3/people/%d/credentials", personID), nil).expect(t, "credentials", 200).decode(t, &creds)
+	for _, c := range creds {
+		if c["label"] == "Card" {
+			return personID, fmt.Sprint(c["id"]), fmt.Sprint(c["value"])
+		}
+	}
+	t.Fatalf("John has no card: %v", creds)
+	return 0, "", ""
+}
+
+// TestDoorCommandsReachTheDoor: lockdown, unlockdown, unlock and normal sent
+// through the API change what a connected controller decides, and each
+// command is in the access log.
+func TestDoorCommandsReachTheDoor(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *server) {
+		ctx := context.Background()
+		oa, err := s.Store.GetOAuthAppByUID(ctx, s.demo.ClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oa.Scopes = oa.Scopes.Union(domain.NewScopeSet("account.channel.admit"))
+		oa.AdmitApproved = true // the operator approves the restricted scope
+		if err := s.Store.UpdateOAuthApp(ctx, oa); err != nil {
+			t.Fatal(err)
+		}
+		api := operator(t, s, "account.person account.channel.readonly account.channel.admit account.event.access.readonly")
+		_, _, card := johnsCard(t, api)
+		front := channelID(t, api, "Front Door")
+		door := startDoor(t, s, front)
+
+		present := func(value string) access.Decision {
+			t.Helper()
+			o, err := door.Present(agent.Presentation{Kind: "card", Value: value})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o.Decision
+		}
+		command := func(name string, body any) {
+			t.Helper()
+			before := door.Seq()
+			r := api.call("POST", fmt.Sprintf("/api/3/channels/%d/%s", front, name), body)
+			if r.status/100 != 2 {
+				t.Fatalf("%s: %d %s", name, r.status, r.body)
+			}
+			waitFor(t, "the door to follow "+name, func() bool { return door.Seq() != before })
+		}
+
+		if d := present(card); !d.Admit {
+			t.Fatalf("before any command: %+v", d)
+		}
+		command("lockdown", map[string]any{"card_lockdown": true})
+		if d := present(card); d.Admit || d.Code != access.CodeRejectLockdown {
+			t.Fatalf("during lockdown: %+v, want reject %d", d, access.CodeRejectLockdown)
+		}
+		command("unlockdown", nil)
+		if d := present(card); !d.Admit {
+			t.Fatalf("after unlockdown: %+v", d)
+		}
+		command("unlock", nil)
+		if d := present("0000000001"); !d.Admit || d.Code != access.CodeAdmitUnlocked {
+			t.Fatalf("unknown card at an unlocked door: %+v, want admit %d", d, access.CodeAdmitUnlocked)
+		}
+		command("normal", nil)
+		if d := present("0000000001"); d.Admit {
+			t.Fatalf("unknown card after normal: %+v", d)
+		}
+
+		// The door's decisions reach the access log: the lockdown reject
+		// and the admit of an unlocked door.
+		var codes map[float64]int
+		waitFor(t, "the door's events", func() bool {
+			var events []map[string]any
+			api.call("GET", fmt.Sprintf("/api/3/events?channels=%d&n=200", front), nil).expect(t, "events", 200).decode(t, &events)
+			codes = map[float64]int{}
+			for _, e := range events {
+				if c, ok := e["event_code"].(float64); ok {
+					codes[c]++
+				}
+			}
+			return codes[access.CodeRejectLockdown] > 0 && codes[access.CodeAdmitUnlocked] > 0
+		})
+		t.Logf("event codes at the front door: %v", codes)
+	})
 }
