@@ -174,14 +174,15 @@ func TestDoorCommandsReachTheDoor(t *testing.T) {
 		}
 		command := func(name string, body any) {
 			t.Helper()
-			before := door.Seq()
+			seq := door.Seq()
 			r := api.call("POST", fmt.Sprintf("/api/3/channels/%d/%s", front, name), body)
 			if r.status/100 != 2 {
 				t.Fatalf("%s: %d %s", name, r.status, r.body)
 			}
-			waitFor(t, "the door to follow "+name, func() bool { return door.Seq() != before })
+			waitFor(t, "the door to follow "+name, func() bool { return door.Seq() != seq })
 		}
 
+		before := frontCodes(t, api, front)
 		if d := present(card); !d.Admit {
 			t.Fatalf("before any command: %+v", d)
 		}
@@ -202,20 +203,28 @@ func TestDoorCommandsReachTheDoor(t *testing.T) {
 			t.Fatalf("unknown card after normal: %+v", d)
 		}
 
-		// The door's decisions reach the access log: the lockdown reject
-		// and the admit of an unlocked door.
-		var codes map[float64]int
+		// The door's decisions reach the access log: one more lockdown
+		// reject and one more unlocked-door admit than before the commands.
 		waitFor(t, "the door's events", func() bool {
-			var events []map[string]any
-			api.call("GET", fmt.Sprintf("/api/3/events?channels=%d&n=200", front), nil).expect(t, "events", 200).decode(t, &events)
-			codes = map[float64]int{}
-			for _, e := range events {
-				if c, ok := e["event_code"].(float64); ok {
-					codes[c]++
-				}
-			}
-			return codes[access.CodeRejectLockdown] > 0 && codes[access.CodeAdmitUnlocked] > 0
+			now := frontCodes(t, api, front)
+			return now[access.CodeRejectLockdown] > before[access.CodeRejectLockdown] &&
+				now[access.CodeAdmitUnlocked] > before[access.CodeAdmitUnlocked]
 		})
+		codes := frontCodes(t, api, front)
 		t.Logf("event codes at the front door: %v", codes)
 	})
+}
+
+// frontCodes counts the events of one door by code.
+func frontCodes(t *testing.T, api *apiClient, channel int64) map[int]int {
+	t.Helper()
+	var events []map[string]any
+	api.call("GET", fmt.Sprintf("/api/3/events?channels=%d&n=1000", channel), nil).expect(t, "events", 200).decode(t, &events)
+	codes := map[int]int{}
+	for _, e := range events {
+		if c, ok := e["event_code"].(float64); ok {
+			codes[int(c)]++
+		}
+	}
+	return codes
 }
