@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -55,13 +56,52 @@ func (s *Service) payload(d *store.ClaimedDelivery) []byte {
 	return b
 }
 
+// changePayload renders the body of a delivery of a resource change (a
+// delivery with a negative EventID): one PersonCredential notification
+// whose resource is the credential's URL. Like payload it is
+// deterministic. Errors: ENOTFOUND when the change is gone (the account
+// was deleted), or the store's.
+func (s *Service) changePayload(ctx context.Context, d *store.ClaimedDelivery) ([]byte, error) {
+	ch, err := s.st.GetResourceChange(ctx, -d.EventID)
+	if err != nil {
+		return nil, err
+	}
+	tok := changeAckToken(d.Secret, d.EndpointID, ch.ID)
+	q := url.Values{"ack_token": {tok}}
+	n := notification{Action: ch.Action, ResourceType: ch.ResourceType, ResourceID: ch.ResourceID,
+		AccountID: d.AccountUID, AckToken: tok}
+	n.Resource = s.cfg.BaseURL + credentialPath(ch.PersonID, ch.ResourceID) + "?" + q.Encode()
+	n.ResourceURL = n.Resource
+	b, _ := json.Marshal([]notification{n})
+	return b, nil
+}
+
+// credentialPath is the API path of a person's credential.
+func credentialPath(personID int64, uid string) string {
+	return "/api/3/people/" + strconv.FormatInt(personID, 10) + "/credentials/" + url.PathEscape(uid)
+}
+
 // snippetBytes is how much of a response body the delivery log keeps.
 const snippetBytes = 256
 
 // deliver makes one attempt at a claimed delivery and decides what happens
 // next; record writes the outcome.
 func (s *Service) deliver(ctx context.Context, d *store.ClaimedDelivery) *store.WebhookCompletion {
-	att := s.attempt(ctx, d, s.payload(d))
+	var att store.WebhookAttempt
+	if d.EventID < 0 {
+		body, err := s.changePayload(ctx, d)
+		if err != nil {
+			att = store.WebhookAttempt{At: s.now(), Error: "resource change not readable: " + err.Error()}
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				att.GiveUp = true
+				return &store.WebhookCompletion{Delivery: d, Attempt: att}
+			}
+		} else {
+			att = s.attempt(ctx, d, body)
+		}
+	} else {
+		att = s.attempt(ctx, d, s.payload(d))
+	}
 	switch {
 	case att.Delivered:
 	case ctx.Err() != nil:
@@ -136,7 +176,11 @@ func (s *Service) attempt(ctx context.Context, d *store.ClaimedDelivery, body []
 	req.Header.Set(HeaderSignature, Sign(d.Secret, ts, body))
 	req.Header.Set(HeaderDelivery, strconv.FormatInt(d.ID, 10))
 	req.Header.Set(HeaderAttempt, strconv.Itoa(d.Attempts))
-	req.Header.Set(HeaderEvent, strconv.FormatInt(d.EventID, 10))
+	if d.EventID > 0 {
+		req.Header.Set(HeaderEvent, strconv.FormatInt(d.EventID, 10))
+	} else {
+		req.Header.Set(HeaderChange, strconv.FormatInt(-d.EventID, 10))
+	}
 	start := time.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -4,17 +4,22 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
-// gapWait is how long a missing event id holds the horizon back. On
-// PostgreSQL ids are assigned before commit, so a lower id can become
-// visible after a higher one; waiting briefly at a gap keeps such an event
-// from being skipped. Ids lost to rolled-back inserts cost one wait.
+// gapWait is how long a missing id holds a horizon back. On PostgreSQL ids
+// are assigned before commit, so a lower id can become visible after a
+// higher one; waiting briefly at a gap keeps such a row from being skipped. Ids lost to rolled-back inserts cost one wait.
 const gapWait = 2 * time.Second
 
-// horizon is the highest event id below which every event is visible: the
-// point up to which cursors may advance.
+// horizon is the highest id of an append-only table (events, or resource
+// changes) below which every row is visible: the point up to which cursors
+// may advance.
 type horizon struct {
+	max  func(context.Context) (int64, error)               // the newest id
+	scan func(context.Context, int64, int) ([]int64, error) // ids above one, in order
+
 	mu       sync.Mutex
 	id       int64
 	ready    bool
@@ -27,14 +32,17 @@ type horizon struct {
 // streams polling at once share one query.
 const horizonFresh = 10 * time.Millisecond
 
-// advance moves the horizon over newly visible events and returns it. The
-// first call starts it at the newest event.
-func (s *Service) advance(ctx context.Context) (int64, error) {
-	h := &s.horizon
+// advance moves the events horizon over newly visible events and returns
+// it. The first call starts it at the newest event.
+func (s *Service) advance(ctx context.Context) (int64, error) { return s.horizon.advance(ctx) }
+
+// advance moves the horizon over newly visible rows and returns it. The
+// first call starts it at the newest row.
+func (h *horizon) advance(ctx context.Context) (int64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.ready {
-		max, err := s.st.MaxEventID(ctx, 0)
+		max, err := h.max(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -47,12 +55,12 @@ func (s *Service) advance(ctx context.Context) (int64, error) {
 	h.at = time.Now()
 	const batch = 2000
 	for {
-		refs, err := s.st.ScanWebhookEvents(ctx, h.id, batch)
+		ids, err := h.scan(ctx, h.id, batch)
 		if err != nil {
 			return h.id, err
 		}
-		for _, r := range refs {
-			if r.ID != h.id+1 {
+		for _, id := range ids {
+			if id != h.id+1 {
 				if h.gapAt != h.id+1 {
 					h.gapAt, h.gapSince = h.id+1, time.Now()
 				}
@@ -60,10 +68,40 @@ func (s *Service) advance(ctx context.Context) (int64, error) {
 					return h.id, nil
 				}
 			}
-			h.id = r.ID
+			h.id = id
 		}
-		if len(refs) < batch {
+		if len(ids) < batch {
 			return h.id, nil
 		}
+	}
+}
+
+// eventHorizon is the horizon over the events table.
+func eventHorizon(st *store.Store) *horizon {
+	return &horizon{
+		max: func(ctx context.Context) (int64, error) { return st.MaxEventID(ctx, 0) },
+		scan: func(ctx context.Context, after int64, limit int) ([]int64, error) {
+			refs, err := st.ScanWebhookEvents(ctx, after, limit)
+			ids := make([]int64, len(refs))
+			for i, r := range refs {
+				ids[i] = r.ID
+			}
+			return ids, err
+		},
+	}
+}
+
+// changeHorizon is the horizon over the resource_changes table.
+func changeHorizon(st *store.Store) *horizon {
+	return &horizon{
+		max: st.MaxResourceChangeID,
+		scan: func(ctx context.Context, after int64, limit int) ([]int64, error) {
+			cs, err := st.ListResourceChangesAfter(ctx, after, limit)
+			ids := make([]int64, len(cs))
+			for i, c := range cs {
+				ids[i] = c.ID
+			}
+			return ids, err
+		},
 	}
 }

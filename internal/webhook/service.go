@@ -69,7 +69,8 @@ type Service struct {
 	client *http.Client
 	wake   chan struct{}
 
-	horizon horizon
+	horizon *horizon // over events
+	changes *horizon // over resource changes
 
 	mu         sync.Mutex
 	subs       map[int64]map[chan struct{}]struct{} // event-stream subscribers per account
@@ -116,7 +117,8 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, client: cfg.HTTPClient,
 		wake: make(chan struct{}, 1), subs: map[int64]map[chan struct{}]struct{}{},
-		rules: map[int64]Rule{}, ruleSeen: map[int64]string{}, purgeEvery: 10 * time.Minute}
+		rules: map[int64]Rule{}, ruleSeen: map[int64]string{}, purgeEvery: 10 * time.Minute,
+		horizon: eventHorizon(cfg.Store), changes: changeHorizon(cfg.Store)}
 	if s.client == nil {
 		s.client = NewHTTPClient(cfg.AllowPrivate, cfg.Concurrency)
 	}

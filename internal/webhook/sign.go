@@ -8,15 +8,18 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // Request headers of a delivery.
 const (
-	HeaderSignature = "Signature"         // hex HMAC-SHA256 of "<timestamp>.<body>"
-	HeaderTimestamp = "Timestamp"         // Unix seconds, decimal
-	HeaderDelivery  = "X-Lintel-Delivery" // delivery id: the same on every retry
-	HeaderAttempt   = "X-Lintel-Attempt"  // 1 for the first attempt
-	HeaderEvent     = "X-Lintel-Event-Id" // the event the notification is about
+	HeaderSignature = "Signature"          // hex HMAC-SHA256 of "<timestamp>.<body>"
+	HeaderTimestamp = "Timestamp"          // Unix seconds, decimal
+	HeaderDelivery  = "X-Lintel-Delivery"  // delivery id: the same on every retry
+	HeaderAttempt   = "X-Lintel-Attempt"   // 1 for the first attempt
+	HeaderEvent     = "X-Lintel-Event-Id"  // the event the notification is about (event notifications)
+	HeaderChange    = "X-Lintel-Change-Id" // the resource change it is about (PersonCredential notifications)
 )
 
 // Sign returns the Signature header for body sent at timestamp (Unix
@@ -72,4 +75,32 @@ func parseAckToken(tok string) (int64, string, bool) {
 		return 0, "", false
 	}
 	return id, mac, true
+}
+
+// changeAckToken returns the acknowledgement token of a resource change
+// notified to an endpoint: "<endpoint id>.<change id>.<MAC>". The change id
+// is in the token because the resource URL names the credential, which
+// several changes share. The MAC is over the change's delivery id
+// (negative), so it never acknowledges an event.
+func changeAckToken(secret string, endpointID, changeID int64) string {
+	return strconv.FormatInt(endpointID, 10) + "." + strconv.FormatInt(changeID, 10) + "." +
+		ackMAC(secret, endpointID, store.ChangeDeliveryID(changeID))
+}
+
+// parseChangeAckToken splits a change ack token into endpoint id, change
+// id and MAC.
+func parseChangeAckToken(tok string) (endpointID, changeID int64, mac string, ok bool) {
+	endpointID, rest, ok := parseAckToken(tok)
+	if !ok {
+		return 0, 0, "", false
+	}
+	idPart, mac, ok := strings.Cut(rest, ".")
+	if !ok || mac == "" {
+		return 0, 0, "", false
+	}
+	changeID, err := strconv.ParseInt(idPart, 10, 64)
+	if err != nil || changeID <= 0 {
+		return 0, 0, "", false
+	}
+	return endpointID, changeID, mac, true
 }

@@ -117,7 +117,8 @@ func (s *Service) cycle(ctx context.Context, w *runState) {
 }
 
 // enqueue turns events past each enabled endpoint's cursor (up to the
-// horizon) into deliveries.
+// horizon) into deliveries, then resource changes past each application
+// endpoint's change cursor (see enqueueChanges).
 func (s *Service) enqueue(ctx context.Context) error {
 	top, err := s.advance(ctx)
 	if err != nil {
@@ -135,7 +136,7 @@ func (s *Service) enqueue(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.enqueueChanges(ctx, eps)
 }
 
 // enqueueEndpoint queues one endpoint's deliveries up to top, in batches.
