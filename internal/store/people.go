@@ -370,6 +370,10 @@ func (s *Store) GetPerson(ctx context.Context, accountID, id int64) (*domain.Per
 // Events keep the person's name. Errors: ENOTFOUND.
 func (s *Store) DeletePerson(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
+		// Webhook subscribers hear that the person's credentials are gone.
+		if err := tx.RecordPersonCredentialsDestroyed(ctx, accountID, id, time.Now()); err != nil {
+			return err
+		}
 		// Children first: foreign keys may be off on some SQLite connections.
 		for _, q := range []string{
 			`DELETE FROM person_groups WHERE person_id = ? AND account_id = ?`,

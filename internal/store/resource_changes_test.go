@@ -144,3 +144,29 @@ func TestRecordPersonCredentialsDestroyed(t *testing.T) {
 		}
 	})
 }
+
+func TestDeletePersonAnnouncesCredentialsDestroyed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := newAccount(t, s, "A")
+		pin := &domain.CredentialType{AccountID: a.ID, Label: "PIN", Kind: domain.KindPIN}
+		if err := s.CreateCredentialType(ctx, pin); err != nil {
+			t.Fatal(err)
+		}
+		p := &domain.Person{AccountID: a.ID, FirstName: "A", LastName: "One"}
+		if err := s.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		c := &domain.Credential{AccountID: a.ID, PersonID: p.ID, CredentialTypeID: pin.ID, Value: strp("1234")}
+		if err := s.CreateCredential(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeletePerson(ctx, a.ID, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ListResourceChangesAfter(ctx, 0, 10)
+		if err != nil || len(got) != 2 || got[1].Action != store.ChangeDestroy || got[1].ResourceID != c.UID {
+			t.Fatalf("changes after deleting the person: %+v %v", got, err)
+		}
+	})
+}
