@@ -25,8 +25,14 @@ import (
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
-// specPath is the DoorFlow v3 contract, relative to this package.
-const specPath = "../../../shared/reference/doorflow-openapi.yaml"
+// specPath is the DoorFlow v3 contract: LINTEL_DOORFLOW_OPENAPI, or the
+// reference copy beside the repository.
+var specPath = func() string {
+	if p := os.Getenv("LINTEL_DOORFLOW_OPENAPI"); p != "" {
+		return p
+	}
+	return "../../../shared/reference/doorflow-openapi.yaml"
+}()
 
 var (
 	specOnce   sync.Once
