@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -59,6 +60,7 @@ var runUsers = subcommand("users", map[string]func(context.Context, []string, io
 
 var runApps = subcommand("apps", map[string]func(context.Context, []string, io.Writer) error{
 	"create": appsCreate,
+	"update": appsUpdate,
 }, "OAuth applications are the integrations that call the API on an account's behalf.")
 
 // openStore opens the configured database for an admin command.
@@ -303,5 +305,97 @@ func appsCreate(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "client_secret: %s   (shown once; it is stored only as a digest)\n", secret)
 	}
 	fmt.Fprintf(out, "redirect URIs: %s\nscopes:        %s\n", strings.Join(created.RedirectURIs, " "), created.Scopes.String())
+	return nil
+}
+
+func appsUpdate(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("apps update", "--app CLIENT_ID [flags]",
+		"Changes an OAuth application. Only the flags given change. Suspending the app, withdrawing\n"+
+			"the admit approval or narrowing its scopes revokes every token issued to it.", out)
+	cfg := config.Bind(fs.FlagSet)
+	clientID := fs.String("app", "", "the application's `client_id` (required)")
+	name := fs.String("name", "", "new `name` shown on the consent page")
+	scopes := fs.String("scopes", "", "space-separated `scopes` the app may request (replaces the list)")
+	state := fs.String("state", "", "`state`: testing, live or suspended")
+	pwGrant := fs.Bool("password-grant", false, "allow (true) or refuse (false) the password grant")
+	requirePKCE := fs.Bool("require-pkce", false, "require PKCE (true) or make it optional (false)")
+	requireState := fs.Bool("require-state", false, "require a state of at least 8 characters (true) or not (false)")
+	approveAdmit := fs.Bool("approve-admit", false, "approve (true) or withdraw (false) the restricted account.channel.admit scope")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *clientID == "" {
+		return usageError{"--app is required (the application's client_id)"}
+	}
+	if set["state"] && *state != domain.AppTesting && *state != domain.AppLive && *state != domain.AppSuspended {
+		return usageError{fmt.Sprintf("--state %q must be testing, live or suspended", *state)}
+	}
+	var newScopes domain.ScopeSet
+	if set["scopes"] {
+		newScopes = domain.ParseScopes(*scopes)
+		if unknown := newScopes.Unknown(); len(unknown) > 0 {
+			return usageError{fmt.Sprintf("--scopes: unknown scope(s) %s", strings.Join(unknown, ", "))}
+		}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	oa, err := st.GetOAuthAppByUID(ctx, *clientID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return fmt.Errorf("no application with client_id %q", *clientID)
+	}
+	if err != nil {
+		return err
+	}
+	var revokeWhy []string
+	if set["name"] {
+		if strings.TrimSpace(*name) == "" {
+			return usageError{"--name must not be empty"}
+		}
+		oa.Name = strings.TrimSpace(*name)
+	}
+	if set["scopes"] {
+		if !newScopes.Contains(oa.Scopes) {
+			revokeWhy = append(revokeWhy, "scopes narrowed")
+		}
+		oa.Scopes = newScopes
+	}
+	if set["state"] {
+		if *state == domain.AppSuspended && oa.State != domain.AppSuspended {
+			revokeWhy = append(revokeWhy, "app suspended")
+		}
+		oa.State = *state
+	}
+	if set["password-grant"] {
+		oa.PasswordGrant = *pwGrant
+	}
+	if set["require-pkce"] {
+		oa.RequirePKCE = *requirePKCE
+	}
+	if set["require-state"] {
+		oa.RequireState = *requireState
+	}
+	if set["approve-admit"] {
+		if oa.AdmitApproved && !*approveAdmit {
+			revokeWhy = append(revokeWhy, "admit approval withdrawn")
+		}
+		oa.AdmitApproved = *approveAdmit
+	}
+	oa.UpdatedAt = time.Now().UTC()
+	if err := st.UpdateOAuthApp(ctx, oa); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Updated OAuth application %q (%s), state %s\n", oa.Name, oa.UID, oa.State)
+	if len(revokeWhy) > 0 {
+		n, err := st.RevokeOAuthFamilies(ctx, store.FamilyFilter{AppID: oa.ID}, strings.Join(revokeWhy, "; "), time.Now().UTC())
+		if err != nil {
+			return fmt.Errorf("the app was updated but its tokens could not be revoked: %w", err)
+		}
+		fmt.Fprintf(out, "Revoked %d token chain(s): %s\n", n, strings.Join(revokeWhy, "; "))
+	}
 	return nil
 }

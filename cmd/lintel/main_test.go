@@ -33,7 +33,7 @@ func TestHelpEverywhere(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"demo", "--help"}, {"migrate", "-h"}, {"version", "--help"},
 		{"accounts", "--help"}, {"accounts", "create", "--help"}, {"accounts", "list", "--help"},
-		{"users", "create", "--help"}, {"apps", "create", "--help"}, {"help", "serve"},
+		{"users", "create", "--help"}, {"apps", "create", "--help"}, {"apps", "update", "--help"}, {"help", "serve"},
 	} {
 		code, out, errOut := lintel(t, args...)
 		if code != 0 || !strings.Contains(out, "Usage: lintel") {
@@ -112,6 +112,23 @@ func TestAdminCommands(t *testing.T) {
 	code, _, errOut = lintel(t, append([]string{"apps", "create", "--account", "1", "--name", "Bad", "--redirect-uri", "https://x.example/cb", "--scopes", "account.everything"}, data...)...)
 	if code != 2 || !strings.Contains(errOut, "account.everything") {
 		t.Fatalf("unknown scope: %d %q", code, errOut)
+	}
+
+	// apps update changes only what is given.
+	cid := app["client_id"].(string)
+	code, out, errOut = lintel(t, append([]string{"apps", "update", "--app", cid, "--approve-admit", "--state", "live"}, data...)...)
+	if code != 0 || !strings.Contains(out, "state live") {
+		t.Fatalf("apps update: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = lintel(t, append([]string{"apps", "update", "--app", cid, "--state", "suspended", "--approve-admit=false"}, data...)...)
+	if code != 0 || !strings.Contains(out, "app suspended") || !strings.Contains(out, "admit approval withdrawn") {
+		t.Fatalf("suspend: %d %q", code, out)
+	}
+	if code, _, _ := lintel(t, append([]string{"apps", "update", "--app", cid, "--state", "paused"}, data...)...); code != 2 {
+		t.Fatalf("bad state: exit %d", code)
+	}
+	if code, _, errOut := lintel(t, append([]string{"apps", "update", "--app", "nope"}, data...)...); code != 1 || !strings.Contains(errOut, "no application") {
+		t.Fatalf("unknown app: %d %q", code, errOut)
 	}
 
 	code, out, _ = lintel(t, append([]string{"migrate"}, data...)...)
