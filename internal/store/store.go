@@ -70,6 +70,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 				return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 			}
 		}
+		// The database holds digests and webhook signing secrets: create
+		// it readable by its owner only (SQLite would follow the umask).
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("create database %s: %w", path, err)
+		}
 		v := url.Values{}
 		v.Add("_pragma", "busy_timeout(10000)")
 		v.Add("_pragma", "journal_mode(WAL)")
