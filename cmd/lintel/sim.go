@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/sim"
+)
+
+func runSim(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("sim", "[flags]",
+		"Starts a Lintel in-process on a free port (SQLite in a temporary directory unless\n"+
+			"--database-url is set), seeds a demo account, enrols simulated door controllers and\n"+
+			"runs the reference agent for each. It then presents cards at a steady rate (valid,\n"+
+			"wrong door, out of hours, unknown and revoked cards), revokes cards through the API,\n"+
+			"and prints decision latency, decisions by code, events sent and stored, and how long\n"+
+			"each revocation took to reach every controller.", out)
+	cfg := config.Bind(fs.FlagSet)
+	controllers := fs.Int("controllers", 20, "`number` of simulated controllers, one door each (doors are reused round-robin)")
+	swipes := fs.Float64("swipes", 200, "presentations per `second`, over all controllers")
+	duration := fs.Duration("duration", 20*time.Second, "how long to present cards")
+	people := fs.Int("people", 1000, "`number` of demo people")
+	revocations := fs.Int("revocations", 20, "`number` of cards revoked through the API during the run (0: none)")
+	report := fs.String("report", "", "also write the summary as JSON to this `file`")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	switch {
+	case *controllers < 1 || *controllers > 5000:
+		return usageError{"--controllers must be between 1 and 5000"}
+	case *swipes <= 0 || *swipes > 100000:
+		return usageError{"--swipes must be above 0 and at most 100000"}
+	case *duration < 100*time.Millisecond:
+		return usageError{"--duration must be at least 100ms"}
+	case *people < 1 || *people > 100000:
+		return usageError{"--people must be between 1 and 100000"}
+	case *revocations < 0:
+		return usageError{"--revocations must not be negative"}
+	}
+	levelSet := false
+	fs.Visit(func(f *flag.Flag) { levelSet = levelSet || f.Name == "log-level" })
+	if !levelSet && os.Getenv("LINTEL_LOG_LEVEL") == "" {
+		cfg.LogLevel = "warn" // the server's request log would drown the progress display
+	}
+	revs := *revocations
+	if revs == 0 {
+		revs = -1 // sim.Config reads 0 as its default
+	}
+	seedBar := newProgress(*people, "Creating demo data")
+	var loadBar *progressbar.ProgressBar
+	r, err := sim.Run(ctx, sim.Config{Server: cfg, Controllers: *controllers, Rate: *swipes, Duration: *duration,
+		People: *people, Revocations: revs, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
+		Seeding: func(done, total int) {
+			if seedBar != nil {
+				_ = seedBar.Set(done)
+			}
+		},
+		Swiping: func(done, total int) {
+			if loadBar == nil {
+				if seedBar != nil {
+					_ = seedBar.Finish()
+				}
+				if loadBar = newProgress(total, "Presenting cards"); loadBar == nil {
+					return
+				}
+			}
+			_ = loadBar.Set(done)
+		}})
+	if loadBar != nil {
+		_ = loadBar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	r.Print(out)
+	if *report != "" {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*report, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
+	return nil
+}
