@@ -33,6 +33,7 @@ func commands() []command {
 		{"apps", "create OAuth applications", runApps},
 		{"controllers", "enrol and list door controllers", runControllers},
 		{"controller", "run the reference door controller agent", runController},
+		{"sim", "measure latency, delivery and revocation propagation with simulated controllers", runSim},
 		{"keys", "create, list and revoke personal API keys", runKeys},
 		{"subscriptions", "require, create, list and revoke subscription keys", runSubscriptions},
 		{"allow", "enable restricted API families per account or user", runAllow},
