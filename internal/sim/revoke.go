@@ -20,10 +20,11 @@ import (
 // controller before it counts as not propagated.
 const propagationLimit = 30 * time.Second
 
-// token gets a password-grant access token of the demo operator.
-// Errors: the token endpoint refusing, with its answer.
-func token(ctx context.Context, base string, info *app.DemoInfo) (string, error) {
-	form := url.Values{"grant_type": {"password"}, "username": {info.AdminEmail}, "password": {info.AdminPassword}, "scope": {"account.person"}}
+// token gets a password-grant access token of the demo operator, signing
+// in as username ("pin/email"). Errors: the token endpoint refusing, with
+// its answer.
+func token(ctx context.Context, base string, info *app.DemoInfo, username string) (string, error) {
+	form := url.Values{"grant_type": {"password"}, "username": {username}, "password": {info.AdminPassword}, "scope": {"account.person"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
@@ -48,11 +49,11 @@ func token(ctx context.Context, base string, info *app.DemoInfo) (string, error)
 // revocations deletes n cards through the API, evenly spaced over d, and
 // records for each how long it took until every controller refused it.
 // Errors: getting the token or a DELETE not answered 200.
-func (s *run) revocations(ctx context.Context, base string, info *app.DemoInfo, n int, d time.Duration) error {
+func (s *run) revocations(ctx context.Context, base string, info *app.DemoInfo, username string, n int, d time.Duration) error {
 	if n == 0 {
 		return nil
 	}
-	tok, err := token(ctx, base, info)
+	tok, err := token(ctx, base, info, username)
 	if err != nil {
 		return err
 	}

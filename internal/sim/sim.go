@@ -121,6 +121,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if acct.EnterprisePIN == "" {
+		// On a shared database the operator's email is in every demo
+		// account; a PIN makes "pin/email" name this one.
+		acct.EnterprisePIN = fmt.Sprintf("sim%d", rand.Uint64()%1_000_000_000_000)
+		if err := a.Store.UpdateAccount(ctx, acct); err != nil {
+			return nil, fmt.Errorf("set the demo account's PIN: %w", err)
+		}
+	}
 	channels, _, err := a.Store.ListChannels(ctx, acct.ID, nil, store.Page{})
 	if err != nil {
 		return nil, err
@@ -181,7 +189,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	revDone.Add(1)
 	go func() {
 		defer revDone.Done()
-		revErr = s.revocations(ctx, a.BaseURL(), info, cfg.Revocations, cfg.Duration)
+		revErr = s.revocations(ctx, a.BaseURL(), info, acct.EnterprisePIN+"/"+info.AdminEmail, cfg.Revocations, cfg.Duration)
 	}()
 	elapsed := s.load(ctx, cfg.Rate, cfg.Duration, cfg.Swiping)
 	revDone.Wait()
