@@ -122,19 +122,7 @@ func TestChangeCursorAndDeliveries(t *testing.T) {
 func TestRecordPersonCredentialsDestroyed(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a := newAccount(t, s, "A")
-		pin := &domain.CredentialType{AccountID: a.ID, Label: "PIN", Kind: domain.KindPIN}
-		if err := s.CreateCredentialType(ctx, pin); err != nil {
-			t.Fatal(err)
-		}
-		p := &domain.Person{AccountID: a.ID, FirstName: "A", LastName: "One"}
-		if err := s.CreatePerson(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		c := &domain.Credential{AccountID: a.ID, PersonID: p.ID, CredentialTypeID: pin.ID, Value: strp("1234")}
-		if err := s.CreateCredential(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+		a, p, c := personWithPIN(t, s)
 		if err := s.RecordPersonCredentialsDestroyed(ctx, a.ID, p.ID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -148,19 +136,7 @@ func TestRecordPersonCredentialsDestroyed(t *testing.T) {
 func TestDeletePersonAnnouncesCredentialsDestroyed(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a := newAccount(t, s, "A")
-		pin := &domain.CredentialType{AccountID: a.ID, Label: "PIN", Kind: domain.KindPIN}
-		if err := s.CreateCredentialType(ctx, pin); err != nil {
-			t.Fatal(err)
-		}
-		p := &domain.Person{AccountID: a.ID, FirstName: "A", LastName: "One"}
-		if err := s.CreatePerson(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		c := &domain.Credential{AccountID: a.ID, PersonID: p.ID, CredentialTypeID: pin.ID, Value: strp("1234")}
-		if err := s.CreateCredential(ctx, c); err != nil {
-			t.Fatal(err)
-		}
+		a, p, c := personWithPIN(t, s)
 		if err := s.DeletePerson(ctx, a.ID, p.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -169,4 +145,24 @@ func TestDeletePersonAnnouncesCredentialsDestroyed(t *testing.T) {
 			t.Fatalf("changes after deleting the person: %+v %v", got, err)
 		}
 	})
+}
+
+// personWithPIN creates an account holding one person with one PIN.
+func personWithPIN(t *testing.T, s *store.Store) (*domain.Account, *domain.Person, *domain.Credential) {
+	t.Helper()
+	ctx := context.Background()
+	a := newAccount(t, s, "A")
+	pin := &domain.CredentialType{AccountID: a.ID, Label: "PIN", Kind: domain.KindPIN}
+	if err := s.CreateCredentialType(ctx, pin); err != nil {
+		t.Fatal(err)
+	}
+	p := &domain.Person{AccountID: a.ID, FirstName: "A", LastName: "One"}
+	if err := s.CreatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	c := &domain.Credential{AccountID: a.ID, PersonID: p.ID, CredentialTypeID: pin.ID, Value: strp("1234")}
+	if err := s.CreateCredential(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	return a, p, c
 }
