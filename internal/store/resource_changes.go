@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -174,34 +173,9 @@ func (s *Store) StopChangeCursor(ctx context.Context, endpointID int64) error {
 // ChangeDeliveryID), atomically. It returns false (and queues nothing) when
 // the cursor was no longer oldCursor: another worker got there first.
 func (s *Store) EnqueueChangeDeliveries(ctx context.Context, endpointID, oldCursor, newCursor int64, changes []*ResourceChange, now time.Time) (bool, error) {
-	moved := false
-	err := s.InTx(ctx, func(tx *Store) error {
-		res, err := tx.exec(ctx, `UPDATE webhook_endpoints SET change_cursor = ? WHERE id = ? AND change_cursor = ?`, newCursor, endpointID, oldCursor)
-		if err != nil {
-			return fmt.Errorf("advance change cursor: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		moved = true
-		const chunk = 100
-		for start := 0; start < len(changes); start += chunk {
-			part := changes[start:min(start+chunk, len(changes))]
-			var q strings.Builder
-			q.WriteString(`INSERT INTO webhook_deliveries (endpoint_id, event_id, account_id, next_attempt_at, created_at) VALUES `)
-			args := make([]any, 0, len(part)*5)
-			for i, c := range part {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(?, ?, ?, ?, ?)")
-				args = append(args, endpointID, ChangeDeliveryID(c.ID), c.AccountID, ms(now), ms(now))
-			}
-			if _, err := tx.exec(ctx, q.String(), args...); err != nil {
-				return fmt.Errorf("queue change deliveries: %w", err)
-			}
-		}
-		return nil
-	})
-	return moved, err
+	refs := make([]WebhookEventRef, len(changes))
+	for i, c := range changes {
+		refs[i] = WebhookEventRef{ID: ChangeDeliveryID(c.ID), AccountID: c.AccountID}
+	}
+	return s.enqueueDeliveries(ctx, "change_cursor", endpointID, oldCursor, newCursor, refs, now)
 }

@@ -414,19 +414,27 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context) ([]*WebhookEndpoint, e
 // (and queues nothing) when the cursor was no longer oldCursor: another
 // worker got there first.
 func (s *Store) EnqueueWebhookDeliveries(ctx context.Context, endpointID, oldCursor, newCursor int64, events []WebhookEventRef, now time.Time) (bool, error) {
+	return s.enqueueDeliveries(ctx, "event_cursor", endpointID, oldCursor, newCursor, events, now)
+}
+
+// enqueueDeliveries moves the endpoint's cursor column from oldCursor to
+// newCursor and, only if that succeeded, inserts one delivery per ref (its
+// ID goes in event_id), in one transaction. cursorColumn is a constant
+// chosen by the caller, never user input.
+func (s *Store) enqueueDeliveries(ctx context.Context, cursorColumn string, endpointID, oldCursor, newCursor int64, refs []WebhookEventRef, now time.Time) (bool, error) {
 	moved := false
 	err := s.InTx(ctx, func(tx *Store) error {
-		res, err := tx.exec(ctx, `UPDATE webhook_endpoints SET event_cursor = ? WHERE id = ? AND event_cursor = ?`, newCursor, endpointID, oldCursor)
+		res, err := tx.exec(ctx, `UPDATE webhook_endpoints SET `+cursorColumn+` = ? WHERE id = ? AND `+cursorColumn+` = ?`, newCursor, endpointID, oldCursor)
 		if err != nil {
-			return fmt.Errorf("advance webhook cursor: %w", err)
+			return fmt.Errorf("advance webhook %s: %w", cursorColumn, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
 		moved = true
 		const chunk = 100
-		for start := 0; start < len(events); start += chunk {
-			part := events[start:min(start+chunk, len(events))]
+		for start := 0; start < len(refs); start += chunk {
+			part := refs[start:min(start+chunk, len(refs))]
 			var q strings.Builder
 			q.WriteString(`INSERT INTO webhook_deliveries (endpoint_id, event_id, account_id, next_attempt_at, created_at) VALUES `)
 			args := make([]any, 0, len(part)*5)
