@@ -71,6 +71,21 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return app.OpenStore(ctx, cfg, cfg.Logger(io.Discard))
 }
 
+// openAccount opens the database and resolves an --account value; the
+// caller closes the store. On error nothing is left open.
+func openAccount(ctx context.Context, cfg *config.Config, ref string) (*store.Store, *domain.Account, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := findAccount(ctx, st, ref)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, a, nil
+}
+
 // findAccount resolves an --account value: a numeric id or an account uid.
 func findAccount(ctx context.Context, st *store.Store, ref string) (*domain.Account, error) {
 	if strings.TrimSpace(ref) == "" {
@@ -211,15 +226,11 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 	} else {
 		pw, generated = app.GeneratePassword(), true
 	}
-	st, err := openStore(ctx, cfg)
+	st, a, err := openAccount(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return err
-	}
 	hash, err := password.Hash(pw)
 	if err != nil {
 		return err
@@ -271,15 +282,11 @@ func appsCreate(ctx context.Context, args []string, out io.Writer) error {
 	if unknown := set.Unknown(); len(unknown) > 0 {
 		return usageError{fmt.Sprintf("--scopes: unknown scope(s) %s", strings.Join(unknown, ", "))}
 	}
-	st, err := openStore(ctx, cfg)
+	st, a, err := openAccount(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return err
-	}
 	created, secret, err := oauth.CreateApp(ctx, st, oauth.NewApp{
 		AccountID: a.ID, Name: strings.TrimSpace(*name), RedirectURIs: redirects, Scopes: set,
 		Public: *public, State: *state, PasswordGrant: *pwGrant, RequirePKCE: *requirePKCE,

@@ -132,15 +132,11 @@ func accountsVerify(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, a, err := openAccount(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return err
-	}
 	a.Verified = !*undo
 	if err := st.UpdateAccount(ctx, a); err != nil {
 		return err

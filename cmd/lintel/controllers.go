@@ -117,15 +117,11 @@ func controllersList(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, a, err := openAccount(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return err
-	}
 	list, err := st.ListControllers(ctx, a.ID)
 	if err != nil {
 		return err

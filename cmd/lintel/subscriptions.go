@@ -40,15 +40,11 @@ func subscriptionsSwitch(ctx context.Context, verb string, on bool, args []strin
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, a, err := openAccount(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return err
-	}
 	if err := st.SetSubscriptionRequired(ctx, a.ID, on, time.Now().UTC()); err != nil {
 		return err
 	}
@@ -104,15 +100,11 @@ func subscriptionsCreate(ctx context.Context, args []string, out io.Writer) erro
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, a, err := openAccount(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return err
-	}
 	k, raw, err := gateway.CreateSubscriptionKey(ctx, st, a.ID, *name, nil)
 	if err != nil {
 		return asUsage(err)
