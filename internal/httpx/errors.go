@@ -16,60 +16,38 @@ type ErrorBody struct {
 	Errors      map[string][]string `json:"errors,omitempty"`
 }
 
+// codes maps each domain error code to its HTTP status and the default
+// "error" member of the DoorFlow body. Unknown codes are internal errors.
+var codes = map[string]struct {
+	status int
+	wire   string
+}{
+	domain.EBADREQUEST:   {http.StatusBadRequest, "bad_request"},
+	domain.EUNAUTHORIZED: {http.StatusUnauthorized, "invalid_token"},
+	domain.EFORBIDDEN:    {http.StatusForbidden, "forbidden"},
+	domain.ENOTFOUND:     {http.StatusNotFound, "not_found"},
+	domain.EMETHOD:       {http.StatusMethodNotAllowed, "method_not_allowed"},
+	domain.ECONFLICT:     {http.StatusConflict, "conflict"},
+	domain.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "request_too_large"},
+	domain.EINVALID:      {http.StatusUnprocessableEntity, "validation_failed"},
+	domain.ERATELIMIT:    {http.StatusTooManyRequests, "rate_limited"},
+	domain.EUNAVAILABLE:  {http.StatusServiceUnavailable, "service_unavailable"},
+}
+
 // Status returns the HTTP status for a domain error code.
 func Status(code string) int {
-	switch code {
-	case domain.EBADREQUEST:
-		return http.StatusBadRequest
-	case domain.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case domain.EFORBIDDEN:
-		return http.StatusForbidden
-	case domain.ENOTFOUND:
-		return http.StatusNotFound
-	case domain.EMETHOD:
-		return http.StatusMethodNotAllowed
-	case domain.ECONFLICT:
-		return http.StatusConflict
-	case domain.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case domain.EINVALID:
-		return http.StatusUnprocessableEntity
-	case domain.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case domain.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
+	if c, ok := codes[code]; ok {
+		return c.status
 	}
+	return http.StatusInternalServerError
 }
 
 // wireName is the "error" member used when an *Error sets no Wire override.
 func wireName(code string) string {
-	switch code {
-	case domain.EBADREQUEST:
-		return "bad_request"
-	case domain.EUNAUTHORIZED:
-		return "invalid_token"
-	case domain.EFORBIDDEN:
-		return "forbidden"
-	case domain.ENOTFOUND:
-		return "not_found"
-	case domain.EMETHOD:
-		return "method_not_allowed"
-	case domain.ECONFLICT:
-		return "conflict"
-	case domain.ETOOLARGE:
-		return "request_too_large"
-	case domain.EINVALID:
-		return "validation_failed"
-	case domain.ERATELIMIT:
-		return "rate_limited"
-	case domain.EUNAVAILABLE:
-		return "service_unavailable"
-	default:
-		return "internal_error"
+	if c, ok := codes[code]; ok {
+		return c.wire
 	}
+	return "internal_error"
 }
 
 // ErrorBodyFor returns the status and DoorFlow body for err. Internal errors
