@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -16,7 +15,7 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/app"
-	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/app/apptest"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
@@ -38,13 +37,9 @@ func TestSDKConformance(t *testing.T) {
 
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			cfg := &config.Config{Listen: "127.0.0.1:0", DataDir: filepath.Dir(b.DSN), LogLevel: "info", LogFormat: "text"}
-			if b.Name == "postgres" {
-				cfg.DatabaseURL = b.DSN
-				cfg.DataDir = t.TempDir()
-			}
+			cfg := apptest.Config(t, b)
 			serverLog := &syncBuffer{}
-			a, demo := startLintel(t, cfg, serverLog)
+			a, demo := apptest.Start(t, cfg, slog.New(slog.NewTextHandler(serverLog, nil)), 50)
 			scopes := approveAdmit(t, a, demo)
 			runSuite(t, node, []string{
 				"LINTEL_BASE_URL=" + a.BaseURL(),
@@ -112,32 +107,6 @@ func npmCI(t *testing.T, npm string) {
 		}
 		t.Fatalf("npm ci: %v\n%s", err, out.String())
 	}
-}
-
-// startLintel starts Lintel through app.New on a free port with the demo
-// account, and stops it when the test ends.
-func startLintel(t *testing.T, cfg *config.Config, log io.Writer) (*app.App, *app.DemoInfo) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.NewTextHandler(log, nil))})
-	if err != nil {
-		cancel()
-		t.Fatalf("start Lintel: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	demo, err := a.EnsureDemo(ctx, 50, nil)
-	if err != nil {
-		t.Fatalf("demo: %v", err)
-	}
-	return a, demo
 }
 
 // approveAdmit does what an operator does with `lintel apps ... --approve-admit`:

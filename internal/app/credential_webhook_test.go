@@ -7,13 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/app/apptest"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
@@ -63,14 +62,10 @@ func (h *hookReceiver) find(action string) map[string]string {
 func TestCredentialWebhook(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			cfg := &config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), LogLevel: "info", LogFormat: "text",
-				WebhookAllowPrivate: true}
-			if b.Name == "postgres" {
-				cfg.DatabaseURL = b.DSN
-			} else {
-				cfg.DataDir = filepath.Dir(b.DSN)
-			}
-			testCredentialWebhook(t, start(t, cfg))
+			cfg := apptest.Config(t, b)
+			cfg.WebhookAllowPrivate = true
+			a, info := apptest.Start(t, cfg, nil, 50)
+			testCredentialWebhook(t, &server{App: a, demo: info})
 		})
 	}
 }

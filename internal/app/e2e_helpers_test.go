@@ -2,23 +2,20 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/app"
-	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/app/apptest"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
 
@@ -33,39 +30,10 @@ type server struct {
 func eachBackend(t *testing.T, fn func(t *testing.T, s *server)) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			cfg := &config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), LogLevel: "info", LogFormat: "text"}
-			if b.Name == "postgres" {
-				cfg.DatabaseURL = b.DSN
-			} else {
-				cfg.DataDir = filepath.Dir(b.DSN)
-			}
-			fn(t, start(t, cfg))
+			a, info := apptest.Start(t, apptest.Config(t, b), nil, 50)
+			fn(t, &server{App: a, demo: info})
 		})
 	}
-}
-
-func start(t *testing.T, cfg *config.Config) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		cancel()
-		t.Fatalf("start: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	info, err := a.EnsureDemo(ctx, 50, nil)
-	if err != nil {
-		t.Fatalf("demo: %v", err)
-	}
-	return &server{App: a, demo: info}
 }
 
 // browser is a cookie-keeping HTTP client that stops at redirects to the
