@@ -109,28 +109,30 @@ func (s *seeder) addShifts(ctx context.Context) error {
 }
 
 func (s *seeder) addChannels(ctx context.Context) error {
+	// Every door is offline: no controller is connected to a fresh demo,
+	// and a door comes online only when its controller heartbeats.
 	doors := []struct {
 		name, mac  string
 		site, unit int
-		status     string
+		synced     bool // false: its last sync has not completed
 	}{
-		{"Front Door", "00:1a:2b:3c:4d:01", 0, 1, "online"},
-		{"Reception Inner Door", "00:1a:2b:3c:4d:01", 0, 2, "online"},
-		{"Meeting Room 1", "00:1a:2b:3c:4d:02", 0, 1, "online"},
-		{"Server Room", "00:1a:2b:3c:4d:02", 0, 2, "online"},
-		{"Annex Entrance", "00:1a:2b:3c:4d:03", 1, 1, "online"},
-		{"Bike Store", "00:1a:2b:3c:4d:03", 1, 2, "offline"},
+		{"Front Door", "00:1a:2b:3c:4d:01", 0, 1, true},
+		{"Reception Inner Door", "00:1a:2b:3c:4d:01", 0, 2, true},
+		{"Meeting Room 1", "00:1a:2b:3c:4d:02", 0, 1, true},
+		{"Server Room", "00:1a:2b:3c:4d:02", 0, 2, true},
+		{"Annex Entrance", "00:1a:2b:3c:4d:03", 1, 1, true},
+		{"Bike Store", "00:1a:2b:3c:4d:03", 1, 2, false},
 	}
 	synced := s.now.Add(-2 * time.Hour)
 	for i, d := range doors {
 		ch := &domain.Channel{AccountID: s.acct.ID, SiteID: &s.sites[d.site].ID, Name: d.name, MACAddress: d.mac, Unit: d.unit,
 			Model: str("IPBR-2"), ModelLong: "2 channel IP Controller", SerialNumber: str(fmt.Sprintf("LT-%06d", 4100+i/2)),
-			CardFormat: str("26-bit Wiegand"), PINFormat: str("4-8 digits"), Status: d.status, Mode: "normal",
+			CardFormat: str("26-bit Wiegand"), PINFormat: str("4-8 digits"), Status: "offline", Mode: "normal",
 			SyncStatus: "ok", LastSyncCompletedAt: &synced, CreatedAt: s.acct.CreatedAt}
 		if d.name == "Front Door" {
 			ch.AutoUnlockShiftID = &s.shifts["Morning unlock"].ID
 		}
-		if d.status == "offline" {
+		if !d.synced {
 			ch.SyncStatus = "pending"
 		}
 		if err := s.st.CreateChannel(ctx, ch); err != nil {

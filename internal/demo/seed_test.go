@@ -46,6 +46,10 @@ func TestSeedMakesValidData(t *testing.T) {
 			if !macRe.MatchString(c.MACAddress) || c.SiteID == nil {
 				t.Errorf("channel %+v", c)
 			}
+			// No controller is connected: no door may claim to be online.
+			if c.Status != "offline" {
+				t.Errorf("channel %s is %s without a controller", c.Name, c.Status)
+			}
 		}
 		shifted, allHours := 0, 0
 		for _, r := range roles {
