@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// BulkPerson is one person for BulkCreatePeople with the credentials they
+// are to hold.
+type BulkPerson struct {
+	Person      *domain.Person
+	Credentials []*domain.Credential
+}
+
+// bulkRows is how many rows one multi-row INSERT carries: at the widest
+// (six columns) well under the parameter limits of SQLite (32766) and
+// PostgreSQL (65535).
+const bulkRows = 500
+
+// BulkCreatePeople creates many people of one account with their group
+// and role memberships and credentials, in one transaction (the caller's
+// when it has one): each person with one prepared INSERT, everything else
+// with multi-row INSERTs. It records a PersonCredential CREATE change per
+// credential, as CreateCredential does. It sets the people's and the
+// credentials' ID and AccountID, each credential's PersonID, UID (when
+// empty) and Label, and the timestamps left zero (a credential's default
+// to its holder's CreatedAt).
+//
+// Unlike CreatePerson and CreateCredential it checks ids once for the
+// whole call and leaves uniqueness against existing rows to the
+// database's constraints. Errors: EINVALID (group_ids, role_ids or
+// credential_type_id) for an id that is not the account's; EINVALID
+// (email) for an email already taken, naming the person's index; EINVALID
+// (value) for a credential value given twice or already in use; ECONFLICT
+// for a person given two credentials of one type; otherwise the store's.
+func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []BulkPerson) error {
+	if len(people) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		labels, err := tx.checkBulk(ctx, accountID, people)
+		if err != nil {
+			return err
+		}
+		if err := tx.insertPeople(ctx, accountID, people); err != nil {
+			return err
+		}
+		var links, creds, changes []any
+		byUID := map[string]*domain.Credential{}
+		for _, bp := range people {
+			p := bp.Person
+			for _, g := range uniqueIDs(p.GroupIDs) {
+				links = append(links, accountID, p.ID, g)
+			}
+			for _, c := range bp.Credentials {
+				c.AccountID, c.PersonID, c.Label = accountID, p.ID, labels[c.CredentialTypeID]
+				if c.CreatedAt.IsZero() {
+					c.CreatedAt = p.CreatedAt
+				}
+				if c.UpdatedAt.IsZero() {
+					c.UpdatedAt = c.CreatedAt
+				}
+				if c.UID == "" {
+					c.UID = NewUID(8)
+				}
+				byUID[c.UID] = c
+				creds = append(creds, c.UID, accountID, p.ID, c.CredentialTypeID, nullStr(c.Value), nullStr(c.Status),
+					nullStr(c.WalletType), ms(c.CreatedAt), ms(c.UpdatedAt))
+				changes = append(changes, accountID, ResourcePersonCredential, c.UID, p.ID, ChangeCreate, ms(c.CreatedAt))
+			}
+		}
+		if err := tx.insertMany(ctx, `INSERT INTO person_groups (account_id, person_id, group_id) VALUES `, 3, links, "", nil); err != nil {
+			return fmt.Errorf("bulk group memberships: %w", err)
+		}
+		links = links[:0]
+		for _, bp := range people {
+			for _, r := range uniqueIDs(bp.Person.RoleIDs) {
+				links = append(links, accountID, bp.Person.ID, r)
+			}
+		}
+		if err := tx.insertMany(ctx, `INSERT INTO person_roles (account_id, person_id, role_id) VALUES `, 3, links, "", nil); err != nil {
+			return fmt.Errorf("bulk role memberships: %w", err)
+		}
+		err = tx.insertMany(ctx, `INSERT INTO credentials (uid, account_id, person_id, credential_type_id, value, status,
+			wallet_type, created_at, updated_at) VALUES `, 9, creds, " RETURNING id, uid", func(rows *sql.Rows) error {
+			var id int64
+			var uid string
+			if err := rows.Scan(&id, &uid); err != nil {
+				return err
+			}
+			if c := byUID[uid]; c != nil {
+				c.ID = id
+			}
+			return nil
+		})
+		if isUniqueViolation(err) {
+			return valueInUse()
+		}
+		if err != nil {
+			return fmt.Errorf("bulk credentials: %w", err)
+		}
+		if err := tx.insertMany(ctx, `INSERT INTO resource_changes (account_id, resource_type, resource_id, person_id, action, created_at) VALUES `,
+			6, changes, "", nil); err != nil {
+			return fmt.Errorf("bulk credential changes: %w", err)
+		}
+		return nil
+	})
+}
+
+// checkBulk checks, once for the whole call, that the groups, roles and
+// credential types named are the account's, and that no value or
+// person-and-type repeats within the call. It returns the labels of the
+// account's credential types by id.
+func (s *Store) checkBulk(ctx context.Context, accountID int64, people []BulkPerson) (map[int64]string, error) {
+	var groups, roles []int64
+	for _, bp := range people {
+		groups = append(groups, bp.Person.GroupIDs...)
+		roles = append(roles, bp.Person.RoleIDs...)
+	}
+	if missing, err := s.missingIDs(ctx, "groups", accountID, groups); err != nil {
+		return nil, err
+	} else if len(missing) > 0 {
+		return nil, invalidIDs("group_ids", "group", missing)
+	}
+	if missing, err := s.missingIDs(ctx, "roles", accountID, roles); err != nil {
+		return nil, err
+	} else if len(missing) > 0 {
+		return nil, invalidIDs("role_ids", "role", missing)
+	}
+	types, _, err := s.ListCredentialTypes(ctx, accountID, Page{})
+	if err != nil {
+		return nil, err
+	}
+	labels := make(map[int64]string, len(types))
+	for _, t := range types {
+		labels[t.ID] = t.Label
+	}
+	type typed struct {
+		typeID int64
+		value  string
+	}
+	values := map[typed]bool{}
+	for i, bp := range people {
+		held := map[int64]bool{}
+		for _, c := range bp.Credentials {
+			if _, ok := labels[c.CredentialTypeID]; !ok {
+				v := domain.Validation{}
+				v.Add("credential_type_id", fmt.Sprintf("credential type %d was not found on this account", c.CredentialTypeID))
+				return nil, v.Err()
+			}
+			if held[c.CredentialTypeID] {
+				return nil, domain.Errorf(domain.ECONFLICT, "person %d of the batch holds two credentials of type %d", i, c.CredentialTypeID)
+			}
+			held[c.CredentialTypeID] = true
+			if c.Value != nil {
+				k := typed{c.CredentialTypeID, *c.Value}
+				if values[k] {
+					return nil, valueInUse()
+				}
+				values[k] = true
+			}
+		}
+	}
+	return labels, nil
+}
+
+// insertPeople inserts the people with one prepared statement, setting
+// their ID, AccountID and zero timestamps.
+func (s *Store) insertPeople(ctx context.Context, accountID int64, people []BulkPerson) error {
+	preparer, ok := s.q.(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return fmt.Errorf("bulk people: cannot prepare statements on %T", s.q)
+	}
+	stmt, err := preparer.PrepareContext(ctx, s.rebind(`INSERT INTO people (account_id, first_name, last_name, salutation,
+		job_title, department, telephone, notes, barcode, email, email_lower, mobile, organisation_id, system_id, enabled,
+		valid_from, valid_to, image_url, custom_1, custom_2, custom_3, custom_4, custom_5, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+	if err != nil {
+		return fmt.Errorf("bulk people: %w", err)
+	}
+	defer stmt.Close()
+	now := time.Now().UTC()
+	for i, bp := range people {
+		p := bp.Person
+		p.AccountID = accountID
+		if p.CreatedAt.IsZero() {
+			p.CreatedAt = now
+		}
+		if p.UpdatedAt.IsZero() {
+			p.UpdatedAt = p.CreatedAt
+		}
+		args := append([]any{accountID}, personArgs(p)...)
+		args = append(args, ms(p.CreatedAt), ms(p.UpdatedAt))
+		err := stmt.QueryRowContext(ctx, args...).Scan(&p.ID)
+		if isUniqueViolation(err) {
+			v := domain.Validation{}
+			v.Add("email", fmt.Sprintf("of person %d of the batch has already been taken", i))
+			return v.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("bulk person %d: %w", i, err)
+		}
+		if p.GroupIDs == nil {
+			p.GroupIDs = []int64{}
+		}
+		if p.RoleIDs == nil {
+			p.RoleIDs = []int64{}
+		}
+	}
+	return nil
+}
+
+// insertMany runs head, an INSERT ending in VALUES, with up to bulkRows
+// rows of width columns each, taken in order from args, followed by
+// returning; with a returning clause each row answered goes to scan.
+func (s *Store) insertMany(ctx context.Context, head string, width int, args []any, returning string, scan func(*sql.Rows) error) error {
+	one := "(" + placeholders(width) + ")"
+	for len(args) > 0 {
+		n := min(len(args)/width, bulkRows)
+		q := head + strings.Repeat(one+", ", n-1) + one + returning
+		batch := args[:n*width]
+		args = args[n*width:]
+		if scan == nil {
+			if _, err := s.exec(ctx, q, batch...); err != nil {
+				return err
+			}
+			continue
+		}
+		rows, err := s.query(ctx, q, batch...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EventReceipt says when the server stored an event a controller sent.
+type EventReceipt struct {
+	ID       int64
+	ClientID string    // the controller's id of the event
+	StoredAt time.Time // when it was stored (the row's updated_at)
+}
+
+// EachEventReceipt calls fn for every event of the account with an id
+// above afterID that carries a client event id, in id order, stopping at
+// fn's first error. Only for events stored by StoreControllerEvents is
+// updated_at the time of storage. Errors: the store's, or fn's.
+func (s *Store) EachEventReceipt(ctx context.Context, accountID, afterID int64, fn func(EventReceipt) error) error {
+	rows, err := s.query(ctx, `SELECT id, client_event_id, updated_at FROM events
+		WHERE account_id = ? AND id > ? AND client_event_id IS NOT NULL ORDER BY id`, accountID, afterID)
+	if err != nil {
+		return fmt.Errorf("read event receipts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r EventReceipt
+		var stored int64
+		if err := rows.Scan(&r.ID, &r.ClientID, &stored); err != nil {
+			return fmt.Errorf("read event receipts: %w", err)
+		}
+		r.StoredAt = fromMS(stored)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
