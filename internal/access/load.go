@@ -32,31 +32,31 @@ func LoadAt(ctx context.Context, st *store.Store, accountID int64, now time.Time
 		if err := loadReference(ctx, tx, b, accountID); err != nil {
 			return err
 		}
-		if err := tx.EachAccessPerson(ctx, accountID, func(p *domain.Person) error {
+		if err := tx.EachAccessPerson(ctx, accountID, nil, func(p *domain.Person) error {
 			b.AddPerson(p)
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := tx.EachPersonLink(ctx, accountID, func(pid, id int64, isRole bool) error {
+		if err := tx.EachPersonLink(ctx, accountID, nil, func(pid, id int64, isRole bool) error {
 			b.addLink(pid, id, isRole)
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := tx.EachAccessCredential(ctx, accountID, func(c *domain.Credential) error {
+		if err := tx.EachAccessCredential(ctx, accountID, nil, func(c *domain.Credential) error {
 			b.AddCredential(c)
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := tx.EachAccessReservation(ctx, accountID, now, func(r *domain.Reservation) error {
+		if err := tx.EachAccessReservation(ctx, accountID, nil, now, func(r *domain.Reservation) error {
 			b.AddReservation(r)
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := tx.EachAccessGroupReservation(ctx, accountID, now, func(g *domain.GroupReservation) error {
+		if err := tx.EachAccessGroupReservation(ctx, accountID, nil, now, func(g *domain.GroupReservation) error {
 			b.AddGroupReservation(g)
 			return nil
 		}); err != nil {

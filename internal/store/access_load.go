@@ -13,7 +13,21 @@ import (
 // Bulk reads for the access engine (internal/access): each streams every
 // row of an account through a callback in one query, without paging, and
 // fills only the fields the engine reads. A callback error stops the read
-// and is returned as is.
+// and is returned as is. The rows of some people only are read when only
+// is not nil (an empty list reads none): how a change to a few people is
+// turned into a delta.
+
+// onlyPeople returns the condition and arguments that restrict a read to
+// the listed people (col is the person id column); "" when only is nil.
+func onlyPeople(col string, only []int64) (string, []any) {
+	if only == nil {
+		return "", nil
+	}
+	if len(only) == 0 {
+		return " AND 1 = 0", nil
+	}
+	return " AND " + col + " IN (" + placeholders(len(only)) + ")", idArgs(only)
+}
 
 // ReadConsistent runs fn with a Store whose reads all see one consistent
 // state of the database: a read-only REPEATABLE READ transaction on
@@ -54,8 +68,10 @@ func (s *Store) ReadConsistent(ctx context.Context, fn func(*Store) error) error
 // EachAccessPerson calls fn for every person of the account, by id, with
 // ID, AccountID, FirstName, LastName, Enabled, ValidFrom and ValidTo set
 // (memberships come from EachPersonLink). fn must not keep p: it is reused.
-func (s *Store) EachAccessPerson(ctx context.Context, accountID int64, fn func(p *domain.Person) error) error {
-	rows, err := s.query(ctx, `SELECT id, first_name, last_name, enabled, valid_from, valid_to FROM people WHERE account_id = ? ORDER BY id`, accountID)
+func (s *Store) EachAccessPerson(ctx context.Context, accountID int64, only []int64, fn func(p *domain.Person) error) error {
+	cond, args := onlyPeople("id", only)
+	rows, err := s.query(ctx, `SELECT id, first_name, last_name, enabled, valid_from, valid_to FROM people WHERE account_id = ?`+cond+` ORDER BY id`,
+		append([]any{accountID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("read people: %w", err)
 	}
@@ -77,9 +93,11 @@ func (s *Store) EachAccessPerson(ctx context.Context, accountID int64, fn func(p
 
 // EachPersonLink calls fn for every group membership (role false) and
 // direct role (role true) of the account's people.
-func (s *Store) EachPersonLink(ctx context.Context, accountID int64, fn func(personID, id int64, role bool) error) error {
-	rows, err := s.query(ctx, `SELECT person_id, group_id, 0 FROM person_groups WHERE account_id = ?
-		UNION ALL SELECT person_id, role_id, 1 FROM person_roles WHERE account_id = ?`, accountID, accountID)
+func (s *Store) EachPersonLink(ctx context.Context, accountID int64, only []int64, fn func(personID, id int64, role bool) error) error {
+	cond, args := onlyPeople("person_id", only)
+	all := append([]any{accountID}, args...)
+	rows, err := s.query(ctx, `SELECT person_id, group_id, 0 FROM person_groups WHERE account_id = ?`+cond+`
+		UNION ALL SELECT person_id, role_id, 1 FROM person_roles WHERE account_id = ?`+cond, append(all, all...)...)
 	if err != nil {
 		return fmt.Errorf("read memberships: %w", err)
 	}
@@ -100,9 +118,10 @@ func (s *Store) EachPersonLink(ctx context.Context, accountID int64, fn func(per
 // EachAccessCredential calls fn for every credential of the account that
 // has a value, with ID, AccountID, PersonID, CredentialTypeID, Value,
 // Status and WalletType set. fn must not keep c: it is reused.
-func (s *Store) EachAccessCredential(ctx context.Context, accountID int64, fn func(c *domain.Credential) error) error {
+func (s *Store) EachAccessCredential(ctx context.Context, accountID int64, only []int64, fn func(c *domain.Credential) error) error {
+	cond, args := onlyPeople("person_id", only)
 	rows, err := s.query(ctx, `SELECT id, person_id, credential_type_id, value, status, wallet_type FROM credentials
-		WHERE account_id = ? AND value IS NOT NULL`, accountID)
+		WHERE account_id = ? AND value IS NOT NULL`+cond, append([]any{accountID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("read credentials: %w", err)
 	}
@@ -126,10 +145,11 @@ func (s *Store) EachAccessCredential(ctx context.Context, accountID int64, fn fu
 // EachAccessReservation calls fn for every reservation of the account that
 // ends after endsAfter, with ID, AccountID, PersonID, StartTime, EndTime
 // and ChannelIDs set. A reservation without doors is skipped.
-func (s *Store) EachAccessReservation(ctx context.Context, accountID int64, endsAfter time.Time, fn func(r *domain.Reservation) error) error {
+func (s *Store) EachAccessReservation(ctx context.Context, accountID int64, only []int64, endsAfter time.Time, fn func(r *domain.Reservation) error) error {
+	cond, args := onlyPeople("r.person_id", only)
 	rows, err := s.query(ctx, `SELECT r.id, r.person_id, r.start_time, r.end_time, rc.channel_id
 		FROM reservations r JOIN reservation_channels rc ON rc.reservation_id = r.id AND rc.account_id = r.account_id
-		WHERE r.account_id = ? AND r.end_time > ? ORDER BY r.id, rc.channel_id`, accountID, ms(endsAfter))
+		WHERE r.account_id = ? AND r.end_time > ?`+cond+` ORDER BY r.id, rc.channel_id`, append([]any{accountID, ms(endsAfter)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("read reservations: %w", err)
 	}
@@ -164,10 +184,11 @@ func (s *Store) EachAccessReservation(ctx context.Context, accountID int64, ends
 // account that ends after endsAfter and is not deactivated, with ID,
 // AccountID, PersonID, StartTime, EndTime and GroupIDs set. One without
 // groups is skipped.
-func (s *Store) EachAccessGroupReservation(ctx context.Context, accountID int64, endsAfter time.Time, fn func(g *domain.GroupReservation) error) error {
+func (s *Store) EachAccessGroupReservation(ctx context.Context, accountID int64, only []int64, endsAfter time.Time, fn func(g *domain.GroupReservation) error) error {
+	cond, args := onlyPeople("g.person_id", only)
 	rows, err := s.query(ctx, `SELECT g.id, g.person_id, g.start_time, g.end_time, gg.group_id
 		FROM group_reservations g JOIN group_reservation_groups gg ON gg.group_reservation_id = g.id AND gg.account_id = g.account_id
-		WHERE g.account_id = ? AND g.end_time > ? AND g.deactivated_at IS NULL ORDER BY g.id, gg.group_id`, accountID, ms(endsAfter))
+		WHERE g.account_id = ? AND g.end_time > ? AND g.deactivated_at IS NULL`+cond+` ORDER BY g.id, gg.group_id`, append([]any{accountID, ms(endsAfter)}, args...)...)
 	if err != nil {
 		return fmt.Errorf("read group reservations: %w", err)
 	}

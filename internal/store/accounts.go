@@ -61,6 +61,16 @@ func (s *Store) CreateAccount(ctx context.Context, a *domain.Account) error {
 
 // UpdateAccount saves name, time zone, flags, PIN and sync state.
 func (s *Store) UpdateAccount(ctx context.Context, a *domain.Account) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.updateAccount(ctx, a); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, a.ID)
+	})
+}
+
+// updateAccount is UpdateAccount without the journal row.
+func (s *Store) updateAccount(ctx context.Context, a *domain.Account) error {
 	a.UpdatedAt = time.Now().UTC()
 	var pin any
 	if a.EnterprisePIN != "" {

@@ -108,7 +108,9 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 			6, changes, "", nil); err != nil {
 			return fmt.Errorf("bulk credential changes: %w", err)
 		}
-		return nil
+		// One account-wide journal row: controllers download a new
+		// snapshot rather than a delta naming every new person.
+		return tx.noteEverythingChanged(ctx, accountID)
 	})
 }
 

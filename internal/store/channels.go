@@ -37,6 +37,16 @@ func scanChannel(sc scanner) (*domain.Channel, error) {
 // and sync status. Errors: EINVALID for a blank name or a site or shift
 // that is not the account's.
 func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.createChannel(ctx, c); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, c.AccountID)
+	})
+}
+
+// createChannel is CreateChannel without the journal row.
+func (s *Store) createChannel(ctx context.Context, c *domain.Channel) error {
 	v := domain.Validation{}
 	if c.Name == "" {
 		v.Add("name", "can't be blank")
@@ -134,6 +144,16 @@ func (s *Store) ListChannels(ctx context.Context, accountID int64, siteID *int64
 // auto-unlock shift, connection status and updated_at. Errors: ENOTFOUND;
 // EINVALID (auto_unlock_shift_id) for a shift that is not the account's.
 func (s *Store) SaveChannelState(ctx context.Context, c *domain.Channel) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.saveChannelState(ctx, c); err != nil {
+			return err
+		}
+		return tx.noteAccessChange(ctx, c.AccountID, 0, c.ID)
+	})
+}
+
+// saveChannelState is SaveChannelState without the journal row.
+func (s *Store) saveChannelState(ctx context.Context, c *domain.Channel) error {
 	if c.AutoUnlockShiftID != nil {
 		if m, err := s.missingIDs(ctx, "shifts", c.AccountID, []int64{*c.AutoUnlockShiftID}); err != nil {
 			return err
@@ -159,6 +179,16 @@ func (s *Store) SaveChannelState(ctx context.Context, c *domain.Channel) error {
 // through SaveChannelState. Errors: EINVALID for a blank name or a foreign
 // site; ENOTFOUND.
 func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.updateChannel(ctx, c); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, c.AccountID)
+	})
+}
+
+// updateChannel is UpdateChannel without the journal row.
+func (s *Store) updateChannel(ctx context.Context, c *domain.Channel) error {
 	v := domain.Validation{}
 	if c.Name == "" {
 		v.Add("name", "can't be blank")
@@ -193,6 +223,16 @@ func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
 // reservation links and its queued commands; events keep the door's name.
 // Errors: ENOTFOUND.
 func (s *Store) DeleteChannel(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.deleteChannel(ctx, accountID, id); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, accountID)
+	})
+}
+
+// deleteChannel is DeleteChannel without the journal row.
+func (s *Store) deleteChannel(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		for _, q := range []string{
 			`DELETE FROM role_channels WHERE account_id = ? AND channel_id = ?`,

@@ -62,6 +62,16 @@ func Slugify(label string) string {
 // label when empty. Errors: EINVALID for a bad kind or a slug that collides
 // with a person attribute; ECONFLICT for a duplicate label or slug.
 func (s *Store) CreateCredentialType(ctx context.Context, t *domain.CredentialType) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.createCredentialType(ctx, t); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, t.AccountID)
+	})
+}
+
+// createCredentialType is CreateCredentialType without the journal row.
+func (s *Store) createCredentialType(ctx context.Context, t *domain.CredentialType) error {
 	if t.Slug == "" {
 		t.Slug = Slugify(t.Label)
 	}
@@ -135,6 +145,16 @@ func (s *Store) ListCredentialTypes(ctx context.Context, accountID int64, page P
 // from the label when empty) and code; the kind never changes. Errors:
 // EINVALID; ECONFLICT for a duplicate label or slug; ENOTFOUND.
 func (s *Store) UpdateCredentialType(ctx context.Context, t *domain.CredentialType) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.updateCredentialType(ctx, t); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, t.AccountID)
+	})
+}
+
+// updateCredentialType is UpdateCredentialType without the journal row.
+func (s *Store) updateCredentialType(ctx context.Context, t *domain.CredentialType) error {
 	if t.Slug == "" {
 		t.Slug = Slugify(t.Label)
 	}
@@ -169,6 +189,16 @@ func (s *Store) UpdateCredentialType(ctx context.Context, t *domain.CredentialTy
 // ENOTFOUND; ECONFLICT while credentials of the type exist (deleting them
 // would take people's cards away as a side effect).
 func (s *Store) DeleteCredentialType(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.deleteCredentialType(ctx, accountID, id); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, accountID)
+	})
+}
+
+// deleteCredentialType is DeleteCredentialType without the journal row.
+func (s *Store) deleteCredentialType(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		if err := tx.refuseIfUsed(ctx, `SELECT COUNT(*) FROM credentials WHERE account_id = ? AND credential_type_id = ?`, []any{accountID, id},
 			"credentials of this type exist; delete them first"); err != nil {

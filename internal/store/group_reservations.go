@@ -58,7 +58,7 @@ func (s *Store) CreateGroupReservation(ctx context.Context, g *domain.GroupReser
 				return fmt.Errorf("link group reservation: %w", err)
 			}
 		}
-		return nil
+		return tx.notePeopleChanged(ctx, g.AccountID, g.PersonID)
 	})
 }
 
@@ -146,7 +146,7 @@ func (s *Store) CancelGroupReservation(ctx context.Context, accountID, id int64,
 			if err != nil {
 				return fmt.Errorf("deactivate group reservation %d: %w", id, err)
 			}
-			return nil
+			return tx.notePeopleChanged(ctx, accountID, g.PersonID)
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM group_reservation_groups WHERE group_reservation_id = ? AND account_id = ?`, id, accountID); err != nil {
 			return fmt.Errorf("delete group reservation %d: %w", id, err)
@@ -154,7 +154,7 @@ func (s *Store) CancelGroupReservation(ctx context.Context, accountID, id int64,
 		if _, err := tx.exec(ctx, `DELETE FROM group_reservations WHERE id = ? AND account_id = ?`, id, accountID); err != nil {
 			return fmt.Errorf("delete group reservation %d: %w", id, err)
 		}
-		return nil
+		return tx.notePeopleChanged(ctx, accountID, g.PersonID)
 	})
 	return kept, err
 }

@@ -103,6 +103,16 @@ func (s *Store) UpdateGroup(ctx context.Context, g *domain.Group) error {
 // reservation at now names the group.
 func (s *Store) DeleteGroup(ctx context.Context, accountID, id int64, now time.Time) error {
 	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.deleteGroup(ctx, accountID, id, now); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, accountID)
+	})
+}
+
+// deleteGroup is DeleteGroup without the journal row.
+func (s *Store) deleteGroup(ctx context.Context, accountID, id int64, now time.Time) error {
+	return s.InTx(ctx, func(tx *Store) error {
 		if err := tx.refuseIfUsed(ctx, `SELECT COUNT(*) FROM group_reservation_groups grg JOIN group_reservations gr ON gr.id = grg.group_reservation_id
 			WHERE grg.account_id = ? AND grg.group_id = ? AND gr.deactivated_at IS NULL AND gr.end_time > ?`, []any{accountID, id, ms(now)},
 			"a current or future group reservation uses this group; cancel it first"); err != nil {

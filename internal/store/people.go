@@ -220,7 +220,7 @@ func (s *Store) CreatePerson(ctx context.Context, p *domain.Person) error {
 		if err := tx.setPersonLinks(ctx, p, true, true); err != nil {
 			return err
 		}
-		return nil
+		return tx.notePeopleChanged(ctx, p.AccountID, p.ID)
 	})
 }
 
@@ -255,17 +255,23 @@ func (s *Store) UpdatePerson(ctx context.Context, p *domain.Person, setGroups, s
 		if err := tx.setPersonLinks(ctx, p, setGroups, setRoles); err != nil {
 			return err
 		}
-		return tx.loadPeopleLinks(ctx, p.AccountID, []*domain.Person{p})
+		if err := tx.loadPeopleLinks(ctx, p.AccountID, []*domain.Person{p}); err != nil {
+			return err
+		}
+		return tx.notePeopleChanged(ctx, p.AccountID, p.ID)
 	})
 }
 
 // TouchPerson sets a person's updated_at, so incremental syncs see changes
-// made to what hangs off the person (credentials).
+// made to what hangs off the person (credentials), and journals the person
+// for the doors. Call it last in the transaction that made the change.
 func (s *Store) TouchPerson(ctx context.Context, accountID, personID int64, at time.Time) error {
-	if _, err := s.exec(ctx, `UPDATE people SET updated_at = ? WHERE id = ? AND account_id = ?`, ms(at), personID, accountID); err != nil {
-		return fmt.Errorf("touch person %d: %w", personID, err)
-	}
-	return nil
+	return s.InTx(ctx, func(tx *Store) error {
+		if _, err := tx.exec(ctx, `UPDATE people SET updated_at = ? WHERE id = ? AND account_id = ?`, ms(at), personID, accountID); err != nil {
+			return fmt.Errorf("touch person %d: %w", personID, err)
+		}
+		return tx.notePeopleChanged(ctx, accountID, personID)
+	})
 }
 
 // setPersonLinks replaces the person's groups and/or roles after checking
@@ -399,7 +405,7 @@ func (s *Store) DeletePerson(ctx context.Context, accountID, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.NotFound("person")
 		}
-		return nil
+		return tx.notePeopleChanged(ctx, accountID, id)
 	})
 }
 

@@ -56,7 +56,7 @@ func (s *Store) CreateReservation(ctx context.Context, r *domain.Reservation) er
 				return fmt.Errorf("link reservation channel: %w", err)
 			}
 		}
-		return nil
+		return tx.notePeopleChanged(ctx, r.AccountID, r.PersonID)
 	})
 }
 
@@ -147,16 +147,20 @@ func (s *Store) GetReservation(ctx context.Context, accountID, id int64) (*domai
 // DeleteReservation removes a reservation of the account. Errors: ENOTFOUND.
 func (s *Store) DeleteReservation(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
-		if _, err := tx.exec(ctx, `DELETE FROM reservation_channels WHERE reservation_id = ? AND account_id = ?`, id, accountID); err != nil {
-			return fmt.Errorf("delete reservation %d: %w", id, err)
+		var personID int64
+		err := tx.queryRow(ctx, `SELECT person_id FROM reservations WHERE id = ? AND account_id = ?`, id, accountID).Scan(&personID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.NotFound("reservation")
 		}
-		res, err := tx.exec(ctx, `DELETE FROM reservations WHERE id = ? AND account_id = ?`, id, accountID)
 		if err != nil {
 			return fmt.Errorf("delete reservation %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.NotFound("reservation")
+		if _, err := tx.exec(ctx, `DELETE FROM reservation_channels WHERE reservation_id = ? AND account_id = ?`, id, accountID); err != nil {
+			return fmt.Errorf("delete reservation %d: %w", id, err)
 		}
-		return nil
+		if _, err := tx.exec(ctx, `DELETE FROM reservations WHERE id = ? AND account_id = ?`, id, accountID); err != nil {
+			return fmt.Errorf("delete reservation %d: %w", id, err)
+		}
+		return tx.notePeopleChanged(ctx, accountID, personID)
 	})
 }

@@ -32,6 +32,16 @@ func scanRole(sc scanner) (*domain.Role, error) {
 // ID. Errors: EINVALID for a blank name or ids that are not the account's;
 // ECONFLICT for a duplicate name.
 func (s *Store) CreateRole(ctx context.Context, r *domain.Role) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.createRole(ctx, r); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, r.AccountID)
+	})
+}
+
+// createRole is CreateRole without the journal row.
+func (s *Store) createRole(ctx context.Context, r *domain.Role) error {
 	if r.Name == "" {
 		v := domain.Validation{}
 		v.Add("name", "can't be blank")
@@ -152,6 +162,16 @@ func (s *Store) GetRole(ctx context.Context, accountID, id int64) (*domain.Role,
 // and doors. Errors: EINVALID for a blank name or ids that are not the
 // account's; ECONFLICT for a duplicate name; ENOTFOUND.
 func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.updateRole(ctx, r); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, r.AccountID)
+	})
+}
+
+// updateRole is UpdateRole without the journal row.
+func (s *Store) updateRole(ctx context.Context, r *domain.Role) error {
 	if r.Name == "" {
 		v := domain.Validation{}
 		v.Add("name", "can't be blank")
@@ -221,6 +241,16 @@ func (s *Store) checkRoleLinks(ctx context.Context, r *domain.Role) error {
 // DeleteRole removes a role of the account with its links: the people,
 // groups and doors it joined lose that access. Errors: ENOTFOUND.
 func (s *Store) DeleteRole(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.deleteRole(ctx, accountID, id); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, accountID)
+	})
+}
+
+// deleteRole is DeleteRole without the journal row.
+func (s *Store) deleteRole(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		for _, q := range []string{
 			`DELETE FROM person_roles WHERE account_id = ? AND role_id = ?`,

@@ -43,6 +43,16 @@ func validWindowTime(s string) bool {
 // CreateShift inserts a weekly schedule, assigning ID. Errors: EINVALID for
 // a blank name or a malformed window (days 0-6, start before end, "HH:MM").
 func (s *Store) CreateShift(ctx context.Context, sh *domain.Shift) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.createShift(ctx, sh); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, sh.AccountID)
+	})
+}
+
+// createShift is CreateShift without the journal row.
+func (s *Store) createShift(ctx context.Context, sh *domain.Shift) error {
 	if err := validateShift(sh); err != nil {
 		return err
 	}
@@ -124,6 +134,16 @@ func (s *Store) GetShift(ctx context.Context, accountID, id int64) (*domain.Shif
 // UpdateShift writes a shift's name, time zone and windows. Errors:
 // EINVALID as for CreateShift; ENOTFOUND.
 func (s *Store) UpdateShift(ctx context.Context, sh *domain.Shift) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.updateShift(ctx, sh); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, sh.AccountID)
+	})
+}
+
+// updateShift is UpdateShift without the journal row.
+func (s *Store) updateShift(ctx context.Context, sh *domain.Shift) error {
 	if err := validateShift(sh); err != nil {
 		return err
 	}
@@ -148,6 +168,16 @@ func (s *Store) UpdateShift(ctx context.Context, sh *domain.Shift) error {
 // while a role or a door's auto-unlock uses it (the database would
 // otherwise turn a time-limited role into an all-hours one).
 func (s *Store) DeleteShift(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.deleteShift(ctx, accountID, id); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, accountID)
+	})
+}
+
+// deleteShift is DeleteShift without the journal row.
+func (s *Store) deleteShift(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		if err := tx.refuseIfUsed(ctx, `SELECT (SELECT COUNT(*) FROM roles WHERE account_id = ? AND shift_id = ?)
 			+ (SELECT COUNT(*) FROM channels WHERE account_id = ? AND auto_unlock_shift_id = ?)`, []any{accountID, id, accountID, id},

@@ -34,6 +34,16 @@ func scanSite(sc scanner) (*domain.Site, error) {
 
 // CreateSite inserts a site, assigning ID. Errors: EINVALID for a blank name.
 func (s *Store) CreateSite(ctx context.Context, st *domain.Site) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.createSite(ctx, st); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, st.AccountID)
+	})
+}
+
+// createSite is CreateSite without the journal row.
+func (s *Store) createSite(ctx context.Context, st *domain.Site) error {
 	if st.Name == "" {
 		v := domain.Validation{}
 		v.Add("name", "can't be blank")
@@ -96,6 +106,16 @@ func (s *Store) ListSites(ctx context.Context, accountID int64, page Page) ([]*d
 // UpdateSite writes a site's name, addresses, time zone and notes.
 // Errors: EINVALID for a blank name; ENOTFOUND.
 func (s *Store) UpdateSite(ctx context.Context, st *domain.Site) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.updateSite(ctx, st); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, st.AccountID)
+	})
+}
+
+// updateSite is UpdateSite without the journal row.
+func (s *Store) updateSite(ctx context.Context, st *domain.Site) error {
 	if st.Name == "" {
 		v := domain.Validation{}
 		v.Add("name", "can't be blank")
@@ -121,6 +141,16 @@ func (s *Store) UpdateSite(ctx context.Context, st *domain.Site) error {
 // DeleteSite removes a site of the account. Errors: ENOTFOUND; ECONFLICT
 // while doors belong to it (they would silently lose their site).
 func (s *Store) DeleteSite(ctx context.Context, accountID, id int64) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.deleteSite(ctx, accountID, id); err != nil {
+			return err
+		}
+		return tx.noteEverythingChanged(ctx, accountID)
+	})
+}
+
+// deleteSite is DeleteSite without the journal row.
+func (s *Store) deleteSite(ctx context.Context, accountID, id int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		if err := tx.refuseIfUsed(ctx, `SELECT COUNT(*) FROM channels WHERE account_id = ? AND site_id = ?`, []any{accountID, id},
 			"the site still has doors; move or delete them first"); err != nil {
