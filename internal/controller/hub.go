@@ -2,8 +2,6 @@ package controller
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -42,7 +40,6 @@ type Hub struct {
 	now          domain.Clock
 	offlineAfter time.Duration
 	pollTimeout  time.Duration
-	base         int64 // random start of every sequence, so a restart never reuses one
 
 	mu       sync.Mutex
 	accounts map[int64]*accountState
@@ -50,15 +47,25 @@ type Hub struct {
 	seen     map[int64]time.Time // door id -> last heartbeat or poll, in this process
 }
 
-// accountState is one account's change sequence and cached snapshot.
+// accountState is what the hub knows of one account: its journal
+// position, the recent changes as deltas, and a cached snapshot. Fields
+// other than the mutexes are guarded by Hub.mu.
 type accountState struct {
-	seq      int64
+	seq      int64         // the journal position the hub has caught up to
+	loaded   bool          // seq has been read from the journal
 	commands int64         // bumped when a command is dispatched to a door of the account
-	wake     chan struct{} // closed (and replaced) on every Notify or dispatch
+	wake     chan struct{} // closed (and replaced) when seq or commands move
 
-	load     sync.Mutex // one snapshot read per account at a time
-	cacheSeq int64
-	cache    *Snapshot
+	catchMu  sync.Mutex // one catch-up at a time
+	catching bool       // a catch-up goroutine is running
+	again    bool       // it must go round again
+
+	log       []*change // changes in order; they cover (logFrom, seq]
+	logFrom   int64
+	logPeople int // person states held by log
+
+	load  sync.Mutex // one snapshot read per account at a time
+	cache *Snapshot
 }
 
 // New returns a hub over cfg.Store.
@@ -77,11 +84,6 @@ func New(cfg Config) *Hub {
 	if h.pollTimeout <= 0 {
 		h.pollTimeout = DefaultPollTimeout
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	// Below 2^52 so that the sequence survives a trip through a JSON
-	// number in any language, with room for 2^48 changes.
-	h.base = int64(binary.BigEndian.Uint64(b[:])>>12) + 1
 	return h
 }
 
@@ -95,19 +97,8 @@ func (h *Hub) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /controller/v1/commands/{id}/result", h.serve(h.postCommandResult))
 }
 
-// Notify tells the hub that something the account's doors decide with has
-// changed (call it after every successful write). Controllers waiting in
-// GET changes are answered at once and re-download their snapshot.
-func (h *Hub) Notify(accountID int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	a := h.account(accountID)
-	a.seq++
-	close(a.wake)
-	a.wake = make(chan struct{})
-}
-
-// Seq returns the account's current change sequence.
+// Seq returns the journal position the hub has caught up to for the
+// account (0 before the account's first catch-up).
 func (h *Hub) Seq(accountID int64) int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -118,7 +109,7 @@ func (h *Hub) Seq(accountID int64) int64 {
 func (h *Hub) account(id int64) *accountState {
 	a := h.accounts[id]
 	if a == nil {
-		a = &accountState{seq: h.base, wake: make(chan struct{})}
+		a = &accountState{wake: make(chan struct{})}
 		h.accounts[id] = a
 	}
 	return a
@@ -153,46 +144,78 @@ func (h *Hub) touch(channelIDs []int64) {
 	}
 }
 
-// Run marks doors offline when their controller has been silent for the
-// offline window, checking every quarter of it, until ctx ends. Start it
-// once per process, next to the HTTP server.
+// JournalPoll is how often Run looks for access changes written by other
+// processes.
+const JournalPoll = time.Second
+
+// Run, until ctx ends: marks doors offline when their controller has been
+// silent for the offline window, checking every quarter of it; follows the
+// access journal for writes made outside this process (every JournalPoll);
+// and purges journal rows older than a week every hour. Start it once per
+// process, next to the HTTP server.
 func (h *Hub) Run(ctx context.Context) {
-	t := time.NewTicker(h.offlineAfter / 4)
-	defer t.Stop()
+	sweep := time.NewTicker(h.offlineAfter / 4)
+	defer sweep.Stop()
+	poll := time.NewTicker(JournalPoll)
+	defer poll.Stop()
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
+	cursor := h.pollJournal(ctx, 0)
+	h.purgeJournal(ctx)
 	for {
-		if n, err := h.st.MarkSilentChannelsOffline(ctx, h.now().Add(-h.offlineAfter)); err != nil && ctx.Err() == nil {
-			h.log.Warn("marking silent doors offline failed", "err", err)
-		} else if n > 0 {
-			h.log.Info("doors went offline", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-sweep.C:
+			if n, err := h.st.MarkSilentChannelsOffline(ctx, h.now().Add(-h.offlineAfter)); err != nil && ctx.Err() == nil {
+				h.log.Warn("marking silent doors offline failed", "err", err)
+			} else if n > 0 {
+				h.log.Info("doors went offline", "count", n)
+			}
+		case <-poll.C:
+			cursor = h.pollJournal(ctx, cursor)
+		case <-purge.C:
+			h.purgeJournal(ctx)
 		}
 	}
 }
 
-// snapshotFor returns the account's snapshot as of the current sequence,
-// reading the database only when the sequence moved since the last read.
-// The sequence is read before the data, so a change that lands during the
-// read bumps the sequence past the one returned and the controller comes
-// back for it.
+// journalKeep is how long access journal rows are kept. A controller that
+// was away longer downloads the snapshot again, as it would anyway: the
+// in-memory change log reaches back much less far.
+const journalKeep = 7 * 24 * time.Hour
+
+func (h *Hub) purgeJournal(ctx context.Context) {
+	if n, err := h.st.PurgeAccessChanges(ctx, h.now().Add(-journalKeep)); err != nil && ctx.Err() == nil {
+		h.log.Warn("purging the access journal failed", "err", err)
+	} else if n > 0 {
+		h.log.Info("purged access journal", "rows", n)
+	}
+}
+
+// snapshotFor returns the account's snapshot, reading the database unless
+// the cached one is as new as the hub's sequence. A snapshot carries the
+// journal position it was read at, in the same consistent read, so the
+// controller's next GET changes continues exactly from it.
 func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*Snapshot, error) {
 	h.mu.Lock()
 	a := h.account(accountID)
 	h.mu.Unlock()
 	a.load.Lock()
 	defer a.load.Unlock()
-	seq := h.Seq(accountID)
-	if a.cache != nil && a.cacheSeq == seq {
-		return a.cache, nil
+	h.mu.Lock()
+	cached, fresh := a.cache, a.cache != nil && a.loaded && a.cache.Seq >= a.seq
+	h.mu.Unlock()
+	if fresh {
+		return cached, nil
 	}
 	snap, err := loadSnapshot(ctx, h.st, accountID, h.now())
 	if err != nil {
 		return nil, err
 	}
-	snap.Seq = seq
-	a.cache, a.cacheSeq = snap, seq
+	a.cache = snap
+	if h.Seq(accountID) < snap.Seq {
+		h.kick(accountID)
+	}
 	return snap, nil
 }

@@ -178,35 +178,172 @@ func TestSnapshotDecidesLikeTheServer(t *testing.T) {
 	})
 }
 
-func TestChangesLongPoll(t *testing.T) {
+// snapshot downloads the controller's snapshot.
+func (f *fixture) snapshot(t *testing.T) *controller.Snapshot {
+	t.Helper()
+	var snap controller.Snapshot
+	if code := f.call(t, "GET", "/controller/v1/snapshot", nil, &snap); code != 200 {
+		t.Fatalf("snapshot: %d", code)
+	}
+	return &snap
+}
+
+// johnsCard returns John's card credential.
+func (f *fixture) johnsCard(t *testing.T) *domain.Credential {
+	t.Helper()
+	c, err := f.st.FindCredentialByType(context.Background(), f.acct.ID, f.john.ID, f.cardType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
 		f := newFixture(t, st)
-		seq := f.hub.Seq(f.acct.ID)
+		snap := f.snapshot(t)
+		seq := snap.Seq
+		if seq == 0 {
+			t.Fatal("the demo's writes left no journal position")
+		}
 		var ch controller.Changes
 		start := time.Now()
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=0.05", seq), nil, &ch)
-		if ch.Resync || ch.Seq != seq || time.Since(start) < 50*time.Millisecond {
+		if ch.Resync || ch.Seq != seq || len(ch.People) > 0 || time.Since(start) < 50*time.Millisecond {
 			t.Fatalf("quiet poll: %+v after %s", ch, time.Since(start))
 		}
+
+		// Revoking John's card wakes the poll with John as he is now.
+		card := f.johnsCard(t)
 		go func() {
 			time.Sleep(100 * time.Millisecond)
+			if _, err := st.DeleteCredential(ctx, f.acct.ID, f.john.ID, card.UID, time.Now()); err != nil {
+				t.Error(err)
+			}
 			f.hub.Notify(f.acct.ID)
 		}()
 		start = time.Now()
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d", seq), nil, &ch)
-		if !ch.Resync || ch.Seq != seq+1 || time.Since(start) > time.Second {
+		if ch.Resync || ch.Seq <= seq || len(ch.People) != 1 || ch.People[0].Person.ID != f.john.ID || time.Since(start) > time.Second {
 			t.Fatalf("woken poll: %+v after %s", ch, time.Since(start))
 		}
-		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=5", seq), nil, &ch)
-		if !ch.Resync {
-			t.Fatalf("behind: %+v", ch)
+		for _, c := range ch.People[0].Credentials {
+			if c.Value == f.card {
+				t.Fatalf("the revoked card is still in the delta: %+v", ch.People[0])
+			}
 		}
+		// Applied to the snapshot, the delta denies the card, exactly as a
+		// fresh snapshot does.
+		local := access.Build(snap.Source(), demoNow).Apply(ch.Delta(f.acct.ID, demoNow))
+		fresh := access.Build(f.snapshot(t).Source(), demoNow)
+		for _, s := range []*access.Snapshot{local, fresh} {
+			if d := access.Evaluate(s, f.doors["Front Door"], f.cardType, f.card, demoNow); d.Admit || d.Code != access.CodeRejectCard {
+				t.Fatalf("revoked card: %+v", d)
+			}
+		}
+		if got := snap.Apply(&ch); got.Seq != ch.Seq || len(got.Credentials) != len(snap.Credentials)-1 {
+			t.Fatalf("wire apply: seq %d, %d credentials, had %d", got.Seq, len(got.Credentials), len(snap.Credentials))
+		}
+
+		// A controller still behind gets the same delta at once.
+		var again controller.Changes
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=5", seq), nil, &again)
+		if again.Resync || again.Seq != ch.Seq || len(again.People) != 1 {
+			t.Fatalf("behind: %+v", again)
+		}
+
+		// A door command's state change comes as the door, for its controller only.
+		front, _ := st.GetChannel(ctx, f.acct.ID, f.doors["Front Door"])
+		front.CardLockdown = true
+		server, _ := st.GetChannel(ctx, f.acct.ID, f.doors["Server Room"])
+		server.Mode = "unlock"
+		for _, c := range []*domain.Channel{front, server} {
+			if err := st.SaveChannelState(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.hub.Notify(f.acct.ID)
+		var doors controller.Changes
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", ch.Seq), nil, &doors)
+		if doors.Resync || len(doors.Channels) != 1 || doors.Channels[0].ID != front.ID || !doors.Channels[0].CardLockdown {
+			t.Fatalf("door change: %+v", doors)
+		}
+
+		// Deleting John removes him.
+		if err := st.DeletePerson(ctx, f.acct.ID, f.john.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.hub.Notify(f.acct.ID)
+		var gone controller.Changes
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", doors.Seq), nil, &gone)
+		if gone.Resync || len(gone.RemovedPeople) != 1 || gone.RemovedPeople[0] != f.john.ID || len(gone.People) != 0 {
+			t.Fatalf("person deleted: %+v", gone)
+		}
+
+		// Something account-wide (a new shift) means: download the snapshot.
+		if err := st.CreateShift(ctx, &domain.Shift{AccountID: f.acct.ID, Name: "Night"}); err != nil {
+			t.Fatal(err)
+		}
+		f.hub.Notify(f.acct.ID)
+		var wide controller.Changes
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", gone.Seq), nil, &wide)
+		if !wide.Resync {
+			t.Fatalf("account-wide change: %+v", wide)
+		}
+		if snap := f.snapshot(t); snap.Seq != wide.Seq {
+			t.Fatalf("snapshot at %d, changes at %d", snap.Seq, wide.Seq)
+		}
+		// ...and so does a controller older than the change log.
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=0", seq), nil, &wide)
+		if !wide.Resync {
+			t.Fatalf("far behind: %+v", wide)
+		}
+
 		if code := f.call(t, "GET", "/controller/v1/changes?after=x", nil, nil); code != 400 {
 			t.Fatalf("bad after: %d", code)
 		}
-		other := controller.New(controller.Config{Store: st})
-		if other.Seq(f.acct.ID) == seq {
-			t.Fatal("a new hub reuses the sequence of the old one")
+		if code := f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=never", seq), nil, nil); code != 400 {
+			t.Fatalf("bad wait: %d", code)
+		}
+	})
+}
+
+// The sequence is the journal's, so a restarted server (a new hub) does
+// not send every controller back for a snapshot, and a write made by
+// another process reaches waiting controllers through Run's poll.
+func TestSequenceSurvivesRestartAndFollowsOtherProcesses(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		seq := f.snapshot(t).Seq
+
+		restarted := controller.New(controller.Config{Store: st, PollTimeout: 5 * time.Second})
+		mux := http.NewServeMux()
+		restarted.Register(mux)
+		srv := httptest.NewServer(mux)
+		defer srv.Close()
+		f.srv = srv
+		runCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go restarted.Run(runCtx)
+
+		card := f.johnsCard(t)
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			// No Notify: as if another process made the write.
+			if _, err := st.DeleteCredential(ctx, f.acct.ID, f.john.ID, card.UID, time.Now()); err != nil {
+				t.Error(err)
+			}
+		}()
+		var ch controller.Changes
+		start := time.Now()
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d", seq), nil, &ch)
+		if ch.Resync || len(ch.People) != 1 || ch.People[0].Person.ID != f.john.ID {
+			t.Fatalf("after a restart and an outside write: %+v", ch)
+		}
+		if took := time.Since(start); took > controller.JournalPoll+2*time.Second {
+			t.Fatalf("the outside write took %s to arrive", took)
 		}
 	})
 }

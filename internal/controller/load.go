@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -10,8 +11,9 @@ import (
 )
 
 // loadSnapshot reads everything the access engine needs about one account,
-// in one consistent read, as of now: reservations and group reservations
-// that ended before now are left out; deactivated group reservations too.
+// in one consistent read, as of now, with the journal position it is
+// current as of (Seq): reservations and group reservations that ended
+// before now are left out; deactivated group reservations too.
 // Errors: ENOTFOUND for an unknown account; otherwise the store's, wrapped.
 func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now time.Time) (*Snapshot, error) {
 	out := &Snapshot{AccountID: accountID, GeneratedAt: now.UTC()}
@@ -21,10 +23,24 @@ func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now tim
 			return err
 		}
 		out.TimeZone = acct.TimeZone
+		if out.Seq, err = tx.AccessSeq(ctx, accountID); err != nil {
+			return err
+		}
 		if err := loadReference(ctx, tx, accountID, out); err != nil {
 			return err
 		}
-		return loadPeople(ctx, tx, accountID, now, out)
+		people, err := loadPeople(ctx, tx, accountID, nil, now)
+		if err != nil {
+			return err
+		}
+		out.People = make([]WirePerson, 0, len(people))
+		for _, p := range people {
+			out.People = append(out.People, p.Person)
+			out.Credentials = append(out.Credentials, p.Credentials...)
+			out.Reservations = append(out.Reservations, p.Reservations...)
+			out.GroupReservations = append(out.GroupReservations, p.GroupReservations...)
+		}
+		return nil
 	})
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
@@ -57,9 +73,7 @@ func loadReference(ctx context.Context, st *store.Store, accountID int64, out *S
 		return err
 	}
 	for _, x := range chans {
-		out.Channels = append(out.Channels, WireChannel{ID: x.ID, Name: x.Name, SiteID: x.SiteID, Mode: x.Mode,
-			RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown, AuxLockdown: x.AuxLockdown,
-			AutoUnlockShiftID: x.AutoUnlockShiftID})
+		out.Channels = append(out.Channels, wireChannel(x))
 	}
 	types, _, err := st.ListCredentialTypes(ctx, accountID, store.Page{})
 	if err != nil {
@@ -78,51 +92,109 @@ func loadReference(ctx context.Context, st *store.Store, accountID int64, out *S
 	return nil
 }
 
-// loadPeople reads people with their memberships, credentials,
-// reservations and group reservations.
-func loadPeople(ctx context.Context, st *store.Store, accountID int64, now time.Time, out *Snapshot) error {
+// wireChannel is a door as controllers see it.
+func wireChannel(x *domain.Channel) WireChannel {
+	return WireChannel{ID: x.ID, Name: x.Name, SiteID: x.SiteID, Mode: x.Mode,
+		RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown, AuxLockdown: x.AuxLockdown,
+		AutoUnlockShiftID: x.AutoUnlockShiftID}
+}
+
+// loadPeople reads people (every one, or only those listed when only is
+// not nil), by id, each with their memberships, credentials, reservations
+// and group reservations as of now.
+func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []int64, now time.Time) ([]WirePersonState, error) {
+	var out []WirePersonState
 	index := map[int64]int{}
-	if err := st.EachAccessPerson(ctx, accountID, func(p *domain.Person) error {
-		index[p.ID] = len(out.People)
-		out.People = append(out.People, WirePerson{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName,
-			Enabled: p.Enabled, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo})
+	if err := st.EachAccessPerson(ctx, accountID, only, func(p *domain.Person) error {
+		index[p.ID] = len(out)
+		out = append(out, WirePersonState{Person: WirePerson{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName,
+			Enabled: p.Enabled, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo}})
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	if err := st.EachPersonLink(ctx, accountID, func(pid, id int64, isRole bool) error {
-		i, ok := index[pid]
-		if !ok {
-			return nil
-		}
-		if isRole {
-			out.People[i].RoleIDs = append(out.People[i].RoleIDs, id)
-		} else {
-			out.People[i].GroupIDs = append(out.People[i].GroupIDs, id)
+	holder := func(pid int64) *WirePersonState {
+		if i, ok := index[pid]; ok {
+			return &out[i]
 		}
 		return nil
-	}); err != nil {
-		return err
 	}
-	if err := st.EachAccessCredential(ctx, accountID, func(c *domain.Credential) error {
-		out.Credentials = append(out.Credentials, WireCredential{PersonID: c.PersonID, CredentialTypeID: c.CredentialTypeID,
-			Value: *c.Value, Status: c.Status, WalletType: c.WalletType})
+	if err := st.EachPersonLink(ctx, accountID, only, func(pid, id int64, isRole bool) error {
+		p := holder(pid)
+		switch {
+		case p == nil:
+		case isRole:
+			p.Person.RoleIDs = append(p.Person.RoleIDs, id)
+		default:
+			p.Person.GroupIDs = append(p.Person.GroupIDs, id)
+		}
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	if err := st.EachAccessReservation(ctx, accountID, now, func(r *domain.Reservation) error {
-		out.Reservations = append(out.Reservations, WireReservation{PersonID: r.PersonID, StartTime: r.StartTime,
-			EndTime: r.EndTime, ChannelIDs: r.ChannelIDs})
+	if err := st.EachAccessCredential(ctx, accountID, only, func(c *domain.Credential) error {
+		if p := holder(c.PersonID); p != nil {
+			p.Credentials = append(p.Credentials, WireCredential{PersonID: c.PersonID, CredentialTypeID: c.CredentialTypeID,
+				Value: *c.Value, Status: c.Status, WalletType: c.WalletType})
+		}
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	return st.EachAccessGroupReservation(ctx, accountID, now, func(g *domain.GroupReservation) error {
-		if g.DeactivatedAt == nil {
-			out.GroupReservations = append(out.GroupReservations, WireGroupReservation{PersonID: g.PersonID,
+	if err := st.EachAccessReservation(ctx, accountID, only, now, func(r *domain.Reservation) error {
+		if p := holder(r.PersonID); p != nil {
+			p.Reservations = append(p.Reservations, WireReservation{PersonID: r.PersonID, StartTime: r.StartTime,
+				EndTime: r.EndTime, ChannelIDs: r.ChannelIDs})
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	err := st.EachAccessGroupReservation(ctx, accountID, only, now, func(g *domain.GroupReservation) error {
+		if p := holder(g.PersonID); p != nil && g.DeactivatedAt == nil {
+			p.GroupReservations = append(p.GroupReservations, WireGroupReservation{PersonID: g.PersonID,
 				StartTime: g.StartTime, EndTime: g.EndTime, GroupIDs: g.GroupIDs})
 		}
 		return nil
 	})
+	return out, err
+}
+
+// loadChange reads the current state of the listed people and doors: the
+// people still there, the ids of those gone, and the doors still there (a
+// door that is gone was journaled as an account-wide change).
+func loadChange(ctx context.Context, st *store.Store, accountID int64, people, channels []int64, now time.Time) (*change, error) {
+	c := &change{people: map[int64]*WirePersonState{}, channels: map[int64]*WireChannel{}}
+	if len(people) > 0 {
+		states, err := loadPeople(ctx, st, accountID, people, now)
+		if err != nil {
+			return nil, err
+		}
+		for i := range states {
+			c.people[states[i].Person.ID] = &states[i]
+		}
+		for _, id := range people {
+			if _, ok := c.people[id]; !ok {
+				c.people[id] = nil // deleted
+			}
+		}
+	}
+	for _, id := range channels {
+		ch, err := st.GetChannel(ctx, accountID, id)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		w := wireChannel(ch)
+		c.channels[id] = &w
+	}
+	return c, nil
+}
+
+// uniqueSorted returns ids sorted without repeats.
+func uniqueSorted(ids []int64) []int64 {
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }

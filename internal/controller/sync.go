@@ -9,16 +9,6 @@ import (
 	"github.com/lintel-dev/lintel/internal/httpx"
 )
 
-// Changes is the body of GET /controller/v1/changes.
-type Changes struct {
-	Seq int64 `json:"seq"` // the account's sequence now
-	// Resync is true when the controller is behind (or its sequence comes
-	// from another server run): it must download the snapshot again.
-	Resync bool `json:"resync"`
-	// Commands is true when a command may be waiting: call GET commands.
-	Commands bool `json:"commands"`
-}
-
 // getSnapshot serves GET /controller/v1/snapshot (200 Snapshot) with the
 // controller's doors only.
 func (h *Hub) getSnapshot(w http.ResponseWriter, r *http.Request, d *device) error {
@@ -32,10 +22,11 @@ func (h *Hub) getSnapshot(w http.ResponseWriter, r *http.Request, d *device) err
 }
 
 // getChanges serves GET /controller/v1/changes?after=SEQ[&wait=SECONDS]
-// (200 Changes). When after is not the current sequence it answers at
-// once with resync; otherwise it waits until a change or a command for the
-// account, or until wait seconds (at most the poll timeout, which is also
-// the default) pass. Errors: 400 for an after or wait that is not a
+// (200 Changes). When the account has moved past after it answers at once,
+// with the people and doors that changed since (or resync when that cannot
+// be told as a delta); otherwise it waits until a change or a command for
+// the account, or until wait seconds (at most the poll timeout, which is
+// also the default) pass. Errors: 400 for an after or wait that is not a
 // number.
 func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) error {
 	after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
@@ -52,14 +43,26 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 			wait = dur
 		}
 	}
+	acct := d.c.AccountID
 	h.mu.Lock()
-	a := h.account(d.c.AccountID)
-	seq, cmds, wake := a.seq, a.commands, a.wake
-	if seq != after {
+	a := h.account(acct)
+	behind := !a.loaded || after > a.seq
+	h.mu.Unlock()
+	if behind {
+		// A first request for the account, or a controller whose snapshot
+		// is newer than what the hub has read: catch up before answering.
+		if err := h.catchUp(r.Context(), acct); err != nil {
+			return err
+		}
+	}
+	h.mu.Lock()
+	if a.seq != after {
+		out := a.changesAfter(after, d.channels)
 		h.mu.Unlock()
-		httpx.WriteJSON(w, http.StatusOK, Changes{Seq: seq, Resync: true})
+		httpx.WriteJSON(w, http.StatusOK, out)
 		return nil
 	}
+	cmds, wake := a.commands, a.wake
 	for _, id := range d.channels {
 		h.polling[id]++
 	}
@@ -80,7 +83,8 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 			delete(h.polling, id)
 		}
 	}
-	out := Changes{Seq: a.seq, Resync: a.seq != after, Commands: a.commands != cmds}
+	out := a.changesAfter(after, d.channels)
+	out.Commands = a.commands != cmds
 	h.mu.Unlock()
 	h.touch(d.channels)
 	httpx.WriteJSON(w, http.StatusOK, out)

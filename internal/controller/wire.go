@@ -158,15 +158,6 @@ func (s *Snapshot) Source() access.Source {
 // Everything else is shared with s, which must not change afterwards.
 func (s *Snapshot) forChannels(ids []int64) *Snapshot {
 	n := *s
-	keep := func(list []int64) []int64 {
-		var out []int64
-		for _, id := range list {
-			if _, ok := slices.BinarySearch(ids, id); ok {
-				out = append(out, id)
-			}
-		}
-		return out
-	}
 	n.Channels = []WireChannel{}
 	for _, c := range s.Channels {
 		if _, ok := slices.BinarySearch(ids, c.ID); ok {
@@ -175,17 +166,35 @@ func (s *Snapshot) forChannels(ids []int64) *Snapshot {
 	}
 	n.Roles = []WireRole{}
 	for _, r := range s.Roles {
-		if chans := keep(r.ChannelIDs); len(chans) > 0 {
+		if chans := keepDoors(r.ChannelIDs, ids); len(chans) > 0 {
 			r.ChannelIDs = chans
 			n.Roles = append(n.Roles, r)
 		}
 	}
-	n.Reservations = []WireReservation{}
-	for _, r := range s.Reservations {
-		if chans := keep(r.ChannelIDs); len(chans) > 0 {
+	n.Reservations = reservationsFor(s.Reservations, ids)
+	return &n
+}
+
+// reservationsFor returns the reservations reduced to the given doors
+// (ascending), leaving out those with none of them; never nil.
+func reservationsFor(list []WireReservation, doors []int64) []WireReservation {
+	out := []WireReservation{}
+	for _, r := range list {
+		if chans := keepDoors(r.ChannelIDs, doors); len(chans) > 0 {
 			r.ChannelIDs = chans
-			n.Reservations = append(n.Reservations, r)
+			out = append(out, r)
 		}
 	}
-	return &n
+	return out
+}
+
+// keepDoors returns the ids of list that are among doors (ascending).
+func keepDoors(list, doors []int64) []int64 {
+	var out []int64
+	for _, id := range list {
+		if _, ok := slices.BinarySearch(doors, id); ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -40,11 +40,20 @@ type Config struct {
 	FirstSync time.Duration
 }
 
-// loaded is a snapshot as received and as compiled for decisions.
+// loaded is the access list in use: the snapshot as saved, the changes
+// applied since (also saved), and both compiled for decisions. Changes do
+// not add doors or credential types (those come with a new snapshot), so
+// wire answers questions about them.
 type loaded struct {
-	wire   *controller.Snapshot
-	decide *access.Snapshot
+	wire    *controller.Snapshot
+	pending []*controller.Changes
+	seq     int64
+	decide  *access.Snapshot
 }
+
+// foldEvery is how many changes the agent applies before it folds them into
+// its saved snapshot (rewriting it whole), so the changes file stays short.
+const foldEvery = 64
 
 // Agent is a running controller. Its methods are safe for concurrent use.
 type Agent struct {
@@ -105,20 +114,59 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if saved != nil {
 		a.install(saved)
+		changes, err := cfg.State.SavedChanges(saved.Seq)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range changes {
+			a.use(c)
+		}
 	}
 	return a, nil
 }
 
 // install makes snap the one decisions use.
 func (a *Agent) install(snap *controller.Snapshot) {
-	a.snap.Store(&loaded{wire: snap, decide: access.Build(snap.Source(), a.cfg.Now())})
+	a.snap.Store(&loaded{wire: snap, seq: snap.Seq, decide: access.Build(snap.Source(), a.cfg.Now())})
 	a.once.Do(func() { close(a.ready) })
 }
 
-// Seq returns the sequence of the snapshot in use (0 when there is none).
+// use applies changes to the access list in use. Only the sync loop (and
+// New) call it.
+func (a *Agent) use(c *controller.Changes) {
+	l := a.snap.Load()
+	n := &loaded{wire: l.wire, pending: append(l.pending[:len(l.pending):len(l.pending)], c), seq: c.Seq,
+		decide: l.decide.Apply(c.Delta(l.wire.AccountID, a.cfg.Now()))}
+	a.snap.Store(n)
+}
+
+// applyChanges saves changes received from the server, then uses them;
+// every foldEvery changes it saves a snapshot that includes them instead.
+func (a *Agent) applyChanges(c *controller.Changes) {
+	if err := a.cfg.State.AppendChanges(c); err != nil {
+		a.printf("error: %v (the change is used but not saved)\n", err)
+	}
+	a.use(c)
+	l := a.snap.Load()
+	if len(l.pending) < foldEvery {
+		return
+	}
+	wire := l.wire
+	for _, p := range l.pending {
+		wire = wire.Apply(p)
+	}
+	if err := a.cfg.State.SaveSnapshot(wire); err != nil {
+		a.printf("error: %v (the access list is used but not saved)\n", err)
+		return
+	}
+	a.snap.Store(&loaded{wire: wire, seq: wire.Seq, decide: l.decide})
+}
+
+// Seq returns the sequence of the access list in use (0 when there is
+// none).
 func (a *Agent) Seq() int64 {
 	if l := a.snap.Load(); l != nil {
-		return l.wire.Seq
+		return l.seq
 	}
 	return 0
 }
@@ -213,12 +261,16 @@ func (a *Agent) printOutcome(o Outcome) {
 	a.printf("door %d %s: %s %d %s [%s]\n", o.ChannelID, what, verdict, o.Decision.Code, o.Label, link)
 }
 
-// Present decides a presentation locally, releases the door when admitted,
-// and records the event in the outbox (on disk) before returning; the
-// upload happens in the background. Errors: the outbox could not be
-// written (the door was still released if admitted).
-func (a *Agent) Present(p Presentation) (Outcome, error) {
-	now := a.cfg.Now()
+// Decide decides a presentation with the access list in use, without
+// opening the door or recording anything; Present does both.
+func (a *Agent) Decide(p Presentation) Outcome {
+	o, _ := a.decide(p, a.cfg.Now())
+	return o
+}
+
+// decide is Decide, also returning the credential type it read p as (0
+// for none).
+func (a *Agent) decide(p Presentation, now time.Time) (Outcome, int64) {
 	l := a.snap.Load()
 	o := Outcome{Presentation: p, ChannelID: p.ChannelID, Online: a.Online(), EventID: newEventID()}
 	if o.ChannelID == 0 {
@@ -243,6 +295,16 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 	if o.Label == "" {
 		o.Label = o.Decision.Label()
 	}
+	return o, typeID
+}
+
+// Present decides a presentation locally, releases the door when admitted,
+// and records the event in the outbox (on disk) before returning; the
+// upload happens in the background. Errors: the outbox could not be
+// written (the door was still released if admitted).
+func (a *Agent) Present(p Presentation) (Outcome, error) {
+	now := a.cfg.Now()
+	o, typeID := a.decide(p, now)
 	if o.Decision.Admit && a.cfg.Relay != nil {
 		if err := a.cfg.Relay.Open(o.ChannelID, a.cfg.OpenFor); err != nil {
 			a.printf("relay: %v\n", err)
@@ -256,7 +318,7 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 	}
 	if typeID != 0 {
 		e.CredentialTypeID = &typeID
-		if kindOf(l.wire, typeID) != domain.KindPIN {
+		if kindOf(a.snap.Load().wire, typeID) != domain.KindPIN {
 			v := p.Value
 			e.Credential = &v
 		}

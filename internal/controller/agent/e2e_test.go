@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -164,8 +165,9 @@ func TestRevokeOfflineAndRestart(t *testing.T) {
 			if _, err := srv.st.DeleteCredential(ctx, acct.ID, john.ID, card.UID, time.Now()); err != nil {
 				t.Fatal(err)
 			}
+			before := a.Seq()
 			srv.hub.Notify(acct.ID)
-			waitFor(t, "the new snapshot", func() bool { return a.Seq() == srv.hub.Seq(acct.ID) })
+			waitFor(t, "the change", func() bool { return a.Seq() != before })
 			ids = append(ids, present(false, access.CodeRejectCard).EventID)
 			waitFor(t, "the upload", func() bool { p, _ := state.Pending(); return len(p) == 0 })
 
@@ -183,16 +185,22 @@ func TestRevokeOfflineAndRestart(t *testing.T) {
 			if len(pending) != 3 {
 				t.Fatalf("%d events buffered, want 3", len(pending))
 			}
-			saved, err := state.LoadSnapshot()
-			if err != nil || saved == nil || saved.Seq != a.Seq() {
-				t.Fatalf("saved snapshot %v: %v", saved, err)
+			// What is on disk (snapshot and changes) is the list in use: an
+			// agent started from it decides the same.
+			reloaded, err := agent.New(agent.Config{Server: "http://" + srv.addr, Secret: secret, State: state, Out: io.Discard,
+				Now: func() time.Time { return demoNow }})
+			if err != nil || reloaded.Seq() != a.Seq() {
+				t.Fatalf("reloaded at %d, in use %d: %v", reloaded.Seq(), a.Seq(), err)
+			}
+			if o := reloaded.Decide(agent.Presentation{Kind: "card", Value: *card.Value}); o.Decision.Admit || o.Decision.Code != access.CodeRejectCard {
+				t.Fatalf("reloaded agent: %+v", o.Decision)
 			}
 
 			// Restart on the same database: every event arrives once.
 			srv2 := startServer(t, b, srv.addr)
 			defer srv2.stop()
 			waitFor(t, "the buffered upload", func() bool { p, _ := state.Pending(); return len(p) == 0 })
-			waitFor(t, "the resync", func() bool { return a.Seq() == srv2.hub.Seq(acct.ID) })
+			waitFor(t, "the agent to catch up", func() bool { return a.Seq() == srv2.hub.Seq(acct.ID) })
 			for _, e := range pending { // an acknowledgement lost on the way back
 				if err := state.Append(e); err != nil {
 					t.Fatal(err)

@@ -15,7 +15,8 @@ import (
 )
 
 // State is what the agent keeps on disk in its state directory: the last
-// snapshot (snapshot.json) and the events not yet acknowledged by the
+// snapshot (snapshot.json), the changes received since (changes.jsonl, one
+// GET changes answer per line) and the events not yet acknowledged by the
 // server (outbox.jsonl, one event per line). Files are written with mode
 // 0600: the snapshot holds credential numbers. It is safe for concurrent
 // use within one process; two agents must not share a directory.
@@ -51,13 +52,55 @@ func (s *State) LoadSnapshot() (*controller.Snapshot, error) {
 	return &snap, nil
 }
 
-// SaveSnapshot replaces the saved snapshot atomically.
+// SaveSnapshot replaces the saved snapshot atomically and drops the saved
+// changes (the snapshot includes them).
 func (s *State) SaveSnapshot(snap *controller.Snapshot) error {
 	b, err := json.Marshal(snap)
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.path("snapshot.json"), b)
+	if err := writeAtomic(s.path("snapshot.json"), b); err != nil {
+		return err
+	}
+	if err := os.Remove(s.path("changes.jsonl")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("drop saved changes: %w", err)
+	}
+	return nil
+}
+
+// AppendChanges adds changes received after the saved snapshot, synced to
+// disk before returning.
+func (s *State) AppendChanges(c *controller.Changes) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return appendLine(s.path("changes.jsonl"), b)
+}
+
+// SavedChanges returns the saved changes that lead on from sequence after,
+// oldest first. Lines at or before after (left by a crash between saving a
+// snapshot and dropping the changes it includes) and a last line cut short
+// are skipped. Errors: a file that cannot be read.
+func (s *State) SavedChanges(after int64) ([]*controller.Changes, error) {
+	b, err := os.ReadFile(s.path("changes.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read saved changes: %w", err)
+	}
+	var out []*controller.Changes
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), 256<<20)
+	for sc.Scan() {
+		var c controller.Changes
+		if json.Unmarshal(sc.Bytes(), &c) == nil && c.Seq > after {
+			out = append(out, &c)
+			after = c.Seq
+		}
+	}
+	return out, nil
 }
 
 // Append adds an event to the outbox and syncs it to disk before
@@ -69,17 +112,24 @@ func (s *State) Append(e controller.Event) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := os.OpenFile(s.path("outbox.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	return appendLine(s.path("outbox.jsonl"), b)
+}
+
+// appendLine appends b and a newline to the file, creating it with mode
+// 0600, and syncs it.
+func appendLine(path string, b []byte) error {
+	name := filepath.Base(path)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("open outbox: %w", err)
+		return fmt.Errorf("open %s: %w", name, err)
 	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		f.Close()
-		return fmt.Errorf("write outbox: %w", err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("sync outbox: %w", err)
+		return fmt.Errorf("sync %s: %w", name, err)
 	}
 	return f.Close()
 }

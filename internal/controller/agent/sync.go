@@ -75,7 +75,13 @@ func (a *Agent) syncLoop(ctx context.Context) {
 		}
 		a.linkUp()
 		pause = first
-		needSnap = needSnap || ch.Resync
+		if ch.Resync {
+			needSnap = true
+		} else if ch.Seq != a.Seq() {
+			a.applyChanges(&ch)
+			a.printf("sync: access list %d: %d people changed, %d removed, %d doors changed\n",
+				ch.Seq, len(ch.People), len(ch.RemovedPeople), len(ch.Channels))
+		}
 		needCmds = needCmds || ch.Commands
 	}
 }

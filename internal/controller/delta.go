@@ -1,0 +1,118 @@
+package controller
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// WirePersonState is one person as a change carries them: the person with
+// their memberships and everything they hold, complete. A credential,
+// reservation or group reservation missing from the lists is gone.
+type WirePersonState struct {
+	Person            WirePerson             `json:"person"`
+	Credentials       []WireCredential       `json:"credentials"`
+	Reservations      []WireReservation      `json:"reservations"`
+	GroupReservations []WireGroupReservation `json:"group_reservations"`
+}
+
+// Changes is the body of GET /controller/v1/changes.
+type Changes struct {
+	Seq int64 `json:"seq"` // the sequence the controller is at once it applies this answer
+	// Resync is true when the changes cannot be sent as a delta (something
+	// account-wide changed, or the controller is too far behind): download
+	// the snapshot again.
+	Resync bool `json:"resync"`
+	// Commands is true when a command may be waiting: call GET commands.
+	Commands bool `json:"commands"`
+	// People changed or added since after, each replaced whole.
+	People []WirePersonState `json:"people,omitempty"`
+	// RemovedPeople were deleted since after, with all they held.
+	RemovedPeople []int64 `json:"removed_people,omitempty"`
+	// Channels are the controller's doors whose state changed since after.
+	Channels []WireChannel `json:"channels,omitempty"`
+}
+
+// Delta turns the changes into the access engine's delta, to apply to the
+// compiled snapshot of the account with access.Snapshot.Apply.
+func (c *Changes) Delta(accountID int64, at time.Time) access.Delta {
+	d := access.Delta{RemovedPeople: c.RemovedPeople, At: at}
+	for _, p := range c.People {
+		st := access.PersonState{Person: &domain.Person{ID: p.Person.ID, AccountID: accountID, FirstName: p.Person.FirstName,
+			LastName: p.Person.LastName, Enabled: p.Person.Enabled, ValidFrom: p.Person.ValidFrom, ValidTo: p.Person.ValidTo,
+			GroupIDs: p.Person.GroupIDs, RoleIDs: p.Person.RoleIDs}}
+		for _, x := range p.Credentials {
+			v := x.Value
+			st.Credentials = append(st.Credentials, &domain.Credential{AccountID: accountID, PersonID: x.PersonID,
+				CredentialTypeID: x.CredentialTypeID, Value: &v, Status: x.Status, WalletType: x.WalletType})
+		}
+		for _, x := range p.Reservations {
+			st.Reservations = append(st.Reservations, &domain.Reservation{AccountID: accountID, PersonID: x.PersonID,
+				StartTime: x.StartTime, EndTime: x.EndTime, ChannelIDs: x.ChannelIDs})
+		}
+		for _, x := range p.GroupReservations {
+			st.GroupReservations = append(st.GroupReservations, &domain.GroupReservation{AccountID: accountID,
+				PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime, GroupIDs: x.GroupIDs})
+		}
+		d.People = append(d.People, st)
+	}
+	for _, x := range c.Channels {
+		d.Channels = append(d.Channels, &domain.Channel{ID: x.ID, AccountID: accountID, Name: x.Name, SiteID: x.SiteID,
+			Mode: x.Mode, RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown,
+			AuxLockdown: x.AuxLockdown, AutoUnlockShiftID: x.AutoUnlockShiftID})
+	}
+	return d
+}
+
+// Apply returns a copy of the snapshot with the changes applied and Seq
+// set to theirs; s is unchanged. Its cost is proportional to the size of
+// the snapshot: controllers apply changes to their compiled snapshot at
+// once and to this form only when they save it.
+func (s *Snapshot) Apply(c *Changes) *Snapshot {
+	n := *s
+	n.Seq = c.Seq
+	gone := map[int64]bool{}
+	for _, id := range c.RemovedPeople {
+		gone[id] = true
+	}
+	for _, p := range c.People {
+		gone[p.Person.ID] = true
+	}
+	n.People = slices.DeleteFunc(slices.Clone(s.People), func(p WirePerson) bool { return gone[p.ID] })
+	n.Credentials = slices.DeleteFunc(slices.Clone(s.Credentials), func(x WireCredential) bool { return gone[x.PersonID] })
+	n.Reservations = slices.DeleteFunc(slices.Clone(s.Reservations), func(x WireReservation) bool { return gone[x.PersonID] })
+	n.GroupReservations = slices.DeleteFunc(slices.Clone(s.GroupReservations), func(x WireGroupReservation) bool { return gone[x.PersonID] })
+	// A credential value that moved to a changed person leaves its old
+	// holder, as in access.Snapshot.Apply.
+	taken := map[credKey]bool{}
+	for _, p := range c.People {
+		n.People = append(n.People, p.Person)
+		for _, x := range p.Credentials {
+			taken[credKey{x.CredentialTypeID, x.Value}] = true
+		}
+	}
+	n.Credentials = slices.DeleteFunc(n.Credentials, func(x WireCredential) bool { return taken[credKey{x.CredentialTypeID, x.Value}] })
+	for _, p := range c.People {
+		n.Credentials = append(n.Credentials, p.Credentials...)
+		n.Reservations = append(n.Reservations, p.Reservations...)
+		n.GroupReservations = append(n.GroupReservations, p.GroupReservations...)
+	}
+	slices.SortFunc(n.People, func(a, b WirePerson) int { return cmp.Compare(a.ID, b.ID) })
+	if len(c.Channels) > 0 {
+		n.Channels = slices.Clone(s.Channels)
+		for _, ch := range c.Channels {
+			if i := slices.IndexFunc(n.Channels, func(x WireChannel) bool { return x.ID == ch.ID }); i >= 0 {
+				n.Channels[i] = ch
+			}
+		}
+	}
+	return &n
+}
+
+type credKey struct {
+	typeID int64
+	value  string
+}
