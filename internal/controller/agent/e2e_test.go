@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,6 +231,99 @@ func TestRevokeOfflineAndRestart(t *testing.T) {
 				t.Fatalf("Run: %v", err)
 			}
 			ran <- nil
+		})
+	}
+}
+
+// TestChangesAreSavedAndFolded follows more changes than the agent keeps
+// beside its saved snapshot: every one is applied as a delta (no snapshot
+// download), the changes file is folded into the snapshot on the way, and
+// an agent started from the state directory decides exactly as the running
+// one.
+func TestChangesAreSavedAndFolded(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			srv := startServer(t, b, "127.0.0.1:0")
+			defer srv.stop()
+			acct, err := demo.Seed(ctx, srv.st, demo.Options{Now: func() time.Time { return demoNow }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			chans, _, _ := srv.st.ListChannels(ctx, acct.ID, nil, store.Page{})
+			var front int64
+			for _, c := range chans {
+				if c.Name == "Front Door" {
+					front = c.ID
+				}
+			}
+			_, secret, err := controller.Enroll(ctx, srv.st, controller.Enrollment{AccountID: acct.ID, Name: "front", ChannelIDs: []int64{front}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			people, _, _ := srv.st.ListPeople(ctx, acct.ID, store.PersonFilter{})
+			john := people[0]
+			types, _, _ := srv.st.ListCredentialTypes(ctx, acct.ID, store.Page{})
+			var cardType int64
+			for _, x := range types {
+				if x.Kind == domain.KindCard {
+					cardType = x.ID
+				}
+			}
+			card, err := srv.st.FindCredentialByType(ctx, acct.ID, john.ID, cardType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			state, err := agent.OpenState(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := &syncBuffer{}
+			a, err := agent.New(agent.Config{Server: "http://" + srv.addr, Secret: secret, State: state, Out: out,
+				Now: func() time.Time { return demoNow }, HeartbeatEvery: time.Hour, PollWait: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			go func() { _ = a.Run(runCtx) }()
+			waitFor(t, "the first snapshot", func() bool { return a.Seq() != 0 })
+
+			// Disable and enable John, one change at a time, 70 times; the
+			// last state is disabled.
+			for i := range 70 {
+				john.Enabled = i%2 == 0
+				before := a.Seq()
+				if err := srv.st.UpdatePerson(ctx, john, false, false); err != nil {
+					t.Fatal(err)
+				}
+				srv.hub.Notify(acct.ID)
+				waitFor(t, "the change", func() bool { return a.Seq() != before })
+			}
+			if n := strings.Count(out.String(), "access list") - strings.Count(out.String(), "people changed"); n != 1 {
+				t.Fatalf("%d snapshot downloads, want only the first:\n%s", n, out)
+			}
+			present := agent.Presentation{Kind: "card", Value: *card.Value}
+			if o := a.Decide(present); o.Decision.Admit || o.Decision.Reason != access.ReasonPersonDisabled {
+				t.Fatalf("running agent: %+v", o.Decision)
+			}
+			saved, err := state.LoadSnapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			changes, err := state.SavedChanges(saved.Seq)
+			if err != nil || len(changes) >= 64 || saved.Seq == 0 {
+				t.Fatalf("saved snapshot at %d with %d changes beside it: %v", saved.Seq, len(changes), err)
+			}
+			reloaded, err := agent.New(agent.Config{Server: "http://" + srv.addr, Secret: secret, State: state, Out: io.Discard,
+				Now: func() time.Time { return demoNow }})
+			if err != nil || reloaded.Seq() != a.Seq() {
+				t.Fatalf("reloaded at %d, running at %d: %v", reloaded.Seq(), a.Seq(), err)
+			}
+			if o := reloaded.Decide(present); o.Decision != a.Decide(present).Decision {
+				t.Fatalf("reloaded %+v, running %+v", o.Decision, a.Decide(present).Decision)
+			}
 		})
 	}
 }
