@@ -66,7 +66,15 @@ type accountState struct {
 
 	load  sync.Mutex // one snapshot read per account at a time
 	cache *Snapshot
+
+	// bodies holds cache encoded for sets of doors (controllers of the
+	// same doors get the same bytes); bodiesOf is the snapshot they encode.
+	bodies   map[string][]byte
+	bodiesOf *Snapshot
 }
+
+// maxBodies bounds the encoded snapshots kept per account.
+const maxBodies = 64
 
 // New returns a hub over cfg.Store.
 func New(cfg Config) *Hub {
@@ -204,7 +212,15 @@ func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*Snapshot, erro
 	a.load.Lock()
 	defer a.load.Unlock()
 	h.mu.Lock()
-	cached, fresh := a.cache, a.cache != nil && a.loaded && a.cache.Seq >= a.seq
+	loaded := a.loaded
+	h.mu.Unlock()
+	if !loaded {
+		if err := h.catchUp(ctx, accountID); err != nil {
+			return nil, err
+		}
+	}
+	h.mu.Lock()
+	cached, fresh := a.cache, a.cache != nil && a.cache.Seq >= a.seq
 	h.mu.Unlock()
 	if fresh {
 		return cached, nil

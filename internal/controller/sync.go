@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,7 +19,29 @@ func (h *Hub) getSnapshot(w http.ResponseWriter, r *http.Request, d *device) err
 		return err
 	}
 	h.touch(d.channels)
-	httpx.WriteJSON(w, http.StatusOK, snap.forChannels(d.channels))
+	key := fmt.Sprint(d.channels)
+	h.mu.Lock()
+	a := h.account(d.c.AccountID)
+	body := a.bodies[key]
+	if a.bodiesOf != snap {
+		body = nil
+	}
+	h.mu.Unlock()
+	if body == nil {
+		// Encoding a large account is the expensive part of a snapshot:
+		// do it once per snapshot and set of doors.
+		if body, err = json.Marshal(snap.forChannels(d.channels)); err != nil {
+			return err
+		}
+		h.mu.Lock()
+		if a.bodiesOf != snap || len(a.bodies) >= maxBodies {
+			a.bodies, a.bodiesOf = map[string][]byte{}, snap
+		}
+		a.bodies[key] = body
+		h.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(body)
 	return nil
 }
 
