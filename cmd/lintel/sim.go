@@ -19,17 +19,21 @@ import (
 func runSim(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("sim", "[flags]",
 		"Starts a Lintel in-process on a free port (SQLite in a temporary directory unless\n"+
-			"--database-url is set), seeds a demo account, enrols simulated door controllers and\n"+
-			"runs the reference agent for each. It then presents cards at a steady rate (valid,\n"+
-			"wrong door, out of hours, unknown and revoked cards), revokes cards through the API,\n"+
-			"and prints decision latency, decisions by code, events sent and stored, and how long\n"+
-			"each revocation took to reach every controller.", out)
+			"--database-url is set), seeds a demo account with --people card holders, enrols\n"+
+			"simulated door controllers and runs the reference agent for each. It then presents\n"+
+			"cards at a steady rate (valid, wrong door, out of hours, unknown and revoked cards),\n"+
+			"revokes cards through the API, optionally cuts the network of some controllers for\n"+
+			"a while, and prints decision latency, decisions by code, events sent, stored and\n"+
+			"lost, the ingest rate and upload lag, offline decisions, how long each revocation\n"+
+			"took to reach every controller, and the memory used. See docs/sim.md.", out)
 	cfg := config.Bind(fs.FlagSet)
-	controllers := fs.Int("controllers", 20, "`number` of simulated controllers, one door each (doors are reused round-robin)")
+	controllers := fs.Int("controllers", 20, fmt.Sprintf("`number` of simulated controllers, one door each (doors are reused round-robin; at most %d)", sim.MaxControllers))
 	swipes := fs.Float64("swipes", 200, "presentations per `second`, over all controllers")
 	duration := fs.Duration("duration", 20*time.Second, "how long to present cards")
-	people := fs.Int("people", 1000, "`number` of demo people")
+	people := fs.Int("people", 1000, fmt.Sprintf("`number` of demo people, each holding a card (at most %d)", sim.MaxPeople))
 	revocations := fs.Int("revocations", 20, "`number` of cards revoked through the API during the run (0: none)")
+	cuts := fs.Int("cut", 0, "`number` of controllers whose network is cut a quarter of the way into the run")
+	cutFor := fs.Duration("cut-for", 5*time.Second, "how long each cut lasts; the cut controllers decide offline and upload their events afterwards")
 	report := fs.String("report", "", "also write the summary as JSON to this `file`")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -38,16 +42,20 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{err.Error()}
 	}
 	switch {
-	case *controllers < 1 || *controllers > 5000:
-		return usageError{"--controllers must be between 1 and 5000"}
-	case *swipes <= 0 || *swipes > 100000:
-		return usageError{"--swipes must be above 0 and at most 100000"}
+	case *controllers < 1 || *controllers > sim.MaxControllers:
+		return usageError{fmt.Sprintf("--controllers must be between 1 and %d", sim.MaxControllers)}
+	case *swipes <= 0 || *swipes > sim.MaxRate:
+		return usageError{fmt.Sprintf("--swipes must be above 0 and at most %d", sim.MaxRate)}
 	case *duration < 100*time.Millisecond:
 		return usageError{"--duration must be at least 100ms"}
-	case *people < 1 || *people > 100000:
-		return usageError{"--people must be between 1 and 100000"}
+	case *people < 1 || *people > sim.MaxPeople:
+		return usageError{fmt.Sprintf("--people must be between 1 and %d", sim.MaxPeople)}
 	case *revocations < 0:
 		return usageError{"--revocations must not be negative"}
+	case *cuts < 0 || *cuts > *controllers:
+		return usageError{"--cut must be between 0 and --controllers"}
+	case *cutFor <= 0 || *cutFor > 10*time.Minute:
+		return usageError{"--cut-for must be above 0 and at most 10m"}
 	}
 	levelSet := false
 	fs.Visit(func(f *flag.Flag) { levelSet = levelSet || f.Name == "log-level" })
@@ -61,7 +69,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	seedBar := newProgress(*people, "Creating demo data")
 	var loadBar *progressbar.ProgressBar
 	r, err := sim.Run(ctx, sim.Config{Server: cfg, Controllers: *controllers, Rate: *swipes, Duration: *duration,
-		People: *people, Revocations: revs, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
+		People: *people, Revocations: revs, Cuts: *cuts, CutFor: *cutFor, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
 		Seeding: func(done, total int) {
 			if seedBar != nil {
 				_ = seedBar.Set(done)

@@ -8,30 +8,67 @@ import (
 	"time"
 )
 
-// Report is what a simulation measured. Durations are in milliseconds.
+// Report is what a simulation measured. Durations are in milliseconds
+// unless the name says seconds; memory is in MiB.
 type Report struct {
-	Controllers  int            `json:"controllers"`
-	People       int            `json:"people"`
-	TargetRate   float64        `json:"target_swipes_per_second"`
-	AchievedRate float64        `json:"achieved_swipes_per_second"`
-	DurationSec  float64        `json:"duration_seconds"`
-	Swipes       int            `json:"swipes"`
-	LatencyP50ms float64        `json:"decision_latency_p50_ms"`
-	LatencyP99ms float64        `json:"decision_latency_p99_ms"`
-	LatencyMaxms float64        `json:"decision_latency_max_ms"`
-	Mix          map[string]int `json:"mix"`       // presentations by kind of swipe
-	Decisions    map[string]int `json:"decisions"` // "admit 10", "deny 20", ...
+	Controllers int `json:"controllers"`
+	People      int `json:"people"`
+	// SnapshotPeople and Credentials count what the first controller's
+	// first snapshot held.
+	SnapshotPeople int     `json:"snapshot_people"`
+	Credentials    int     `json:"snapshot_credentials"`
+	SeedSec        float64 `json:"seed_seconds"` // creating the demo account and its people
+	TargetRate     float64 `json:"target_swipes_per_second"`
+	AchievedRate   float64 `json:"achieved_swipes_per_second"`
+	DurationSec    float64 `json:"duration_seconds"` // from the first swipe until the last was decided
+	Swipes         int     `json:"swipes"`
+	// Latency is how long Present took: the decision plus the synced write
+	// of the event to the outbox.
+	LatencyP50ms float64 `json:"decision_latency_p50_ms"`
+	LatencyP99ms float64 `json:"decision_latency_p99_ms"`
+	LatencyMaxms float64 `json:"decision_latency_max_ms"`
+	// Open is, for admitted swipes, the time from the call to Present until
+	// the agent released the door (before it writes the event).
+	Opens     int            `json:"door_opens"`
+	OpenP50ms float64        `json:"door_open_latency_p50_ms"`
+	OpenP99ms float64        `json:"door_open_latency_p99_ms"`
+	OpenMaxms float64        `json:"door_open_latency_max_ms"`
+	Mix       map[string]int `json:"mix"`       // presentations by kind of swipe
+	Decisions map[string]int `json:"decisions"` // "admit 10", "deny 20", ...
 	// ByKind splits the decisions by kind of swipe.
-	ByKind           map[string]map[string]int `json:"decisions_by_swipe"`
-	Probes           int                       `json:"revocation_probes"` // presentations made to observe revocations
-	EventsSent       int                       `json:"events_sent"`
-	EventsStored     int                       `json:"events_stored"`
-	DrainMs          float64                   `json:"outbox_drain_ms"`
-	Revocations      int                       `json:"revocations"`
-	Propagated       int                       `json:"revocations_propagated"`
-	PropagationP50ms float64                   `json:"propagation_p50_ms"`
-	PropagationP99ms float64                   `json:"propagation_p99_ms"`
-	PropagationMaxms float64                   `json:"propagation_max_ms"`
+	ByKind       map[string]map[string]int `json:"decisions_by_swipe"`
+	Probes       int                       `json:"revocation_probes"` // presentations made to observe revocations
+	EventsSent   int                       `json:"events_sent"`
+	EventsStored int                       `json:"events_stored"`
+	EventsLost   int                       `json:"events_lost"` // sent but not stored
+	// StoredRate is how many of the events were stored per second while the
+	// swipes went on; StoredSlowest is the fewest stored in one whole
+	// second of that time.
+	StoredRate    float64 `json:"events_stored_per_second"`
+	StoredSlowest int     `json:"events_stored_slowest_second"`
+	// Lag is, per event, the time from its write to the outbox until the
+	// server stored it.
+	LagP50ms float64 `json:"upload_lag_p50_ms"`
+	LagP99ms float64 `json:"upload_lag_p99_ms"`
+	LagMaxms float64 `json:"upload_lag_max_ms"`
+	DrainMs  float64 `json:"outbox_drain_ms"` // emptying the outboxes after the load
+	// LinkCuts controllers lost their network for CutForSec; meanwhile
+	// SwipesWhileCut swipes were made at them. OfflineDecisions counts every
+	// presentation decided by an agent that knew its link was down.
+	LinkCuts         int     `json:"link_cuts"`
+	CutForSec        float64 `json:"cut_for_seconds"`
+	SwipesWhileCut   int     `json:"swipes_while_cut"`
+	OfflineDecisions int     `json:"offline_decisions"`
+	Revocations      int     `json:"revocations"`
+	Propagated       int     `json:"revocations_propagated"`
+	PropagationP50ms float64 `json:"propagation_p50_ms"`
+	PropagationP99ms float64 `json:"propagation_p99_ms"`
+	PropagationMaxms float64 `json:"propagation_max_ms"`
+	// PeakHeapMiB is the most heap the process (server, controllers and
+	// simulator) used at once; HeapPerController is how much the live heap
+	// grew per controller when the controllers took their first snapshot.
+	PeakHeapMiB       float64 `json:"peak_heap_mib"`
+	HeapPerController float64 `json:"heap_per_controller_mib"`
 }
 
 // percentile returns the p-th percentile (0-100, nearest rank) of sorted
@@ -47,27 +84,35 @@ func percentile(sorted []time.Duration, p float64) float64 {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// summarize fills the percentile fields from raw samples.
-func (r *Report) summarize(latencies, propagation []time.Duration) {
-	slices.Sort(latencies)
-	slices.Sort(propagation)
-	r.LatencyP50ms, r.LatencyP99ms, r.LatencyMaxms = percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 100)
-	r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms = percentile(propagation, 50), percentile(propagation, 99), percentile(propagation, 100)
+// spread returns the p50, p99 and maximum of samples, sorting them.
+func spread(samples []time.Duration) (p50, p99, top float64) {
+	slices.Sort(samples)
+	return percentile(samples, 50), percentile(samples, 99), percentile(samples, 100)
 }
 
 // Print writes a human-readable summary.
 func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "controllers %d, people %d, %.1f s at %.0f swipes/s (target %.0f): %d swipes\n",
-		r.Controllers, r.People, r.DurationSec, r.AchievedRate, r.TargetRate, r.Swipes)
-	fmt.Fprintf(w, "decision latency: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", r.LatencyP50ms, r.LatencyP99ms, r.LatencyMaxms)
+	fmt.Fprintf(w, "controllers %d, people %d (each controller's snapshot: %d people, %d credentials); seeded in %.1f s\n",
+		r.Controllers, r.People, r.SnapshotPeople, r.Credentials, r.SeedSec)
+	fmt.Fprintf(w, "load: %.1f s at %.0f swipes/s (target %.0f): %d swipes\n", r.DurationSec, r.AchievedRate, r.TargetRate, r.Swipes)
+	fmt.Fprintf(w, "door-open latency (%d admits): p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", r.Opens, r.OpenP50ms, r.OpenP99ms, r.OpenMaxms)
+	fmt.Fprintf(w, "decision latency (decision + synced outbox write): p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", r.LatencyP50ms, r.LatencyP99ms, r.LatencyMaxms)
 	fmt.Fprintf(w, "mix:       %s\n", joinCounts(r.Mix))
 	fmt.Fprintf(w, "decisions: %s\n", joinCounts(r.Decisions))
 	for _, k := range sortedKeys(r.ByKind) {
 		fmt.Fprintf(w, "  %-13s %s\n", k+":", joinCounts(r.ByKind[k]))
 	}
-	fmt.Fprintf(w, "events: %d sent (%d swipes + %d revocation probes), %d stored (outboxes drained in %.0f ms)\n", r.EventsSent, r.EventsSent-r.Probes, r.Probes, r.EventsStored, r.DrainMs)
+	fmt.Fprintf(w, "events: %d sent (%d swipes + %d revocation probes), %d stored, %d lost\n",
+		r.EventsSent, r.EventsSent-r.Probes, r.Probes, r.EventsStored, r.EventsLost)
+	fmt.Fprintf(w, "ingest: %.0f events/s stored during the load (slowest second %d); upload lag p50 %.0f ms, p99 %.0f ms, max %.0f ms; outboxes drained %.0f ms after the load\n",
+		r.StoredRate, r.StoredSlowest, r.LagP50ms, r.LagP99ms, r.LagMaxms, r.DrainMs)
+	if r.LinkCuts > 0 {
+		fmt.Fprintf(w, "link cuts: %d controllers cut for %.1f s; %d swipes at them meanwhile\n", r.LinkCuts, r.CutForSec, r.SwipesWhileCut)
+	}
+	fmt.Fprintf(w, "offline decisions: %d\n", r.OfflineDecisions)
 	fmt.Fprintf(w, "revocations: %d of %d reached every controller; propagation p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
 		r.Propagated, r.Revocations, r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms)
+	fmt.Fprintf(w, "memory: peak heap %.0f MiB; %.1f MiB per controller\n", r.PeakHeapMiB, r.HeapPerController)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
@@ -63,9 +62,9 @@ func (s *run) revocations(ctx context.Context, base string, info *app.DemoInfo, 
 		if err := sleepCtx(ctx, gap); err != nil {
 			return nil
 		}
-		seqs := make([]int64, len(s.agents))
-		for i, ag := range s.agents {
-			seqs[i] = ag.Seq()
+		seqs := make([]int64, len(s.ctrls))
+		for i, c := range s.ctrls {
+			seqs[i] = c.ag.Seq()
 		}
 		start := time.Now()
 		if err := deleteCard(ctx, base, tok, k); err != nil {
@@ -103,49 +102,50 @@ func deleteCard(ctx context.Context, base, tok string, k card) error {
 	return nil
 }
 
-// propagate waits, for every controller at once, until a new snapshot
-// arrives in which the card is unknown, and returns the time from start
-// until the last controller got there, or false when one did not within
-// propagationLimit. Each check is a real presentation (and event).
+// refusedAsUnknown reports whether the agent refused a card it does not
+// know.
+func refusedAsUnknown(o agent.Outcome) bool {
+	return !o.Decision.Admit && o.Decision.Reason == access.ReasonUnknownCredential
+}
+
+// propagate watches every controller's sequence; each time one changes,
+// the card is presented there once (queued behind the swipes, like any
+// card at that reader), until every controller has refused it as
+// unknown. It returns the time from start until the last refusal, or
+// false when one did not come within propagationLimit. A controller whose
+// link is cut counts too: the revocation has not reached it.
 func (s *run) propagate(ctx context.Context, value string, seqs []int64, start time.Time) (time.Duration, bool) {
 	ctx, cancel := context.WithTimeout(ctx, propagationLimit)
 	defer cancel()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
+	replies := make(chan probeResult, len(s.ctrls)) // at most one probe per controller is out
+	asked := make([]bool, len(s.ctrls))
+	done := make([]bool, len(s.ctrls))
+	left := len(s.ctrls)
 	var last time.Duration
-	all := true
-	for i, ag := range s.agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			took, ok := s.refusedBy(ctx, ag, value, seqs[i], start)
-			mu.Lock()
-			defer mu.Unlock()
-			last = max(last, took)
-			all = all && ok
-		}()
-	}
-	wg.Wait()
-	return last, all
-}
-
-// refusedBy watches one agent's sequence; after each change it presents
-// the card once, until the card is refused as unknown.
-func (s *run) refusedBy(ctx context.Context, ag *agent.Agent, value string, seq int64, start time.Time) (time.Duration, bool) {
-	for {
-		for ag.Seq() == seq {
-			if sleepCtx(ctx, time.Millisecond) != nil {
-				return 0, false
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for left > 0 {
+		for i, c := range s.ctrls {
+			if done[i] || asked[i] {
+				continue
+			}
+			if seq := c.ag.Seq(); seq != seqs[i] {
+				seqs[i], asked[i] = seq, true
+				c.jobs <- job{swipe: swipe{ctrl: i, kind: SwipeRevoked, value: value}, probe: true, reply: replies}
 			}
 		}
-		seq = ag.Seq()
-		o, err := ag.Present(agent.Presentation{Kind: "card", Value: value})
-		if err == nil {
-			s.sent.Add(1)
-			s.probes.Add(1)
-		}
-		if err == nil && !o.Decision.Admit && o.Decision.Reason == access.ReasonUnknownCredential {
-			return time.Since(start), true
+		select {
+		case r := <-replies:
+			asked[r.ctrl] = false
+			if r.refused {
+				done[r.ctrl] = true
+				left--
+				last = max(last, r.at.Sub(start))
+			}
+		case <-tick.C:
+		case <-ctx.Done():
+			return last, false
 		}
 	}
+	return last, true
 }

@@ -7,18 +7,33 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/app"
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/controller/agent"
+	"github.com/lintel-dev/lintel/internal/demo"
+	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
+
+// Limits of a Config.
+const (
+	MaxControllers = 5000
+	MaxPeople      = 250_000
+	MaxRate        = 100_000
+)
+
+// demoPeople is how many people the demo seeding creates one at a time,
+// with PINs, fobs and reservations; the others are added in bulk, one card
+// each.
+const demoPeople = 100
 
 // Config sets up a simulation. Zero values take the defaults in brackets.
 type Config struct {
@@ -26,9 +41,13 @@ type Config struct {
 	Controllers int            // [20]
 	Rate        float64        // presentations per second over all controllers [200]
 	Duration    time.Duration  // [20 s]
-	People      int            // demo people [1000]
+	People      int            // demo people, each with a card [1000]
 	Revocations int            // cards revoked through the API during the run (negative: none) [20]
-	Log         *slog.Logger   // the server's log; nil discards it
+	// Cuts controllers lose their network for CutFor, from a quarter of the
+	// way into the load [none; CutFor 5 s].
+	Cuts   int
+	CutFor time.Duration
+	Log    *slog.Logger // the server's log; nil discards it
 	// Seeding and Swiping, when set, are told of progress (done of total).
 	Seeding func(done, total int)
 	Swiping func(done, total int)
@@ -51,15 +70,22 @@ func (c *Config) defaults() error {
 		c.Revocations = 20
 	}
 	c.Revocations = max(c.Revocations, 0)
+	if c.Cuts > 0 && c.CutFor == 0 {
+		c.CutFor = 5 * time.Second
+	}
 	switch {
-	case c.Controllers < 1 || c.Controllers > 5000:
-		return errors.New("controllers must be between 1 and 5000")
-	case c.Rate <= 0 || c.Rate > 100000:
-		return errors.New("swipes per second must be above 0 and at most 100000")
+	case c.Controllers < 1 || c.Controllers > MaxControllers:
+		return fmt.Errorf("controllers must be between 1 and %d", MaxControllers)
+	case c.Rate <= 0 || c.Rate > MaxRate:
+		return fmt.Errorf("swipes per second must be above 0 and at most %d", MaxRate)
 	case c.Duration < 100*time.Millisecond:
 		return errors.New("duration must be at least 100ms")
-	case c.People < 1 || c.People > 100000:
-		return errors.New("people must be between 1 and 100000")
+	case c.People < 1 || c.People > MaxPeople:
+		return fmt.Errorf("people must be between 1 and %d", MaxPeople)
+	case c.Cuts < 0 || c.Cuts > c.Controllers:
+		return errors.New("cut controllers must be between 0 and the number of controllers")
+	case c.CutFor < 0 || c.CutFor > 10*time.Minute:
+		return errors.New("a link cut must last between 0 and 10 minutes")
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -78,11 +104,12 @@ func dayTime() time.Time {
 }
 
 // Run starts a server, seeds the demo, enrols and runs the controllers,
-// drives the load and the revocations, waits for every outbox to drain and
-// returns the measurements. Errors: bad settings, or a step that failed
-// (start, seed, enrol, token, revoke, drain); the simulation stops at the
-// first. A revocation that never reached every controller is not an error:
-// the report shows it.
+// drives the load, the revocations and the link cuts, waits for every
+// outbox to drain, matches the events stored with those sent and returns
+// the measurements. Errors: bad settings, or a step that failed (start,
+// seed, enrol, first snapshot, token, revoke, drain); the simulation stops
+// at the first. A revocation that never reached every controller and an
+// event lost are not errors: the report shows them.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
@@ -104,6 +131,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	heap := watchHeap()
+	defer heap.stop()
 	a, err := app.New(ctx, &srvCfg, app.Options{Log: cfg.Log})
 	if err != nil {
 		return nil, err
@@ -113,22 +142,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	go func() { served <- a.Serve(ctx) }()
 	defer func() { cancel(); <-served }()
 
-	info, err := a.EnsureDemo(ctx, cfg.People, cfg.Seeding)
+	seedStart := time.Now()
+	info, acct, err := seed(ctx, a, cfg.People, cfg.Seeding)
 	if err != nil {
 		return nil, err
 	}
-	acct, err := a.Store.GetAccountByUID(ctx, info.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	if acct.EnterprisePIN == "" {
-		// On a shared database the operator's email is in every demo
-		// account; a PIN makes "pin/email" name this one.
-		acct.EnterprisePIN = fmt.Sprintf("sim%d", rand.Uint64()%1_000_000_000_000)
-		if err := a.Store.UpdateAccount(ctx, acct); err != nil {
-			return nil, fmt.Errorf("set the demo account's PIN: %w", err)
-		}
-	}
+	r := &Report{Controllers: cfg.Controllers, People: cfg.People, TargetRate: cfg.Rate, SeedSec: time.Since(seedStart).Seconds()}
 	channels, _, err := a.Store.ListChannels(ctx, acct.ID, nil, store.Page{})
 	if err != nil {
 		return nil, err
@@ -139,91 +158,185 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	day := dayTime()
 	night := day.Add(-8 * time.Hour)
 	doors := make([]door, cfg.Controllers)
-	agents := make([]*agent.Agent, cfg.Controllers)
-	states := make([]*agent.State, cfg.Controllers)
 	for i := range doors {
 		doors[i] = door{channel: channels[i%len(channels)].ID, night: i%3 == 2}
-		_, secret, err := controller.Enroll(ctx, a.Store, controller.Enrollment{AccountID: acct.ID,
-			Name: fmt.Sprintf("sim %d", i+1), ChannelIDs: []int64{doors[i].channel}})
-		if err != nil {
-			return nil, fmt.Errorf("enrol controller %d: %w", i+1, err)
-		}
-		if states[i], err = agent.OpenState(filepath.Join(tmp, fmt.Sprint("agent", i))); err != nil {
-			return nil, err
-		}
-		clock := day
-		if doors[i].night {
-			clock = night
-		}
-		agents[i], err = agent.New(agent.Config{Server: a.BaseURL(), Secret: secret, State: states[i], Out: io.Discard,
-			Now: func() time.Time { return clock }, Channel: doors[i].channel,
-			HeartbeatEvery: 5 * time.Second, RetryMax: 2 * time.Second})
-		if err != nil {
-			return nil, err
-		}
 	}
+	ctrls, err := enrol(ctx, a, acct.ID, doors, filepath.Join(tmp, "agents"), day, night)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, c := range ctrls {
+			c.link.base.(*http.Transport).CloseIdleConnections()
+		}
+	}()
 	m, err := newMix(ctx, a.Store, acct.ID, doors, day, night)
 	if err != nil {
 		return nil, err
 	}
-	_, before, err := a.Store.ListEvents(ctx, acct.ID, store.EventFilter{Page: store.Page{Limit: 1}})
+	before, err := a.Store.MaxEventID(ctx, acct.ID)
 	if err != nil {
 		return nil, err
 	}
 
 	agentCtx, stopAgents := context.WithCancel(ctx)
 	var running sync.WaitGroup
-	for _, ag := range agents {
-		running.Add(1)
-		go func() { defer running.Done(); _ = ag.Run(agentCtx) }()
-	}
 	defer func() { stopAgents(); running.Wait() }()
-	if err := waitSynced(ctx, agents, 30*time.Second); err != nil {
+	start := func(cs []*ctrl) error {
+		for _, c := range cs {
+			running.Add(1)
+			go func() { defer running.Done(); _ = c.ag.Run(agentCtx) }()
+		}
+		return waitSynced(ctx, cs, 5*time.Minute)
+	}
+	// The first controller alone, then the others: the heap they add is
+	// what the controllers cost, without the server's copy.
+	base := liveHeap()
+	if err := start(ctrls[:1]); err != nil {
 		return nil, err
 	}
+	if snap, err := ctrls[0].state.LoadSnapshot(); err != nil || snap == nil {
+		return nil, fmt.Errorf("read the first controller's snapshot: %v", err)
+	} else {
+		r.SnapshotPeople, r.Credentials = len(snap.People), len(snap.Credentials)
+	}
+	one := liveHeap()
+	if err := start(ctrls[1:]); err != nil {
+		return nil, err
+	}
+	if n := len(ctrls) - 1; n > 0 {
+		r.HeapPerController = mib(liveHeap()-one) / float64(n)
+	} else {
+		r.HeapPerController = mib(one - base)
+	}
 
-	s := &run{agents: agents, mix: m, decisions: map[string]int{}, kinds: map[string]int{},
-		byKind: map[string]map[string]int{}}
+	s := newRun(ctrls, m)
+	var doorsDone, revDone sync.WaitGroup
+	for i, c := range ctrls {
+		doorsDone.Add(1)
+		go func() { defer doorsDone.Done(); s.door(i, c) }()
+	}
 	var revErr error
-	var revDone sync.WaitGroup
 	revDone.Add(1)
 	go func() {
 		defer revDone.Done()
 		revErr = s.revocations(ctx, a.BaseURL(), info, acct.EnterprisePIN+"/"+info.AdminEmail, cfg.Revocations, cfg.Duration)
 	}()
+	cutsDone := make(chan struct{})
+	go func() { defer close(cutsDone); s.cutLinks(ctx, cfg.Cuts, cfg.Duration/4, cfg.CutFor) }()
+	loadStart := time.Now()
 	elapsed := s.load(ctx, cfg.Rate, cfg.Duration, cfg.Swiping)
+	loadEnd := loadStart.Add(elapsed)
 	revDone.Wait()
+	for _, c := range ctrls {
+		close(c.jobs)
+	}
+	doorsDone.Wait()
+	<-cutsDone
 	if revErr != nil {
 		return nil, revErr
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-
-	drainStart := time.Now()
-	if err := drain(ctx, agents, states, time.Minute); err != nil {
+	if err := drain(ctx, ctrls, time.Minute); err != nil {
 		return nil, err
 	}
-	drained := time.Since(drainStart)
-	_, after, err := a.Store.ListEvents(ctx, acct.ID, store.EventFilter{Page: store.Page{Limit: 1}})
-	if err != nil {
+	r.DrainMs = ms(time.Since(loadEnd))
+	if err := s.receipts(ctx, a.Store, acct.ID, before, loadStart, loadEnd, r); err != nil {
 		return nil, err
 	}
-	r := &Report{Controllers: cfg.Controllers, People: cfg.People, TargetRate: cfg.Rate,
-		DurationSec: elapsed.Seconds(), Swipes: int(s.swipes.Load()),
-		AchievedRate: float64(s.swipes.Load()) / elapsed.Seconds(),
-		Mix:          s.kinds, Decisions: s.decisions, ByKind: s.byKind, Probes: int(s.probes.Load()), EventsSent: int(s.sent.Load()), EventsStored: after - before,
-		DrainMs: ms(drained), Revocations: s.revoked, Propagated: len(s.propagation)}
-	r.summarize(s.latencies, s.propagation)
+	r.DurationSec, r.Swipes = elapsed.Seconds(), s.swipes
+	r.AchievedRate = float64(s.swipes) / elapsed.Seconds()
+	r.Mix, r.Decisions, r.ByKind, r.Probes = s.kinds, s.decisions, s.byKind, s.probes
+	r.OfflineDecisions, r.SwipesWhileCut, r.LinkCuts = s.offline, s.whileCut, s.cuts
+	if r.LinkCuts > 0 {
+		r.CutForSec = cfg.CutFor.Seconds()
+	}
+	r.Revocations, r.Propagated = s.revoked, len(s.propagation)
+	r.LatencyP50ms, r.LatencyP99ms, r.LatencyMaxms = spread(s.latencies)
+	r.OpenP50ms, r.OpenP99ms, r.OpenMaxms = spread(s.opens)
+	r.Opens = len(s.opens)
+	r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms = spread(s.propagation)
+	r.PeakHeapMiB = mib(heap.stop())
 	return r, nil
+}
+
+// seed creates the demo account with people: the first demoPeople as the
+// demo seeds them, the rest in bulk. It gives the account a PIN so that
+// "pin/email" names its operator on a database that holds other demo
+// accounts. Errors: the store's.
+func seed(ctx context.Context, a *app.App, people int, progress func(done, total int)) (*app.DemoInfo, *domain.Account, error) {
+	first := min(people, demoPeople)
+	report := func(offset int) func(int, int) {
+		if progress == nil {
+			return nil
+		}
+		return func(done, _ int) { progress(offset+done, people) }
+	}
+	info, err := a.EnsureDemo(ctx, first, report(0))
+	if err != nil {
+		return nil, nil, err
+	}
+	acct, err := a.Store.GetAccountByUID(ctx, info.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := demo.AddPeople(ctx, a.Store, acct.ID, people-first, time.Now(), report(first)); err != nil {
+		return nil, nil, err
+	}
+	if acct.EnterprisePIN == "" {
+		acct.EnterprisePIN = fmt.Sprintf("sim%d", rand.Uint64()%1_000_000_000_000)
+		if err := a.Store.UpdateAccount(ctx, acct); err != nil {
+			return nil, nil, fmt.Errorf("set the demo account's PIN: %w", err)
+		}
+	}
+	return info, acct, nil
+}
+
+// enrol enrols one controller per door and creates its agent, each with
+// its own state directory under dir, its own connections to the server and
+// a clock stopped at day or, for night doors, night. Errors: the store's
+// or the file system's.
+func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir string, day, night time.Time) ([]*ctrl, error) {
+	epoch := time.Now()
+	out := make([]*ctrl, len(doors))
+	for i, d := range doors {
+		_, secret, err := controller.Enroll(ctx, a.Store, controller.Enrollment{AccountID: accountID,
+			Name: fmt.Sprintf("sim %d", i+1), ChannelIDs: []int64{d.channel}})
+		if err != nil {
+			return nil, fmt.Errorf("enrol controller %d: %w", i+1, err)
+		}
+		st, err := agent.OpenState(filepath.Join(dir, fmt.Sprint(i+1)))
+		if err != nil {
+			return nil, err
+		}
+		// Like a real controller, each keeps its own few connections.
+		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}
+		c := &ctrl{state: st, link: newLink(tr), epoch: epoch, jobs: make(chan job, 1024)}
+		clock := day
+		if d.night {
+			clock = night
+		}
+		c.ag, err = agent.New(agent.Config{Server: a.BaseURL(), Secret: secret, State: st, Out: io.Discard, Relay: c,
+			HTTP: &http.Client{Timeout: 60 * time.Second, Transport: c.link},
+			Now:  func() time.Time { return clock }, Channel: d.channel,
+			HeartbeatEvery: 5 * time.Second, RetryMax: 2 * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
 }
 
 // waitSynced waits until every agent has a snapshot. Errors: the timeout
 // or ctx ending first.
-func waitSynced(ctx context.Context, agents []*agent.Agent, limit time.Duration) error {
+func waitSynced(ctx context.Context, ctrls []*ctrl, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	for _, ag := range agents {
-		for ag.Seq() == 0 {
+	for _, c := range ctrls {
+		for c.ag.Seq() == 0 {
 			if time.Now().After(deadline) {
 				return errors.New("controllers did not receive their first snapshot in time")
 			}
@@ -237,18 +350,18 @@ func waitSynced(ctx context.Context, agents []*agent.Agent, limit time.Duration)
 
 // drain flushes every agent's outbox until all are empty. Errors: the
 // timeout (with the last upload error) or ctx ending first.
-func drain(ctx context.Context, agents []*agent.Agent, states []*agent.State, limit time.Duration) error {
+func drain(ctx context.Context, ctrls []*ctrl, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	for i, ag := range agents {
+	for i, c := range ctrls {
 		for {
-			pending, err := states[i].Pending()
+			pending, err := c.state.Pending()
 			if err != nil {
 				return err
 			}
 			if len(pending) == 0 {
 				break
 			}
-			_, ferr := ag.Flush(ctx)
+			_, ferr := c.ag.Flush(ctx)
 			if time.Now().After(deadline) {
 				return fmt.Errorf("controller %d still holds %d events: %v", i+1, len(pending), ferr)
 			}
@@ -273,77 +386,77 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// run holds the counters of one simulation.
+// run holds the counters of one simulation. The door goroutines write
+// them under mu.
 type run struct {
-	agents []*agent.Agent
-	mix    *mix
+	ctrls []*ctrl
+	mix   *mix
+	epoch time.Time
+	swept sync.WaitGroup // swipes handed to doors and not yet decided
 
-	swipes, sent atomic.Int64
-	mu           sync.Mutex
-	latencies    []time.Duration
-	decisions    map[string]int
-	kinds        map[string]int
-	byKind       map[string]map[string]int
-	probes       atomic.Int64
-	propagation  []time.Duration
-	revoked      int
+	mu          sync.Mutex
+	swipes      int
+	probes      int
+	offline     int
+	whileCut    int
+	cuts        int
+	latencies   []time.Duration
+	opens       []time.Duration
+	decisions   map[string]int
+	kinds       map[string]int
+	byKind      map[string]map[string]int
+	sentAt      map[string]time.Duration // event id -> when it was in the outbox, since epoch
+	propagation []time.Duration
+	revoked     int
 }
 
-// load presents swipes at the given rate for d, spread over workers, and
-// returns how long it took.
+func newRun(ctrls []*ctrl, m *mix) *run {
+	return &run{ctrls: ctrls, mix: m, epoch: ctrls[0].epoch, decisions: map[string]int{}, kinds: map[string]int{},
+		byKind: map[string]map[string]int{}, sentAt: map[string]time.Duration{}}
+}
+
+// load hands swipes to the doors at the given rate for d and returns how
+// long it took until the last was decided. A door whose queue is full
+// holds the others back: the achieved rate then falls short.
 func (s *run) load(ctx context.Context, rate float64, d time.Duration, progress func(done, total int)) time.Duration {
 	total := int(rate * d.Seconds())
-	jobs := make(chan swipe, 1024)
-	var wg sync.WaitGroup
-	for range min(32, max(4, len(s.agents))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				s.present(j)
-			}
-		}()
-	}
+	every := max(1, int(rate)/10)
 	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	start := time.Now()
-	interval := time.Duration(float64(time.Second) / rate)
-	for i := 0; i < total && ctx.Err() == nil; i++ {
-		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
-			_ = sleepCtx(ctx, wait)
+	for i := 0; i < total && ctx.Err() == nil; {
+		due := min(total, int(time.Since(start).Seconds()*rate)+1)
+		for ; i < due; i++ {
+			j := s.mix.draw(r)
+			s.swept.Add(1)
+			s.ctrls[j.ctrl].jobs <- job{swipe: j}
+			if progress != nil && (i%every == 0 || i == total-1) {
+				progress(i+1, total)
+			}
 		}
-		jobs <- s.mix.draw(r)
-		if progress != nil && (i%max(1, int(rate)/10) == 0 || i == total-1) {
-			progress(i+1, total)
+		if i < total {
+			_ = sleepCtx(ctx, time.Millisecond)
 		}
 	}
-	close(jobs)
-	wg.Wait()
+	s.swept.Wait()
 	return time.Since(start)
 }
 
-// present makes one swipe and records its latency and outcome.
-func (s *run) present(j swipe) {
-	t := time.Now()
-	o, err := s.agents[j.ctrl].Present(agent.Presentation{Kind: "card", Value: j.value})
-	lat := time.Since(t)
-	s.swipes.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kinds[j.kind]++
-	if err != nil {
-		s.decisions["error"]++
+// cutLinks cuts the network of n controllers, spread over all of them,
+// after the given time, and restores it d later (also when ctx ends).
+func (s *run) cutLinks(ctx context.Context, n int, after, d time.Duration) {
+	if n == 0 || sleepCtx(ctx, after) != nil {
 		return
 	}
-	s.sent.Add(1)
-	s.latencies = append(s.latencies, lat)
-	verdict := "deny"
-	if o.Decision.Admit {
-		verdict = "admit"
+	cut := make([]*ctrl, n)
+	for i := range cut {
+		cut[i] = s.ctrls[i*len(s.ctrls)/n]
+		cut[i].link.cut()
 	}
-	outcome := fmt.Sprintf("%s %d", verdict, o.Decision.Code)
-	s.decisions[outcome]++
-	if s.byKind[j.kind] == nil {
-		s.byKind[j.kind] = map[string]int{}
+	s.mu.Lock()
+	s.cuts = n
+	s.mu.Unlock()
+	_ = sleepCtx(ctx, d)
+	for _, c := range cut {
+		c.link.restore()
 	}
-	s.byKind[j.kind][outcome]++
 }
