@@ -151,10 +151,10 @@ func acked(t *testing.T, s *server, endpointID int64, action string) bool {
 		t.Fatal(err)
 	}
 	for _, d := range ds {
-		if d.EventID >= 0 {
+		if d.ChangeID == 0 {
 			continue
 		}
-		ch, err := s.Store.GetResourceChange(ctx, -d.EventID)
+		ch, err := s.Store.GetResourceChange(ctx, d.ChangeID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,7 @@ const (
 )
 
 // ResourceChange is one recorded change of a resource that webhooks
-// announce. Deliveries of it carry EventID -ID (see ChangeDeliveryID).
+// announce. Deliveries of it carry its ID as WebhookDelivery.ChangeID.
 type ResourceChange struct {
 	ID           int64
 	AccountID    int64
@@ -31,11 +31,6 @@ type ResourceChange struct {
 	Action       string // ChangeCreate, ChangeUpdate or ChangeDestroy
 	CreatedAt    time.Time
 }
-
-// ChangeDeliveryID is the event_id a delivery of resource change id
-// carries: its negation, so it never collides with an event id. A negative
-// WebhookDelivery.EventID names the change -EventID.
-func ChangeDeliveryID(changeID int64) int64 { return -changeID }
 
 const resourceChangeCols = `id, account_id, resource_type, resource_id, person_id, action, created_at`
 
@@ -169,13 +164,13 @@ func (s *Store) StopChangeCursor(ctx context.Context, endpointID int64) error {
 }
 
 // EnqueueChangeDeliveries moves an endpoint's change cursor from oldCursor
-// to newCursor and queues one delivery per change (event_id
-// ChangeDeliveryID), atomically. It returns false (and queues nothing) when
-// the cursor was no longer oldCursor: another worker got there first.
+// to newCursor and queues one delivery per change, atomically. It returns
+// false (and queues nothing) when the cursor was no longer oldCursor:
+// another worker got there first.
 func (s *Store) EnqueueChangeDeliveries(ctx context.Context, endpointID, oldCursor, newCursor int64, changes []*ResourceChange, now time.Time) (bool, error) {
-	refs := make([]WebhookEventRef, len(changes))
+	subjects := make([]deliverySubject, len(changes))
 	for i, c := range changes {
-		refs[i] = WebhookEventRef{ID: ChangeDeliveryID(c.ID), AccountID: c.AccountID}
+		subjects[i] = deliverySubject{id: c.ID, accountID: c.AccountID}
 	}
-	return s.enqueueDeliveries(ctx, "change_cursor", endpointID, oldCursor, newCursor, refs, now)
+	return s.enqueueDeliveries(ctx, changeDeliveries, endpointID, oldCursor, newCursor, subjects, now)
 }

@@ -70,7 +70,7 @@ func TestCredentialWritesRecordChanges(t *testing.T) {
 }
 
 // The change cursor starts once, moves by compare-and-set with its
-// deliveries, and the deliveries carry the negated change id.
+// deliveries, and the deliveries name the change, not an event.
 func TestChangeCursorAndDeliveries(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -103,11 +103,23 @@ func TestChangeCursorAndDeliveries(t *testing.T) {
 			t.Fatalf("stale enqueue: %v %v", moved, err)
 		}
 		got, err := s.ClaimWebhookDeliveries(ctx, now, time.Minute, 10)
-		if err != nil || len(got) != 1 || got[0].EventID != store.ChangeDeliveryID(ch.ID) || got[0].EventCode != 0 || got[0].AccountUID != a.UID {
+		if err != nil || len(got) != 1 || got[0].ChangeID != ch.ID || got[0].EventID != 0 || got[0].EventCode != 0 || got[0].AccountUID != a.UID {
 			t.Fatalf("claimed: %+v %v", got, err)
 		}
-		if ok, err := s.AckWebhookEvent(ctx, ep.ID, store.ChangeDeliveryID(ch.ID), now); err != nil || !ok {
+		// An event with the change's id is another thing: acknowledging
+		// it leaves the change's delivery alone.
+		if ok, err := s.AckWebhookEvent(ctx, ep.ID, ch.ID, now); err != nil || ok {
+			t.Fatalf("ack of the event with the change's id: %v %v", ok, err)
+		}
+		if ok, err := s.AckWebhookChange(ctx, ep.ID, ch.ID, now); err != nil || !ok {
 			t.Fatalf("ack: %v %v", ok, err)
+		}
+		if ok, err := s.AckWebhookChange(ctx, ep.ID, ch.ID, now); err != nil || ok {
+			t.Fatalf("second ack found something new: %v %v", ok, err)
+		}
+		rp, err := s.ReplayWebhookDelivery(ctx, got[0].ID, now)
+		if err != nil || rp.ChangeID != ch.ID || rp.EventID != 0 || rp.ReplayOf != got[0].ID || rp.AckedAt != nil {
+			t.Fatalf("replay: %+v %v", rp, err)
 		}
 		if err := s.StopChangeCursor(ctx, ep.ID); err != nil {
 			t.Fatal(err)

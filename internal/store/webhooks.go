@@ -43,12 +43,14 @@ type WebhookEndpoint struct {
 	UpdatedAt           time.Time
 }
 
-// WebhookDelivery is one notification of one event to one endpoint. ID is
-// the idempotency id sent to receivers.
+// WebhookDelivery is one notification to one endpoint, of an event or of a
+// resource change: exactly one of EventID and ChangeID is set. ID is the
+// idempotency id sent to receivers.
 type WebhookDelivery struct {
 	ID              int64
 	EndpointID      int64
-	EventID         int64
+	EventID         int64 // the event it announces (0 for a change's delivery)
+	ChangeID        int64 // the resource change it announces (0 for an event's delivery)
 	AccountID       int64
 	Status          string
 	Attempts        int
@@ -73,7 +75,7 @@ type ClaimedDelivery struct {
 	URL        string
 	Secret     string
 	AccountUID string
-	EventCode  int // 0 if the event is gone
+	EventCode  int // 0 for a change's delivery, or if the event is gone
 }
 
 // WebhookEventRef is what the enqueuer needs to know about an event.
@@ -116,21 +118,24 @@ func scanWebhookEndpoint(sc scanner) (*WebhookEndpoint, error) {
 	return &e, nil
 }
 
-const webhookDeliveryCols = `d.id, d.endpoint_id, d.event_id, d.account_id, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at,
-	d.last_status_code, d.last_error, d.last_latency_ms, d.response_snippet, d.replay_of, d.delivered_at, d.acked_at, d.created_at`
+const webhookDeliveryCols = `d.id, d.endpoint_id, d.event_id, d.change_id, d.account_id, d.status, d.attempts, d.next_attempt_at,
+	d.last_attempt_at, d.last_status_code, d.last_error, d.last_latency_ms, d.response_snippet, d.replay_of, d.delivered_at,
+	d.acked_at, d.created_at`
 
 func scanWebhookDelivery(sc scanner, extra ...any) (*WebhookDelivery, error) {
 	var (
 		d                             WebhookDelivery
+		event, change                 sql.NullInt64
 		next, created                 int64
 		last, delivered, acked, reply sql.NullInt64
 		latency                       int64
 	)
-	dest := append([]any{&d.ID, &d.EndpointID, &d.EventID, &d.AccountID, &d.Status, &d.Attempts, &next, &last,
+	dest := append([]any{&d.ID, &d.EndpointID, &event, &change, &d.AccountID, &d.Status, &d.Attempts, &next, &last,
 		&d.LastStatusCode, &d.LastError, &latency, &d.ResponseSnippet, &reply, &delivered, &acked, &created}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
+	d.EventID, d.ChangeID = event.Int64, change.Int64
 	d.NextAttemptAt, d.CreatedAt = fromMS(next), fromMS(created)
 	d.LastAttemptAt, d.DeliveredAt, d.AckedAt = timePtr(last), timePtr(delivered), timePtr(acked)
 	d.LastLatency = time.Duration(latency) * time.Millisecond
@@ -409,44 +414,66 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context) ([]*WebhookEndpoint, e
 	return out, rows.Err()
 }
 
-// EnqueueWebhookDeliveries moves an endpoint's cursor from oldCursor to
-// newCursor and queues one delivery per event, atomically. It returns false
-// (and queues nothing) when the cursor was no longer oldCursor: another
-// worker got there first.
+// EnqueueWebhookDeliveries moves an endpoint's event cursor from oldCursor
+// to newCursor and queues one delivery per event, atomically. It returns
+// false (and queues nothing) when the cursor was no longer oldCursor:
+// another worker got there first.
 func (s *Store) EnqueueWebhookDeliveries(ctx context.Context, endpointID, oldCursor, newCursor int64, events []WebhookEventRef, now time.Time) (bool, error) {
-	return s.enqueueDeliveries(ctx, "event_cursor", endpointID, oldCursor, newCursor, events, now)
+	subjects := make([]deliverySubject, len(events))
+	for i, e := range events {
+		subjects[i] = deliverySubject{id: e.ID, accountID: e.AccountID}
+	}
+	return s.enqueueDeliveries(ctx, eventDeliveries, endpointID, oldCursor, newCursor, subjects, now)
 }
 
-// enqueueDeliveries moves the endpoint's cursor column from oldCursor to
-// newCursor and, only if that succeeded, inserts one delivery per ref (its
-// ID goes in event_id), in one transaction. cursorColumn is a constant
-// chosen by the caller, never user input.
-func (s *Store) enqueueDeliveries(ctx context.Context, cursorColumn string, endpointID, oldCursor, newCursor int64, refs []WebhookEventRef, now time.Time) (bool, error) {
+// deliveryKind is what is delivered: events or resource changes. Each
+// kind has its own cursor column on webhook_endpoints and its own column
+// naming the subject on webhook_deliveries.
+type deliveryKind struct {
+	name, cursorColumn, subjectColumn string
+}
+
+var (
+	eventDeliveries  = deliveryKind{name: "event", cursorColumn: "event_cursor", subjectColumn: "event_id"}
+	changeDeliveries = deliveryKind{name: "change", cursorColumn: "change_cursor", subjectColumn: "change_id"}
+)
+
+// deliverySubject is one event or change to queue a delivery of.
+type deliverySubject struct {
+	id, accountID int64
+}
+
+// enqueueDeliveries moves the endpoint's cursor of the kind from oldCursor
+// to newCursor and, only if that succeeded, inserts one delivery per
+// subject, in one transaction. Moving the cursor by compare-and-set is what
+// queues each subject once per endpoint, however many workers run.
+func (s *Store) enqueueDeliveries(ctx context.Context, kind deliveryKind, endpointID, oldCursor, newCursor int64, subjects []deliverySubject, now time.Time) (bool, error) {
 	moved := false
 	err := s.InTx(ctx, func(tx *Store) error {
-		res, err := tx.exec(ctx, `UPDATE webhook_endpoints SET `+cursorColumn+` = ? WHERE id = ? AND `+cursorColumn+` = ?`, newCursor, endpointID, oldCursor)
+		res, err := tx.exec(ctx, `UPDATE webhook_endpoints SET `+kind.cursorColumn+` = ? WHERE id = ? AND `+kind.cursorColumn+` = ?`,
+			newCursor, endpointID, oldCursor)
 		if err != nil {
-			return fmt.Errorf("advance webhook %s: %w", cursorColumn, err)
+			return fmt.Errorf("advance webhook %s cursor: %w", kind.name, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
 		moved = true
 		const chunk = 100
-		for start := 0; start < len(refs); start += chunk {
-			part := refs[start:min(start+chunk, len(refs))]
+		for start := 0; start < len(subjects); start += chunk {
+			part := subjects[start:min(start+chunk, len(subjects))]
 			var q strings.Builder
-			q.WriteString(`INSERT INTO webhook_deliveries (endpoint_id, event_id, account_id, next_attempt_at, created_at) VALUES `)
+			q.WriteString(`INSERT INTO webhook_deliveries (endpoint_id, ` + kind.subjectColumn + `, account_id, next_attempt_at, created_at) VALUES `)
 			args := make([]any, 0, len(part)*5)
 			for i, e := range part {
 				if i > 0 {
 					q.WriteString(", ")
 				}
 				q.WriteString("(?, ?, ?, ?, ?)")
-				args = append(args, endpointID, e.ID, e.AccountID, ms(now), ms(now))
+				args = append(args, endpointID, e.id, e.accountID, ms(now), ms(now))
 			}
 			if _, err := tx.exec(ctx, q.String(), args...); err != nil {
-				return fmt.Errorf("queue webhook deliveries: %w", err)
+				return fmt.Errorf("queue webhook %s deliveries: %w", kind.name, err)
 			}
 		}
 		return nil
@@ -620,16 +647,16 @@ func (s *Store) GetWebhookDelivery(ctx context.Context, id int64) (*WebhookDeliv
 	return d, nil
 }
 
-// ReplayWebhookDelivery queues a new delivery of the same event to the same
-// endpoint, due now, with its own id (receivers see it as new). A missing
-// delivery gives ENOTFOUND.
+// ReplayWebhookDelivery queues a new delivery of the same event or change
+// to the same endpoint, due now, with its own id (receivers see it as new).
+// A missing delivery gives ENOTFOUND.
 func (s *Store) ReplayWebhookDelivery(ctx context.Context, id int64, now time.Time) (*WebhookDelivery, error) {
 	orig, err := s.GetWebhookDelivery(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	nid, err := s.insert(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, account_id, next_attempt_at, replay_of, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, orig.EndpointID, orig.EventID, orig.AccountID, ms(now), orig.ID, ms(now))
+	nid, err := s.insert(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, change_id, account_id, next_attempt_at, replay_of, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, orig.EndpointID, nullID(orig.EventID), nullID(orig.ChangeID), orig.AccountID, ms(now), orig.ID, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("replay webhook delivery %d: %w", id, err)
 	}
@@ -650,14 +677,25 @@ func (s *Store) RewindWebhookEndpoint(ctx context.Context, endpointID, afterEven
 	return nil
 }
 
-// AckWebhookEvent records that the receiver fetched the event a delivery to
+// AckWebhookEvent records that the receiver fetched the event deliveries to
 // the endpoint announced. It reports whether an unacknowledged delivery was
 // found.
 func (s *Store) AckWebhookEvent(ctx context.Context, endpointID, eventID int64, now time.Time) (bool, error) {
-	res, err := s.exec(ctx, `UPDATE webhook_deliveries SET acked_at = ? WHERE endpoint_id = ? AND event_id = ? AND acked_at IS NULL`,
-		ms(now), endpointID, eventID)
+	return s.ackWebhook(ctx, eventDeliveries, endpointID, eventID, now)
+}
+
+// AckWebhookChange records that the receiver fetched the resource change
+// deliveries to the endpoint announced. It reports whether an
+// unacknowledged delivery was found.
+func (s *Store) AckWebhookChange(ctx context.Context, endpointID, changeID int64, now time.Time) (bool, error) {
+	return s.ackWebhook(ctx, changeDeliveries, endpointID, changeID, now)
+}
+
+func (s *Store) ackWebhook(ctx context.Context, kind deliveryKind, endpointID, id int64, now time.Time) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE webhook_deliveries SET acked_at = ? WHERE endpoint_id = ? AND `+kind.subjectColumn+` = ? AND acked_at IS NULL`,
+		ms(now), endpointID, id)
 	if err != nil {
-		return false, fmt.Errorf("ack webhook event: %w", err)
+		return false, fmt.Errorf("ack webhook %s: %w", kind.name, err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil

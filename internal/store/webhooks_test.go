@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,7 +57,8 @@ func TestWebhookQueue(t *testing.T) {
 		if err != nil || len(got) != 2 {
 			t.Fatalf("claim: %d %v", len(got), err)
 		}
-		if got[0].Attempts != 1 || got[0].URL != "https://hooks.test/in" || got[0].AccountUID != a.UID || got[0].EventCode != 10 {
+		if got[0].Attempts != 1 || got[0].URL != "https://hooks.test/in" || got[0].AccountUID != a.UID || got[0].EventCode != 10 ||
+			got[0].EventID != ids[0] || got[0].ChangeID != 0 {
 			t.Fatalf("claimed: %+v", got[0])
 		}
 		// Leased rows are invisible; the third is still due.
@@ -105,7 +107,7 @@ func TestWebhookQueue(t *testing.T) {
 			t.Fatal("second ack should find nothing new")
 		}
 		rp, err := s.ReplayWebhookDelivery(ctx, back[0].ID, at)
-		if err != nil || rp.ReplayOf != back[0].ID || rp.EventID != back[0].EventID || rp.Status != store.DeliveryPending || rp.ID == back[0].ID {
+		if err != nil || rp.ReplayOf != back[0].ID || rp.EventID != back[0].EventID || rp.ChangeID != 0 || rp.Status != store.DeliveryPending || rp.ID == back[0].ID {
 			t.Fatalf("replay: %+v %v", rp, err)
 		}
 		if _, err := s.ReplayWebhookDelivery(ctx, 999999, at); domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -181,4 +183,65 @@ func TestWebhookAccountsAndRules(t *testing.T) {
 			t.Fatalf("events after: %d %v", len(evs), err)
 		}
 	})
+}
+
+// Migration 8 moves deliveries of resource changes, which carried the
+// negated change id as their event_id, to change_id, and keeps every
+// delivery's id (the idempotency id receivers have seen).
+func TestMigrateDeliveryChangeID(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, b.DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			exec := func(q string) {
+				t.Helper()
+				if _, err := s.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			// Build the schema without migration 8 by marking it applied.
+			if _, err := s.SchemaVersion(ctx); err != nil {
+				t.Fatal(err)
+			}
+			exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (8, 'held back', 0)`)
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			a := newAccount(t, s, "Legacy")
+			ep, err := s.SaveRuleEndpoint(ctx, store.RuleEndpoint{RuleID: 1, AccountID: a.ID, URL: "https://r.test"}, "sekrit", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, eventID := range []int64{5, -3} {
+				exec(fmt.Sprintf(`INSERT INTO webhook_deliveries (endpoint_id, event_id, account_id, next_attempt_at, created_at)
+					VALUES (%d, %d, %d, 0, 0)`, ep.ID, eventID, a.ID))
+			}
+
+			exec(`DELETE FROM schema_migrations WHERE version = 8`)
+			applied, err := s.Migrate(ctx)
+			if err != nil || len(applied) != 1 || applied[0].Version != 8 {
+				t.Fatalf("migrate: %+v %v", applied, err)
+			}
+			ds, err := s.ListWebhookDeliveries(ctx, ep.ID, 0, 10)
+			if err != nil || len(ds) != 2 {
+				t.Fatalf("deliveries: %+v %v", ds, err)
+			}
+			change, event := ds[0], ds[1] // newest first
+			if event.EventID != 5 || event.ChangeID != 0 || change.ChangeID != 3 || change.EventID != 0 || change.ID != event.ID+1 {
+				t.Fatalf("after migrating: event %+v, change %+v", event, change)
+			}
+			if ok, err := s.AckWebhookChange(ctx, ep.ID, 3, time.Now()); err != nil || !ok {
+				t.Fatalf("ack the migrated change: %v %v", ok, err)
+			}
+			// New deliveries get ids after the migrated ones.
+			rp, err := s.ReplayWebhookDelivery(ctx, change.ID, time.Now())
+			if err != nil || rp.ID <= change.ID || rp.ChangeID != 3 {
+				t.Fatalf("replay after migrating: %+v %v", rp, err)
+			}
+		})
+	}
 }

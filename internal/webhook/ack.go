@@ -68,7 +68,7 @@ func (s *Service) Ack(r *http.Request, tok string, eventID int64) error {
 	if err != nil {
 		return nil
 	}
-	if !hmac.Equal([]byte(mac), []byte(ackMAC(ep.Secret, endpointID, eventID))) {
+	if !hmac.Equal([]byte(mac), []byte(ackMAC(ep.Secret, ackEvent, endpointID, eventID))) {
 		return nil
 	}
 	_, err = s.st.AckWebhookEvent(r.Context(), endpointID, eventID, s.now())
@@ -94,8 +94,7 @@ func (s *Service) AckChange(r *http.Request, tok string, personID int64, uid str
 	if err != nil {
 		return nil
 	}
-	deliveryID := store.ChangeDeliveryID(changeID)
-	if !hmac.Equal([]byte(mac), []byte(ackMAC(ep.Secret, endpointID, deliveryID))) {
+	if !hmac.Equal([]byte(mac), []byte(ackMAC(ep.Secret, ackChange, endpointID, changeID))) {
 		return nil
 	}
 	ch, err := s.st.GetResourceChange(r.Context(), changeID)
@@ -105,6 +104,6 @@ func (s *Service) AckChange(r *http.Request, tok string, personID int64, uid str
 	if ch.PersonID != personID || ch.ResourceID != uid || (status == http.StatusNotFound && ch.Action != store.ChangeDestroy) {
 		return nil
 	}
-	_, err = s.st.AckWebhookEvent(r.Context(), endpointID, deliveryID, s.now())
+	_, err = s.st.AckWebhookChange(r.Context(), endpointID, changeID, s.now())
 	return err
 }

@@ -39,8 +39,8 @@ func resourceType(code int) string {
 	return "Event"
 }
 
-// payload renders the body of a delivery. It is deterministic, so every
-// retry sends the same bytes (with a fresh timestamp and signature).
+// payload renders the body of an event's delivery. It is deterministic, so
+// every retry sends the same bytes (with a fresh timestamp and signature).
 func (s *Service) payload(d *store.ClaimedDelivery) []byte {
 	tok := ackToken(d.Secret, d.EndpointID, d.EventID)
 	q := url.Values{"ack_token": {tok}}
@@ -56,13 +56,12 @@ func (s *Service) payload(d *store.ClaimedDelivery) []byte {
 	return b
 }
 
-// changePayload renders the body of a delivery of a resource change (a
-// delivery with a negative EventID): one PersonCredential notification
-// whose resource is the credential's URL. Like payload it is
-// deterministic. Errors: ENOTFOUND when the change is gone (the account
-// was deleted), or the store's.
+// changePayload renders the body of a resource change's delivery: one
+// PersonCredential notification whose resource is the credential's URL.
+// Like payload it is deterministic. Errors: ENOTFOUND when the change is
+// gone (the account was deleted), or the store's.
 func (s *Service) changePayload(ctx context.Context, d *store.ClaimedDelivery) ([]byte, error) {
-	ch, err := s.st.GetResourceChange(ctx, -d.EventID)
+	ch, err := s.st.GetResourceChange(ctx, d.ChangeID)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +87,8 @@ const snippetBytes = 256
 // next; record writes the outcome.
 func (s *Service) deliver(ctx context.Context, d *store.ClaimedDelivery) *store.WebhookCompletion {
 	var att store.WebhookAttempt
-	if d.EventID < 0 {
+	switch {
+	case d.ChangeID != 0:
 		body, err := s.changePayload(ctx, d)
 		if err != nil {
 			att = store.WebhookAttempt{At: s.now(), Error: "resource change not readable: " + err.Error()}
@@ -99,8 +99,12 @@ func (s *Service) deliver(ctx context.Context, d *store.ClaimedDelivery) *store.
 		} else {
 			att = s.attempt(ctx, d, body)
 		}
-	} else {
+	case d.EventID != 0:
 		att = s.attempt(ctx, d, s.payload(d))
+	default:
+		// The store never queues such a row; there is nothing to send.
+		att = store.WebhookAttempt{At: s.now(), Error: "the delivery names neither an event nor a resource change", GiveUp: true}
+		return &store.WebhookCompletion{Delivery: d, Attempt: att}
 	}
 	switch {
 	case att.Delivered:
@@ -176,10 +180,10 @@ func (s *Service) attempt(ctx context.Context, d *store.ClaimedDelivery, body []
 	req.Header.Set(HeaderSignature, Sign(d.Secret, ts, body))
 	req.Header.Set(HeaderDelivery, strconv.FormatInt(d.ID, 10))
 	req.Header.Set(HeaderAttempt, strconv.Itoa(d.Attempts))
-	if d.EventID > 0 {
-		req.Header.Set(HeaderEvent, strconv.FormatInt(d.EventID, 10))
+	if d.ChangeID != 0 {
+		req.Header.Set(HeaderChange, strconv.FormatInt(d.ChangeID, 10))
 	} else {
-		req.Header.Set(HeaderChange, strconv.FormatInt(-d.EventID, 10))
+		req.Header.Set(HeaderEvent, strconv.FormatInt(d.EventID, 10))
 	}
 	start := time.Now()
 	resp, err := s.client.Do(req)

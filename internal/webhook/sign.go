@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
-
-	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // Request headers of a delivery.
@@ -51,16 +49,26 @@ func NewSecret() string {
 	return "whsec_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
+// What an acknowledgement MAC authenticates: an event or a resource
+// change. The MAC covers the kind, so a token for one never acknowledges
+// the other, even when their ids are equal.
+const (
+	ackEvent  = "ack"
+	ackChange = "ack-change"
+)
+
 // ackToken returns the acknowledgement token of an event notified to an
 // endpoint: "<endpoint id>.<MAC>", so acknowledging needs no stored token
 // and every retry carries the same one.
 func ackToken(secret string, endpointID, eventID int64) string {
-	return strconv.FormatInt(endpointID, 10) + "." + ackMAC(secret, endpointID, eventID)
+	return strconv.FormatInt(endpointID, 10) + "." + ackMAC(secret, ackEvent, endpointID, eventID)
 }
 
-func ackMAC(secret string, endpointID, eventID int64) string {
+// ackMAC is the MAC of the acknowledgement of event or change id (kind
+// ackEvent or ackChange) notified to an endpoint.
+func ackMAC(secret, kind string, endpointID, id int64) string {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("ack:" + strconv.FormatInt(endpointID, 10) + ":" + strconv.FormatInt(eventID, 10)))
+	m.Write([]byte(kind + ":" + strconv.FormatInt(endpointID, 10) + ":" + strconv.FormatInt(id, 10)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
@@ -80,11 +88,10 @@ func parseAckToken(tok string) (int64, string, bool) {
 // changeAckToken returns the acknowledgement token of a resource change
 // notified to an endpoint: "<endpoint id>.<change id>.<MAC>". The change id
 // is in the token because the resource URL names the credential, which
-// several changes share. The MAC is over the change's delivery id
-// (negative), so it never acknowledges an event.
+// several changes share.
 func changeAckToken(secret string, endpointID, changeID int64) string {
 	return strconv.FormatInt(endpointID, 10) + "." + strconv.FormatInt(changeID, 10) + "." +
-		ackMAC(secret, endpointID, store.ChangeDeliveryID(changeID))
+		ackMAC(secret, ackChange, endpointID, changeID)
 }
 
 // parseChangeAckToken splits a change ack token into endpoint id, change

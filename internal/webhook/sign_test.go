@@ -37,15 +37,34 @@ func TestSignMatchesDoorFlowSDK(t *testing.T) {
 func TestAckToken(t *testing.T) {
 	tok := ackToken("s", 7, 42)
 	id, mac, ok := parseAckToken(tok)
-	if !ok || id != 7 || mac != ackMAC("s", 7, 42) {
+	if !ok || id != 7 || mac != ackMAC("s", ackEvent, 7, 42) {
 		t.Fatalf("round trip %q -> %d %q %v", tok, id, mac, ok)
 	}
-	if ackMAC("s", 7, 43) == mac || ackMAC("t", 7, 42) == mac {
-		t.Fatal("the MAC must bind the event and the secret")
+	if ackMAC("s", ackEvent, 7, 43) == mac || ackMAC("t", ackEvent, 7, 42) == mac || ackMAC("s", ackEvent, 8, 42) == mac {
+		t.Fatal("the MAC must bind the event, the endpoint and the secret")
+	}
+	if ackMAC("s", ackChange, 7, 42) == mac {
+		t.Fatal("an event's MAC must not acknowledge the change with the same id")
 	}
 	for _, bad := range []string{"", "7", ".abc", "x.abc", "-1.abc", "7."} {
 		if _, _, ok := parseAckToken(bad); ok {
 			t.Errorf("parseAckToken(%q) accepted", bad)
+		}
+	}
+}
+
+func TestChangeAckToken(t *testing.T) {
+	tok := changeAckToken("s", 7, 42)
+	ep, change, mac, ok := parseChangeAckToken(tok)
+	if !ok || ep != 7 || change != 42 || mac != ackMAC("s", ackChange, 7, 42) {
+		t.Fatalf("round trip %q -> %d %d %q %v", tok, ep, change, mac, ok)
+	}
+	if _, evMAC, _ := parseAckToken(ackToken("s", 7, 42)); evMAC == mac {
+		t.Fatal("a change's MAC must not acknowledge the event with the same id")
+	}
+	for _, bad := range []string{"", "7", "7.42", "7.42.", "7.x.abc", "7.-42.abc", "7.0.abc", "x.42.abc"} {
+		if _, _, _, ok := parseChangeAckToken(bad); ok {
+			t.Errorf("parseChangeAckToken(%q) accepted", bad)
 		}
 	}
 }
