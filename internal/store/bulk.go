@@ -26,7 +26,8 @@ const bulkRows = 500
 // and role memberships and credentials, in one transaction (the caller's
 // when it has one): each person with one prepared INSERT, everything else
 // with multi-row INSERTs. It records a PersonCredential CREATE change per
-// credential, as CreateCredential does. It sets the people's and the
+// credential, as CreateCredential does, and one account-wide row in the
+// access journal (controllers download a new snapshot). It sets the people's and the
 // credentials' ID and AccountID, each credential's PersonID, UID (when
 // empty) and Label, and the timestamps left zero (a credential's default
 // to its holder's CreatedAt).
