@@ -163,7 +163,7 @@ func webhooksLog(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "signing secret: %s\n\n", ep.Secret)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DELIVERY\tEVENT\tSTATUS\tATTEMPTS\tHTTP\tLATENCY\tLAST ATTEMPT\tNEXT\tACKED\tERROR / RESPONSE")
+	fmt.Fprintln(tw, "DELIVERY\tABOUT\tSTATUS\tATTEMPTS\tHTTP\tLATENCY\tLAST ATTEMPT\tNEXT\tACKED\tERROR / RESPONSE")
 	for _, d := range ds {
 		next := "-"
 		if d.Status == store.DeliveryPending {
@@ -187,7 +187,7 @@ func webhooksLog(ctx context.Context, args []string, out io.Writer) error {
 		if d.ReplayOf != 0 {
 			status += " (replay of " + strconv.FormatInt(d.ReplayOf, 10) + ")"
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%d\t%dms\t%s\t%s\t%s\t%s\n", d.ID, d.EventID, status, d.Attempts,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%dms\t%s\t%s\t%s\t%s\n", d.ID, deliveryAbout(d), status, d.Attempts,
 			d.LastStatusCode, d.LastLatency.Milliseconds(), last, next, acked, detail)
 	}
 	return tw.Flush()
@@ -195,8 +195,8 @@ func webhooksLog(ctx context.Context, args []string, out io.Writer) error {
 
 func webhooksReplay(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("webhooks replay", "--delivery ID | --endpoint ID --since EVENT_ID",
-		"Sends notifications again, as new deliveries with new ids: one delivery, or every event after\n"+
-			"EVENT_ID that the endpoint receives.", out)
+		"Sends notifications again, as new deliveries with new ids: one delivery (of an event or a\n"+
+			"credential change), or every event after EVENT_ID that the endpoint receives.", out)
 	cfg := config.Bind(fs.FlagSet)
 	delivery := fs.Int64("delivery", 0, "delivery `id` to send again")
 	endpoint := fs.Int64("endpoint", 0, "endpoint `id` to rewind (with --since)")
@@ -221,7 +221,7 @@ func webhooksReplay(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "Queued delivery %d (event %d to endpoint %d), a replay of %d\n", d.ID, d.EventID, d.EndpointID, d.ReplayOf)
+		fmt.Fprintf(out, "Queued delivery %d (%s to endpoint %d), a replay of %d\n", d.ID, deliveryAbout(d), d.EndpointID, d.ReplayOf)
 		return nil
 	}
 	if err := st.RewindWebhookEndpoint(ctx, *endpoint, *since, now); err != nil {
@@ -229,6 +229,15 @@ func webhooksReplay(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Endpoint %d will receive every event after %d again\n", *endpoint, *since)
 	return nil
+}
+
+// deliveryAbout says what a delivery announces: "event ID" or, for a
+// credential change, "change ID".
+func deliveryAbout(d *store.WebhookDelivery) string {
+	if d.ChangeID != 0 {
+		return "change " + strconv.FormatInt(d.ChangeID, 10)
+	}
+	return "event " + strconv.FormatInt(d.EventID, 10)
 }
 
 // redactURL drops the query and credentials of a URL for display: they may

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,20 @@ func TestWebhooksCommands(t *testing.T) {
 	if _, err := st.EnqueueWebhookDeliveries(ctx, 1, ep.EventCursor, ev.ID, []store.WebhookEventRef{{ID: ev.ID, AccountID: 1}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// And one of a credential change, whose id is not the event's.
+	if _, err := st.StartChangeCursor(ctx, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	var ch *store.ResourceChange
+	for range 2 {
+		ch = &store.ResourceChange{AccountID: 1, ResourceType: store.ResourcePersonCredential, ResourceID: "k3Jd9xQa", PersonID: 1, Action: store.ChangeCreate}
+		if err := st.RecordResourceChange(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.EnqueueChangeDeliveries(ctx, 1, 0, ch.ID, []*store.ResourceChange{ch}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
 
 	code, out, _ = lintel(t, append([]string{"webhooks", "list"}, data...)...)
@@ -76,12 +91,21 @@ func TestWebhooksCommands(t *testing.T) {
 		t.Fatalf("webhooks list: %q", out)
 	}
 	code, out, _ = lintel(t, append([]string{"webhooks", "replay", "--delivery", "1"}, data...)...)
-	if code != 0 || !strings.Contains(out, "Queued delivery 2") {
+	if code != 0 || !strings.Contains(out, "Queued delivery 3 (event 1 to endpoint 1)") {
 		t.Fatalf("replay delivery: %d %q", code, out)
 	}
+	code, out, _ = lintel(t, append([]string{"webhooks", "replay", "--delivery", "2"}, data...)...)
+	if code != 0 || !strings.Contains(out, "Queued delivery 4 (change 2 to endpoint 1)") {
+		t.Fatalf("replay change delivery: %d %q", code, out)
+	}
 	code, out, _ = lintel(t, append([]string{"webhooks", "log", "--endpoint", "1"}, data...)...)
-	if code != 0 || !strings.Contains(out, "pending (replay of 1)") || strings.Count(out, "\n") < 7 {
+	if code != 0 || !strings.Contains(out, "pending (replay of 1)") || strings.Count(out, "\n") < 9 {
 		t.Fatalf("webhooks log: %q", out)
+	}
+	for _, row := range []string{`1\s+event 1\s`, `2\s+change 2\s`, `3\s+event 1\s`, `4\s+change 2\s`} {
+		if !regexp.MustCompile(`(?m)^` + row).MatchString(out) {
+			t.Errorf("webhooks log has no row %s:\n%s", row, out)
+		}
 	}
 	if strings.Contains(out, "my-own-secret") {
 		t.Fatal("the log printed the secret without --show-secret")
