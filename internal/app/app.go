@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		MobileIssue: a.Gateway.RequireMobileIssue})
 	a.Webhook = webhook.New(webhook.Config{Store: st, Log: log, Now: now, BaseURL: a.baseURL,
 		Auth: a.Gateway.Authenticate, AllowPrivate: cfg.WebhookAllowPrivate})
-	a.metrics = newMetrics(st)
+	a.metrics = newMetrics(st, a.Hub)
 	a.server = &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +54,21 @@ func TestRevokeThroughTheAPIReachesTheDoor(t *testing.T) {
 		t.Logf("revocation reached the door in %v", time.Since(start))
 		if d := present(); d.Admit || d.Code != access.CodeRejectCard {
 			t.Fatalf("revoked card: %+v, want a card reject", d)
+		}
+		// It came as a delta: one snapshot (the first) and no resync.
+		res, err := http.Get(s.BaseURL() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, want := range []string{"lintel_controller_snapshots_total 1\n", "lintel_controller_resyncs_total 0\n"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+		if !regexp.MustCompile(`lintel_controller_deltas_total [1-9]`).Match(body) {
+			t.Errorf("/metrics counts no delta:\n%s", body)
 		}
 	})
 }

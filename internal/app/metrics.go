@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -20,7 +21,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(st *store.Store) *metrics {
+func newMetrics(st *store.Store, hub *controller.Hub) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "lintel_http_requests_total",
@@ -35,6 +36,26 @@ func newMetrics(st *store.Store) *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), string(st.Dialect())),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lintel_controller_doors_polling",
+			Help: "Doors whose controller is waiting for changes now (connected).",
+		}, func() float64 { return float64(hub.Stats().Polling) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_controller_snapshots_total",
+			Help: "Access-list snapshots sent to controllers.",
+		}, func() float64 { return float64(hub.Stats().Snapshots) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_controller_deltas_total",
+			Help: "Answers to controllers that carried changed people or doors.",
+		}, func() float64 { return float64(hub.Stats().Deltas) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_controller_resyncs_total",
+			Help: "Answers that sent a controller back for a whole snapshot.",
+		}, func() float64 { return float64(hub.Stats().Resyncs) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_access_journal_reads_total",
+			Help: "Reads of the access journal that turn writes into changes for controllers.",
+		}, func() float64 { return float64(hub.Stats().CatchUps) }),
 	)
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -40,6 +41,8 @@ type Hub struct {
 	now          domain.Clock
 	offlineAfter time.Duration
 	pollTimeout  time.Duration
+
+	stats struct{ snapshots, deltas, resyncs, catchUps atomic.Int64 }
 
 	mu       sync.Mutex
 	accounts map[int64]*accountState
@@ -103,6 +106,24 @@ func (h *Hub) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /controller/v1/heartbeat", h.serve(h.postHeartbeat))
 	mux.HandleFunc("GET /controller/v1/commands", h.serve(h.getCommands))
 	mux.HandleFunc("POST /controller/v1/commands/{id}/result", h.serve(h.postCommandResult))
+}
+
+// Stats are the hub's counters since it started, for /metrics.
+type Stats struct {
+	Polling   int   // doors whose controller is waiting in GET changes now
+	Snapshots int64 // snapshots served
+	Deltas    int64 // GET changes answers that carried changes
+	Resyncs   int64 // GET changes answers that said resync
+	CatchUps  int64 // reads of the access journal
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	polling := len(h.polling)
+	h.mu.Unlock()
+	return Stats{Polling: polling, Snapshots: h.stats.snapshots.Load(), Deltas: h.stats.deltas.Load(),
+		Resyncs: h.stats.resyncs.Load(), CatchUps: h.stats.catchUps.Load()}
 }
 
 // Seq returns the journal position the hub has caught up to for the

@@ -82,6 +82,7 @@ func (h *Hub) catchUp(ctx context.Context, accountID int64) error {
 	h.mu.Lock()
 	from, loaded := a.seq, a.loaded
 	h.mu.Unlock()
+	h.stats.catchUps.Add(1)
 
 	var (
 		to         = from

@@ -40,6 +40,7 @@ func (h *Hub) getSnapshot(w http.ResponseWriter, r *http.Request, d *device) err
 		a.bodies[key] = body
 		h.mu.Unlock()
 	}
+	h.stats.snapshots.Add(1)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(body)
 	return nil
@@ -83,6 +84,7 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 	if a.seq != after {
 		out := a.changesAfter(after, d.channels)
 		h.mu.Unlock()
+		h.count(out)
 		httpx.WriteJSON(w, http.StatusOK, out)
 		return nil
 	}
@@ -111,6 +113,16 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 	out.Commands = a.commands != cmds
 	h.mu.Unlock()
 	h.touch(d.channels)
+	h.count(out)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// count adds a GET changes answer to the stats.
+func (h *Hub) count(c Changes) {
+	if c.Resync {
+		h.stats.resyncs.Add(1)
+	} else if len(c.People)+len(c.RemovedPeople)+len(c.Channels) > 0 {
+		h.stats.deltas.Add(1)
+	}
 }
