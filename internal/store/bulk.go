@@ -27,10 +27,11 @@ const bulkRows = 500
 // when it has one): each person with one prepared INSERT, everything else
 // with multi-row INSERTs. It records a PersonCredential CREATE change per
 // credential, as CreateCredential does, and one account-wide row in the
-// access journal (controllers download a new snapshot). It sets the people's and the
-// credentials' ID and AccountID, each credential's PersonID, UID (when
-// empty) and Label, and the timestamps left zero (a credential's default
-// to its holder's CreatedAt).
+// access journal (controllers download a new snapshot). It sets the
+// people's and the credentials' AccountID, each person's ID, each
+// credential's PersonID, UID (when empty) and Label, and the timestamps
+// left zero (a credential's default to its holder's CreatedAt). It does
+// not read back the credentials' IDs.
 //
 // Unlike CreatePerson and CreateCredential it checks ids once for the
 // whole call and leaves uniqueness against existing rows to the
@@ -52,7 +53,6 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 			return err
 		}
 		var links, creds, changes []any
-		byUID := map[string]*domain.Credential{}
 		for _, bp := range people {
 			p := bp.Person
 			for _, g := range uniqueIDs(p.GroupIDs) {
@@ -69,13 +69,12 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 				if c.UID == "" {
 					c.UID = NewUID(8)
 				}
-				byUID[c.UID] = c
 				creds = append(creds, c.UID, accountID, p.ID, c.CredentialTypeID, nullStr(c.Value), nullStr(c.Status),
 					nullStr(c.WalletType), ms(c.CreatedAt), ms(c.UpdatedAt))
 				changes = append(changes, accountID, ResourcePersonCredential, c.UID, p.ID, ChangeCreate, ms(c.CreatedAt))
 			}
 		}
-		if err := tx.insertMany(ctx, `INSERT INTO person_groups (account_id, person_id, group_id) VALUES `, 3, links, "", nil); err != nil {
+		if err := tx.insertMany(ctx, `INSERT INTO person_groups (account_id, person_id, group_id) VALUES `, 3, links); err != nil {
 			return fmt.Errorf("bulk group memberships: %w", err)
 		}
 		links = links[:0]
@@ -84,21 +83,11 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 				links = append(links, accountID, bp.Person.ID, r)
 			}
 		}
-		if err := tx.insertMany(ctx, `INSERT INTO person_roles (account_id, person_id, role_id) VALUES `, 3, links, "", nil); err != nil {
+		if err := tx.insertMany(ctx, `INSERT INTO person_roles (account_id, person_id, role_id) VALUES `, 3, links); err != nil {
 			return fmt.Errorf("bulk role memberships: %w", err)
 		}
 		err = tx.insertMany(ctx, `INSERT INTO credentials (uid, account_id, person_id, credential_type_id, value, status,
-			wallet_type, created_at, updated_at) VALUES `, 9, creds, " RETURNING id, uid", func(rows *sql.Rows) error {
-			var id int64
-			var uid string
-			if err := rows.Scan(&id, &uid); err != nil {
-				return err
-			}
-			if c := byUID[uid]; c != nil {
-				c.ID = id
-			}
-			return nil
-		})
+			wallet_type, created_at, updated_at) VALUES `, 9, creds)
 		if isUniqueViolation(err) {
 			return valueInUse()
 		}
@@ -106,7 +95,7 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 			return fmt.Errorf("bulk credentials: %w", err)
 		}
 		if err := tx.insertMany(ctx, `INSERT INTO resource_changes (account_id, resource_type, resource_id, person_id, action, created_at) VALUES `,
-			6, changes, "", nil); err != nil {
+			6, changes); err != nil {
 			return fmt.Errorf("bulk credential changes: %w", err)
 		}
 		// One account-wide journal row: controllers download a new
@@ -172,24 +161,21 @@ func (s *Store) checkBulk(ctx context.Context, accountID int64, people []BulkPer
 	return labels, nil
 }
 
-// insertPeople inserts the people with one prepared statement, setting
-// their ID, AccountID and zero timestamps.
+// personInsertCols are the columns a new person's row is given, but its id.
+const personInsertCols = `account_id, first_name, last_name, salutation, job_title, department, telephone, notes,
+	barcode, email, email_lower, mobile, organisation_id, system_id, enabled, valid_from, valid_to, image_url,
+	custom_1, custom_2, custom_3, custom_4, custom_5, created_at, updated_at`
+
+// insertPeople inserts the people, setting their ID, AccountID and zero
+// timestamps. On SQLite each person takes one run of a prepared statement
+// that learns the id without a RETURNING clause: that clause would make
+// SQLite keep a statement journal for every row, on disk once the
+// transaction has grown, and triple the cost. On PostgreSQL the ids are
+// taken from the table's sequence first, and multi-row INSERTs save the
+// round trips.
 func (s *Store) insertPeople(ctx context.Context, accountID int64, people []BulkPerson) error {
-	preparer, ok := s.q.(interface {
-		PrepareContext(context.Context, string) (*sql.Stmt, error)
-	})
-	if !ok {
-		return fmt.Errorf("bulk people: cannot prepare statements on %T", s.q)
-	}
-	stmt, err := preparer.PrepareContext(ctx, s.rebind(`INSERT INTO people (account_id, first_name, last_name, salutation,
-		job_title, department, telephone, notes, barcode, email, email_lower, mobile, organisation_id, system_id, enabled,
-		valid_from, valid_to, image_url, custom_1, custom_2, custom_3, custom_4, custom_5, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
-	if err != nil {
-		return fmt.Errorf("bulk people: %w", err)
-	}
-	defer stmt.Close()
 	now := time.Now().UTC()
+	rows := make([][]any, len(people))
 	for i, bp := range people {
 		p := bp.Person
 		p.AccountID = accountID
@@ -199,9 +185,27 @@ func (s *Store) insertPeople(ctx context.Context, accountID int64, people []Bulk
 		if p.UpdatedAt.IsZero() {
 			p.UpdatedAt = p.CreatedAt
 		}
-		args := append([]any{accountID}, personArgs(p)...)
-		args = append(args, ms(p.CreatedAt), ms(p.UpdatedAt))
-		err := stmt.QueryRowContext(ctx, args...).Scan(&p.ID)
+		if p.GroupIDs == nil {
+			p.GroupIDs = []int64{}
+		}
+		if p.RoleIDs == nil {
+			p.RoleIDs = []int64{}
+		}
+		rows[i] = append(append([]any{accountID}, personArgs(p)...), ms(p.CreatedAt), ms(p.UpdatedAt))
+	}
+	if s.dialect == Postgres {
+		return s.insertPeopleReserved(ctx, people, rows)
+	}
+	stmt, err := s.prepare(ctx, `INSERT INTO people (`+personInsertCols+`) VALUES (`+placeholders(len(rows[0]))+`)`)
+	if err != nil {
+		return fmt.Errorf("bulk people: %w", err)
+	}
+	defer stmt.Close()
+	for i, bp := range people {
+		res, err := stmt.ExecContext(ctx, rows[i]...)
+		if err == nil {
+			bp.Person.ID, err = res.LastInsertId()
+		}
 		if isUniqueViolation(err) {
 			v := domain.Validation{}
 			v.Add("email", fmt.Sprintf("of person %d of the batch has already been taken", i))
@@ -210,48 +214,89 @@ func (s *Store) insertPeople(ctx context.Context, accountID int64, people []Bulk
 		if err != nil {
 			return fmt.Errorf("bulk person %d: %w", i, err)
 		}
-		if p.GroupIDs == nil {
-			p.GroupIDs = []int64{}
-		}
-		if p.RoleIDs == nil {
-			p.RoleIDs = []int64{}
-		}
 	}
 	return nil
 }
 
-// insertMany runs head, an INSERT ending in VALUES, with up to bulkRows
-// rows of width columns each, taken in order from args, followed by
-// returning; with a returning clause each row answered goes to scan.
-func (s *Store) insertMany(ctx context.Context, head string, width int, args []any, returning string, scan func(*sql.Rows) error) error {
-	one := "(" + placeholders(width) + ")"
-	for len(args) > 0 {
-		n := min(len(args)/width, bulkRows)
-		q := head + strings.Repeat(one+", ", n-1) + one + returning
-		batch := args[:n*width]
-		args = args[n*width:]
-		if scan == nil {
-			if _, err := s.exec(ctx, q, batch...); err != nil {
-				return err
-			}
-			continue
+// insertPeopleReserved takes an id per person from the people table's
+// sequence, then inserts them with those ids in multi-row INSERTs.
+func (s *Store) insertPeopleReserved(ctx context.Context, people []BulkPerson, rows [][]any) error {
+	res, err := s.query(ctx, `SELECT nextval(pg_get_serial_sequence('people', 'id')) FROM generate_series(1, ?)`, len(people))
+	if err != nil {
+		return fmt.Errorf("reserve people ids: %w", err)
+	}
+	i := 0
+	for res.Next() && i < len(people) {
+		if err := res.Scan(&people[i].Person.ID); err != nil {
+			res.Close()
+			return fmt.Errorf("reserve people ids: %w", err)
 		}
-		rows, err := s.query(ctx, q, batch...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		i++
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return fmt.Errorf("reserve people ids: %w", err)
+	}
+	if i != len(people) {
+		return fmt.Errorf("reserve people ids: got %d of %d", i, len(people))
+	}
+	args := make([]any, 0, len(rows)*(len(rows[0])+1))
+	for i, r := range rows {
+		args = append(append(args, people[i].Person.ID), r...)
+	}
+	err = s.insertMany(ctx, `INSERT INTO people (id, `+personInsertCols+`) VALUES `, len(rows[0])+1, args)
+	if isUniqueViolation(err) {
+		v := domain.Validation{}
+		v.Add("email", "of a person of the batch has already been taken")
+		return v.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("bulk people: %w", err)
 	}
 	return nil
+}
+
+// insertMany runs head, an INSERT ending in VALUES, on the rows of width
+// columns each taken in order from args, bulkRows rows per statement
+// (prepared once for all the full ones).
+func (s *Store) insertMany(ctx context.Context, head string, width int, args []any) error {
+	one := "(" + placeholders(width) + ")"
+	var stmt *sql.Stmt
+	stmtRows := 0
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	for len(args) > 0 {
+		n := min(len(args)/width, bulkRows)
+		if n != stmtRows {
+			if stmt != nil {
+				stmt.Close()
+			}
+			var err error
+			if stmt, err = s.prepare(ctx, head+strings.Repeat(one+", ", n-1)+one); err != nil {
+				return err
+			}
+			stmtRows = n
+		}
+		if _, err := stmt.ExecContext(ctx, args[:n*width]...); err != nil {
+			return err
+		}
+		args = args[n*width:]
+	}
+	return nil
+}
+
+// prepare prepares a statement on the store's transaction or pool.
+func (s *Store) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	p, ok := s.q.(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("cannot prepare statements on %T", s.q)
+	}
+	return p.PrepareContext(ctx, s.rebind(query))
 }
 
 // EventReceipt says when the server stored an event a controller sent.
