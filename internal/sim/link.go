@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 )
 
 // errLinkCut is what every request of a controller gets while its link is
@@ -17,6 +19,10 @@ var errLinkCut = errors.New("sim: network link cut")
 // long poll waiting for changes, an upload), as a pulled cable would.
 type link struct {
 	base http.RoundTripper
+	// uploaded, when set, is told how long each event upload (POST
+	// /controller/v1/events) took until the server's answer, and whether
+	// the answer was 200.
+	uploaded func(took time.Duration, ok bool)
 
 	mu       sync.Mutex
 	down     bool
@@ -47,7 +53,11 @@ func (l *link) RoundTrip(req *http.Request) (*http.Response, error) {
 		l.mu.Unlock()
 		cancel(nil)
 	}
+	start := time.Now()
 	resp, err := l.base.RoundTrip(req.WithContext(ctx))
+	if l.uploaded != nil && req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/controller/v1/events") {
+		l.uploaded(time.Since(start), err == nil && resp.StatusCode == http.StatusOK)
+	}
 	if err != nil {
 		finish()
 		if cause := context.Cause(ctx); errors.Is(cause, errLinkCut) {

@@ -52,6 +52,12 @@ type Report struct {
 	LagP99ms float64 `json:"upload_lag_p99_ms"`
 	LagMaxms float64 `json:"upload_lag_max_ms"`
 	DrainMs  float64 `json:"outbox_drain_ms"` // emptying the outboxes after the load
+	// Uploads counts the event batches the server accepted (POST
+	// /controller/v1/events answered 200) and Upload how long each took.
+	Uploads     int     `json:"event_uploads"`
+	UploadP50ms float64 `json:"event_upload_p50_ms"`
+	UploadP99ms float64 `json:"event_upload_p99_ms"`
+	UploadMaxms float64 `json:"event_upload_max_ms"`
 	// LinkCuts controllers lost their network for CutForSec; meanwhile
 	// SwipesWhileCut swipes were made at them. OfflineDecisions counts every
 	// presentation decided by an agent that knew its link was down.
@@ -106,6 +112,12 @@ func (r *Report) Print(w io.Writer) {
 		r.EventsSent, r.EventsSent-r.Probes, r.Probes, r.EventsStored, r.EventsLost)
 	fmt.Fprintf(w, "ingest: %.0f events/s stored during the load (slowest second %d); upload lag p50 %.0f ms, p99 %.0f ms, max %.0f ms; outboxes drained %.0f ms after the load\n",
 		r.StoredRate, r.StoredSlowest, r.LagP50ms, r.LagP99ms, r.LagMaxms, r.DrainMs)
+	perBatch := 0.0
+	if r.Uploads > 0 {
+		perBatch = float64(r.EventsStored) / float64(r.Uploads)
+	}
+	fmt.Fprintf(w, "uploads: %d batches accepted, %.1f events each on average; p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+		r.Uploads, perBatch, r.UploadP50ms, r.UploadP99ms, r.UploadMaxms)
 	if r.LinkCuts > 0 {
 		fmt.Fprintf(w, "link cuts: %d controllers cut for %.1f s; %d swipes at them meanwhile\n", r.LinkCuts, r.CutForSec, r.SwipesWhileCut)
 	}

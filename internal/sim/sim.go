@@ -161,7 +161,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for i := range doors {
 		doors[i] = door{channel: channels[i%len(channels)].ID, night: i%3 == 2}
 	}
-	ctrls, err := enrol(ctx, a, acct.ID, doors, filepath.Join(tmp, "agents"), day, night)
+	ups := &uploads{}
+	ctrls, err := enrol(ctx, a, acct.ID, doors, filepath.Join(tmp, "agents"), day, night, ups)
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +259,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.OpenP50ms, r.OpenP99ms, r.OpenMaxms = spread(s.opens)
 	r.Opens = len(s.opens)
 	r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms = spread(s.propagation)
+	r.Uploads, r.UploadP50ms, r.UploadP99ms, r.UploadMaxms = ups.summary()
 	r.PeakHeapMiB = mib(heap.stop())
 	return r, nil
 }
@@ -295,10 +297,10 @@ func seed(ctx context.Context, a *app.App, people int, progress func(done, total
 }
 
 // enrol enrols one controller per door and creates its agent, each with
-// its own state directory under dir, its own connections to the server and
-// a clock stopped at day or, for night doors, night. Errors: the store's
-// or the file system's.
-func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir string, day, night time.Time) ([]*ctrl, error) {
+// its own state directory under dir, its own connections to the server, a
+// clock stopped at day or, for night doors, night, and its event uploads
+// counted in ups. Errors: the store's or the file system's.
+func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir string, day, night time.Time, ups *uploads) ([]*ctrl, error) {
 	epoch := time.Now()
 	out := make([]*ctrl, len(doors))
 	for i, d := range doors {
@@ -315,6 +317,7 @@ func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir s
 		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}
 		c := &ctrl{state: st, link: newLink(tr), epoch: epoch, jobs: make(chan job, 1024)}
+		c.link.uploaded = ups.add
 		clock := day
 		if d.night {
 			clock = night
@@ -459,4 +462,29 @@ func (s *run) cutLinks(ctx context.Context, n int, after, d time.Duration) {
 	for _, c := range cut {
 		c.link.restore()
 	}
+}
+
+// uploads counts the controllers' event uploads that the server accepted
+// and how long each took.
+type uploads struct {
+	mu   sync.Mutex
+	took []time.Duration
+}
+
+func (u *uploads) add(took time.Duration, ok bool) {
+	if !ok {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.took = append(u.took, took)
+}
+
+// summary returns the number of uploads and the p50, p99 and maximum of
+// their durations in milliseconds.
+func (u *uploads) summary() (n int, p50, p99, top float64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	p50, p99, top = spread(u.took)
+	return len(u.took), p50, p99, top
 }

@@ -53,6 +53,9 @@ func TestTinySimulation(t *testing.T) {
 	if r.Credentials < 60 || r.SnapshotPeople != 60 || r.PeakHeapMiB <= 0 || r.StoredRate <= 0 {
 		t.Errorf("snapshot %d people %d credentials, peak heap %v MiB, %v events/s", r.SnapshotPeople, r.Credentials, r.PeakHeapMiB, r.StoredRate)
 	}
+	if r.Uploads == 0 || r.UploadP50ms <= 0 || r.Uploads > r.EventsStored {
+		t.Errorf("%d uploads for %d events, p50 %v ms", r.Uploads, r.EventsStored, r.UploadP50ms)
+	}
 	if r.LinkCuts != 0 || r.OfflineDecisions != 0 {
 		t.Errorf("offline without a cut: %d cuts, %d offline decisions", r.LinkCuts, r.OfflineDecisions)
 	}
