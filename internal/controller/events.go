@@ -133,21 +133,22 @@ func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) erro
 // eventPeople loads the people the events name; people who no longer
 // exist are left out (their events keep only the label).
 func (h *Hub) eventPeople(r *http.Request, d *device, events []Event) (map[int64]*domain.Person, error) {
-	out := map[int64]*domain.Person{}
+	var ids []int64
 	for _, e := range events {
-		if e.PersonID == nil {
-			continue
+		if e.PersonID != nil {
+			ids = append(ids, *e.PersonID)
 		}
-		if _, done := out[*e.PersonID]; done {
-			continue
-		}
-		p, err := h.st.GetPerson(r.Context(), d.c.AccountID, *e.PersonID)
-		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-			return nil, err
-		}
-		out[*e.PersonID] = p
 	}
-	return out, nil
+	out := map[int64]*domain.Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := h.st.EachAccessPerson(r.Context(), d.c.AccountID, uniqueSorted(ids), func(p *domain.Person) error {
+		q := *p
+		out[p.ID] = &q
+		return nil
+	})
+	return out, err
 }
 
 // pinTypes returns the account's PIN credential types when an event names

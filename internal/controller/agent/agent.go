@@ -35,6 +35,10 @@ type Config struct {
 	PollWait       time.Duration // longest wait of one GET changes; default 25 s
 	RetryMax       time.Duration // longest pause between reconnection attempts; default 30 s
 	OpenFor        time.Duration // how long an admit releases the door; default 5 s
+	// UploadDelay is how long the agent gathers events before uploading
+	// them, so that busy doors send batches rather than one request per
+	// event; default 100 ms, negative for none.
+	UploadDelay time.Duration
 	// FirstSync is how long Run waits for a first snapshot, when none was
 	// saved, before it reads presentations; default 10 s.
 	FirstSync time.Duration
@@ -102,6 +106,9 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if cfg.OpenFor <= 0 {
 		cfg.OpenFor = 5 * time.Second
+	}
+	if cfg.UploadDelay == 0 {
+		cfg.UploadDelay = 100 * time.Millisecond
 	}
 	if cfg.FirstSync <= 0 {
 		cfg.FirstSync = 10 * time.Second

@@ -128,7 +128,9 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 }
 
 // uploadLoop uploads buffered events when told to (a new event, a
-// heartbeat that got through) and every HeartbeatEvery.
+// heartbeat that got through) and every HeartbeatEvery. It waits
+// UploadDelay after being told, so that events decided meanwhile travel in
+// the same batch.
 func (a *Agent) uploadLoop(ctx context.Context) {
 	t := time.NewTicker(a.cfg.HeartbeatEvery)
 	defer t.Stop()
@@ -137,6 +139,13 @@ func (a *Agent) uploadLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-a.flush:
+			if !sleep(ctx, a.cfg.UploadDelay) {
+				return
+			}
+			select { // a signal sent while waiting is for this same upload
+			case <-a.flush:
+			default:
+			}
 		case <-t.C:
 		}
 		if _, err := a.Flush(ctx); err != nil && ctx.Err() == nil {
