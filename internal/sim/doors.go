@@ -18,7 +18,7 @@ type ctrl struct {
 	link   *link
 	epoch  time.Time
 	opened atomic.Int64 // when the relay last released the door, in ns since epoch
-	jobs   chan job
+	jobs   chan swipe
 }
 
 // Open is the controller's relay: it notes when the agent released the
@@ -28,24 +28,8 @@ func (c *ctrl) Open(int64, time.Duration) error {
 	return nil
 }
 
-// job is one presentation at a controller. A probe (looking for a revoked
-// card) answers on reply; a swipe is part of the load.
-type job struct {
-	swipe
-	probe bool
-	reply chan<- probeResult
-}
-
-// probeResult is the answer to a probe: whether the agent refused the card
-// as unknown, and when it was presented.
-type probeResult struct {
-	ctrl    int
-	refused bool
-	at      time.Time
-}
-
 // door presents the controller's jobs in order until its queue closes.
-func (s *run) door(i int, c *ctrl) {
+func (s *run) door(c *ctrl) {
 	for j := range c.jobs {
 		cut := c.link.isDown()
 		c.opened.Store(0)
@@ -57,18 +41,13 @@ func (s *run) door(i int, c *ctrl) {
 			open = time.Duration(at) - start.Sub(c.epoch)
 		}
 		s.record(j, o, err, took, open, cut, start)
-		if j.reply != nil {
-			j.reply <- probeResult{ctrl: i, refused: err == nil && refusedAsUnknown(o), at: start}
-		}
-		if !j.probe {
-			s.swept.Done()
-		}
+		s.swept.Done()
 	}
 }
 
-// record counts one presentation: a swipe's latency and outcome, or a
-// probe; for both, the event sent and whether it was decided offline.
-func (s *run) record(j job, o agent.Outcome, err error, took, open time.Duration, cut bool, at time.Time) {
+// record counts one swipe: its latency, outcome and event, and whether it
+// was made while the link was cut or decided offline.
+func (s *run) record(j swipe, o agent.Outcome, err error, took, open time.Duration, cut bool, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err == nil {
@@ -76,12 +55,6 @@ func (s *run) record(j job, o agent.Outcome, err error, took, open time.Duration
 		if !o.Online {
 			s.offline++
 		}
-	}
-	if j.probe {
-		if err == nil {
-			s.probes++
-		}
-		return
 	}
 	s.swipes++
 	if cut {

@@ -37,7 +37,7 @@ type Report struct {
 	Decisions map[string]int `json:"decisions"` // "admit 10", "deny 20", ...
 	// ByKind splits the decisions by kind of swipe.
 	ByKind       map[string]map[string]int `json:"decisions_by_swipe"`
-	Probes       int                       `json:"revocation_probes"` // presentations made to observe revocations
+	Probes       int                       `json:"revocation_probes"` // decisions (without events) asked for to observe revocations
 	EventsSent   int                       `json:"events_sent"`
 	EventsStored int                       `json:"events_stored"`
 	EventsLost   int                       `json:"events_lost"` // sent but not stored
@@ -108,8 +108,7 @@ func (r *Report) Print(w io.Writer) {
 	for _, k := range sortedKeys(r.ByKind) {
 		fmt.Fprintf(w, "  %-13s %s\n", k+":", joinCounts(r.ByKind[k]))
 	}
-	fmt.Fprintf(w, "events: %d sent (%d swipes + %d revocation probes), %d stored, %d lost\n",
-		r.EventsSent, r.EventsSent-r.Probes, r.Probes, r.EventsStored, r.EventsLost)
+	fmt.Fprintf(w, "events: %d sent, %d stored, %d lost\n", r.EventsSent, r.EventsStored, r.EventsLost)
 	fmt.Fprintf(w, "ingest: %.0f events/s stored during the load (slowest second %d); upload lag p50 %.0f ms, p99 %.0f ms, max %.0f ms; outboxes drained %.0f ms after the load\n",
 		r.StoredRate, r.StoredSlowest, r.LagP50ms, r.LagP99ms, r.LagMaxms, r.DrainMs)
 	perBatch := 0.0
@@ -122,8 +121,8 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "link cuts: %d controllers cut for %.1f s; %d swipes at them meanwhile\n", r.LinkCuts, r.CutForSec, r.SwipesWhileCut)
 	}
 	fmt.Fprintf(w, "offline decisions: %d\n", r.OfflineDecisions)
-	fmt.Fprintf(w, "revocations: %d of %d reached every controller; propagation p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
-		r.Propagated, r.Revocations, r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms)
+	fmt.Fprintf(w, "revocations: %d of %d reached every controller (%d probes); propagation p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
+		r.Propagated, r.Revocations, r.Probes, r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms)
 	fmt.Fprintf(w, "memory: peak heap %.0f MiB; %.1f MiB per controller\n", r.PeakHeapMiB, r.HeapPerController)
 }
 

@@ -108,44 +108,37 @@ func refusedAsUnknown(o agent.Outcome) bool {
 	return !o.Decision.Admit && o.Decision.Reason == access.ReasonUnknownCredential
 }
 
-// propagate watches every controller's sequence; each time one changes,
-// the card is presented there once (queued behind the swipes, like any
-// card at that reader), until every controller has refused it as
-// unknown. It returns the time from start until the last refusal, or
-// false when one did not come within propagationLimit. A controller whose
-// link is cut counts too: the revocation has not reached it.
+// propagate watches every controller's sequence and, each time one
+// changes, asks that controller's agent to decide on the card (Decide: no
+// door released, no event), until every controller refuses it as
+// unknown. It returns the time from start until the last refusal, observed
+// within a few milliseconds, or false when one did not come within
+// propagationLimit. A controller whose link is cut counts too: the
+// revocation has not reached it.
 func (s *run) propagate(ctx context.Context, value string, seqs []int64, start time.Time) (time.Duration, bool) {
-	ctx, cancel := context.WithTimeout(ctx, propagationLimit)
-	defer cancel()
-	replies := make(chan probeResult, len(s.ctrls)) // at most one probe per controller is out
-	asked := make([]bool, len(s.ctrls))
+	deadline := start.Add(propagationLimit)
 	done := make([]bool, len(s.ctrls))
 	left := len(s.ctrls)
 	var last time.Duration
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for left > 0 {
+	for {
 		for i, c := range s.ctrls {
-			if done[i] || asked[i] {
+			seq := c.ag.Seq()
+			if done[i] || seq == seqs[i] {
 				continue
 			}
-			if seq := c.ag.Seq(); seq != seqs[i] {
-				seqs[i], asked[i] = seq, true
-				c.jobs <- job{swipe: swipe{ctrl: i, kind: SwipeRevoked, value: value}, probe: true, reply: replies}
+			seqs[i] = seq
+			s.probes.Add(1)
+			if refusedAsUnknown(c.ag.Decide(agent.Presentation{Kind: "card", Value: value})) {
+				done[i] = true
+				left--
+				last = max(last, time.Since(start))
 			}
 		}
-		select {
-		case r := <-replies:
-			asked[r.ctrl] = false
-			if r.refused {
-				done[r.ctrl] = true
-				left--
-				last = max(last, r.at.Sub(start))
-			}
-		case <-tick.C:
-		case <-ctx.Done():
+		if left == 0 {
+			return last, true
+		}
+		if time.Now().After(deadline) || sleepCtx(ctx, 2*time.Millisecond) != nil {
 			return last, false
 		}
 	}
-	return last, true
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/app"
@@ -213,9 +214,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	s := newRun(ctrls, m)
 	var doorsDone, revDone sync.WaitGroup
-	for i, c := range ctrls {
+	for _, c := range ctrls {
 		doorsDone.Add(1)
-		go func() { defer doorsDone.Done(); s.door(i, c) }()
+		go func() { defer doorsDone.Done(); s.door(c) }()
 	}
 	var revErr error
 	revDone.Add(1)
@@ -249,7 +250,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r.DurationSec, r.Swipes = elapsed.Seconds(), s.swipes
 	r.AchievedRate = float64(s.swipes) / elapsed.Seconds()
-	r.Mix, r.Decisions, r.ByKind, r.Probes = s.kinds, s.decisions, s.byKind, s.probes
+	r.Mix, r.Decisions, r.ByKind, r.Probes = s.kinds, s.decisions, s.byKind, int(s.probes.Load())
 	r.OfflineDecisions, r.SwipesWhileCut, r.LinkCuts = s.offline, s.whileCut, s.cuts
 	if r.LinkCuts > 0 {
 		r.CutForSec = cfg.CutFor.Seconds()
@@ -316,7 +317,7 @@ func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir s
 		// Like a real controller, each keeps its own few connections.
 		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}
-		c := &ctrl{state: st, link: newLink(tr), epoch: epoch, jobs: make(chan job, 1024)}
+		c := &ctrl{state: st, link: newLink(tr), epoch: epoch, jobs: make(chan swipe, 1024)}
 		c.link.uploaded = ups.add
 		clock := day
 		if d.night {
@@ -392,14 +393,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // run holds the counters of one simulation. The door goroutines write
 // them under mu.
 type run struct {
-	ctrls []*ctrl
-	mix   *mix
-	epoch time.Time
-	swept sync.WaitGroup // swipes handed to doors and not yet decided
+	ctrls  []*ctrl
+	mix    *mix
+	epoch  time.Time
+	swept  sync.WaitGroup // swipes handed to doors and not yet decided
+	probes atomic.Int64   // decisions asked for to observe revocations
 
 	mu          sync.Mutex
 	swipes      int
-	probes      int
 	offline     int
 	whileCut    int
 	cuts        int
@@ -431,7 +432,7 @@ func (s *run) load(ctx context.Context, rate float64, d time.Duration, progress 
 		for ; i < due; i++ {
 			j := s.mix.draw(r)
 			s.swept.Add(1)
-			s.ctrls[j.ctrl].jobs <- job{swipe: j}
+			s.ctrls[j.ctrl].jobs <- j
 			if progress != nil && (i%every == 0 || i == total-1) {
 				progress(i+1, total)
 			}

@@ -35,11 +35,11 @@ func TestTinySimulation(t *testing.T) {
 	if r.Swipes != 60 {
 		t.Errorf("swipes = %d, want 60", r.Swipes)
 	}
-	if r.EventsSent < r.Swipes || r.EventsSent != r.EventsStored || r.EventsLost != 0 {
+	if r.EventsSent != r.Swipes || r.EventsSent != r.EventsStored || r.EventsLost != 0 {
 		t.Errorf("events sent %d, stored %d, lost %d (swipes %d)", r.EventsSent, r.EventsStored, r.EventsLost, r.Swipes)
 	}
-	if r.Revocations != 2 || r.Propagated != 2 || r.PropagationP99ms < r.PropagationP50ms {
-		t.Errorf("revocations %d, propagated %d, p50 %v p99 %v", r.Revocations, r.Propagated, r.PropagationP50ms, r.PropagationP99ms)
+	if r.Revocations != 2 || r.Propagated != 2 || r.PropagationP99ms < r.PropagationP50ms || r.Probes < 6 {
+		t.Errorf("revocations %d, propagated %d, p50 %v p99 %v, %d probes", r.Revocations, r.Propagated, r.PropagationP50ms, r.PropagationP99ms, r.Probes)
 	}
 	if r.Mix[SwipeValid] == 0 || r.Decisions["admit 10"] == 0 || r.Opens != r.Decisions["admit 10"] {
 		t.Errorf("valid swipes not admitted or not timed: mix %v, decisions %v, %d door opens", r.Mix, r.Decisions, r.Opens)
