@@ -45,8 +45,9 @@ func token(ctx context.Context, base string, info *app.DemoInfo, username string
 	return tok.AccessToken, nil
 }
 
-// revocations deletes n cards through the API, evenly spaced over d, and
-// records for each how long it took until every controller refused it.
+// revocations deletes n cards through the API, evenly spaced over d (one
+// whose propagation outlasts the gap delays the next), and records for
+// each how long it took until every controller refused it.
 // Errors: getting the token or a DELETE not answered 200.
 func (s *run) revocations(ctx context.Context, base string, info *app.DemoInfo, username string, n int, d time.Duration) error {
 	if n == 0 {
@@ -58,8 +59,9 @@ func (s *run) revocations(ctx context.Context, base string, info *app.DemoInfo, 
 	}
 	cards := s.mix.candidates(n)
 	gap := d / time.Duration(len(cards)+1)
-	for _, k := range cards {
-		if err := sleepCtx(ctx, gap); err != nil {
+	begin := time.Now()
+	for i, k := range cards {
+		if err := sleepCtx(ctx, time.Until(begin.Add(time.Duration(i+1)*gap))); err != nil {
 			return nil
 		}
 		seqs := make([]int64, len(s.ctrls))

@@ -241,10 +241,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	drainStart := time.Now()
 	if err := drain(ctx, ctrls, time.Minute); err != nil {
 		return nil, err
 	}
-	r.DrainMs = ms(time.Since(loadEnd))
+	r.DrainMs = ms(time.Since(drainStart))
 	if err := s.receipts(ctx, a.Store, acct.ID, before, loadStart, loadEnd, r); err != nil {
 		return nil, err
 	}
