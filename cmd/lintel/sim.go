@@ -28,12 +28,15 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 			"took to reach every controller, and the memory used. See docs/sim.md.", out)
 	cfg := config.Bind(fs.FlagSet)
 	controllers := fs.Int("controllers", 20, fmt.Sprintf("`number` of simulated controllers, one door each (doors are reused round-robin; at most %d)", sim.MaxControllers))
-	swipes := fs.Float64("swipes", 200, "presentations per `second`, over all controllers")
+	swipes := fs.Float64("swipes", 200, "`number` of presentations per second, over all controllers")
 	duration := fs.Duration("duration", 20*time.Second, "how long to present cards")
 	people := fs.Int("people", 1000, fmt.Sprintf("`number` of demo people, each holding a card (at most %d)", sim.MaxPeople))
 	revocations := fs.Int("revocations", 20, "`number` of cards revoked through the API during the run (0: none)")
 	cuts := fs.Int("cut", 0, "`number` of controllers whose network is cut a quarter of the way into the run")
 	cutFor := fs.Duration("cut-for", 5*time.Second, "how long each cut lasts; the cut controllers decide offline and upload their events afterwards")
+	agentDir := fs.String("agent-dir", "", "`directory` for the controllers' state (outboxes, snapshots); default: the temporary\n"+
+		"directory of the server's data. All simulated controllers share its disk; /dev/shm takes\n"+
+		"their synced writes off the server's disk")
 	report := fs.String("report", "", "also write the summary as JSON to this `file`")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -69,7 +72,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	seedBar := newProgress(*people, "Creating demo data")
 	var loadBar *progressbar.ProgressBar
 	r, err := sim.Run(ctx, sim.Config{Server: cfg, Controllers: *controllers, Rate: *swipes, Duration: *duration,
-		People: *people, Revocations: revs, Cuts: *cuts, CutFor: *cutFor, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
+		People: *people, Revocations: revs, Cuts: *cuts, CutFor: *cutFor, AgentDir: *agentDir, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
 		Seeding: func(done, total int) {
 			if seedBar != nil {
 				_ = seedBar.Set(done)

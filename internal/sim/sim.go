@@ -48,7 +48,11 @@ type Config struct {
 	// way into the load [none; CutFor 5 s].
 	Cuts   int
 	CutFor time.Duration
-	Log    *slog.Logger // the server's log; nil discards it
+	// AgentDir is where the controllers' state directories go (in a new
+	// directory removed afterwards); "" puts them in the temporary
+	// directory that also holds the server's data.
+	AgentDir string
+	Log      *slog.Logger // the server's log; nil discards it
 	// Seeding and Swiping, when set, are told of progress (done of total).
 	Seeding func(done, total int)
 	Swiping func(done, total int)
@@ -162,8 +166,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for i := range doors {
 		doors[i] = door{channel: channels[i%len(channels)].ID, night: i%3 == 2}
 	}
+	agentDir := filepath.Join(tmp, "agents")
+	if cfg.AgentDir != "" {
+		if agentDir, err = os.MkdirTemp(cfg.AgentDir, "lintel-sim-agents-"); err != nil {
+			return nil, fmt.Errorf("agent directory: %w", err)
+		}
+		defer os.RemoveAll(agentDir)
+	}
 	ups := &uploads{}
-	ctrls, err := enrol(ctx, a, acct.ID, doors, filepath.Join(tmp, "agents"), day, night, ups)
+	ctrls, err := enrol(ctx, a, acct.ID, doors, agentDir, day, night, ups)
 	if err != nil {
 		return nil, err
 	}

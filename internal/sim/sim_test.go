@@ -65,8 +65,9 @@ func TestTinySimulation(t *testing.T) {
 // uploads them when the link returns; none is lost. The people beyond the
 // demo's first hundred come from the bulk path.
 func TestLinkCut(t *testing.T) {
+	agents := t.TempDir()
 	cfg := Config{Controllers: 3, Rate: 45, Duration: 3 * time.Second, People: 150, Revocations: -1,
-		Cuts: 1, CutFor: 1500 * time.Millisecond, Server: serverConfig()}
+		Cuts: 1, CutFor: 1500 * time.Millisecond, AgentDir: agents, Server: serverConfig()}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	r, err := Run(ctx, cfg)
@@ -81,6 +82,9 @@ func TestLinkCut(t *testing.T) {
 	}
 	if r.Swipes != 135 || r.EventsSent != r.Swipes || r.EventsStored != r.EventsSent || r.EventsLost != 0 {
 		t.Errorf("swipes %d, events sent %d, stored %d, lost %d", r.Swipes, r.EventsSent, r.EventsStored, r.EventsLost)
+	}
+	if left, _ := os.ReadDir(agents); len(left) != 0 {
+		t.Errorf("agent state left behind: %v", left)
 	}
 	if r.SnapshotPeople != 150 || r.LagMaxms < 1000 {
 		t.Errorf("snapshot of %d people; upload lag max %v ms does not show the cut", r.SnapshotPeople, r.LagMaxms)
