@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 type ctrl struct {
 	ag     *agent.Agent
 	state  *agent.State
+	tr     *http.Transport // its connections, under link
 	link   *link
 	epoch  time.Time
 	opened atomic.Int64 // when the relay last released the door, in ns since epoch

@@ -61,3 +61,12 @@ func readMetric(name string) uint64 {
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// grown returns by how many MiB the heap grew from before to after (0 if
+// it shrank).
+func grown(before, after uint64) float64 {
+	if after < before {
+		return 0
+	}
+	return mib(after - before)
+}

@@ -180,7 +180,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer func() {
 		for _, c := range ctrls {
-			c.link.base.(*http.Transport).CloseIdleConnections()
+			c.tr.CloseIdleConnections()
 		}
 	}()
 	m, err := newMix(ctx, a.Store, acct.ID, doors, day, night)
@@ -195,32 +195,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	agentCtx, stopAgents := context.WithCancel(ctx)
 	var running sync.WaitGroup
 	defer func() { stopAgents(); running.Wait() }()
-	start := func(cs []*ctrl) error {
-		for _, c := range cs {
-			running.Add(1)
-			go func() { defer running.Done(); _ = c.ag.Run(agentCtx) }()
-		}
-		return waitSynced(ctx, cs, 5*time.Minute)
-	}
-	// The first controller alone, then the others: the heap they add is
-	// what the controllers cost, without the server's copy.
-	base := liveHeap()
-	if err := start(ctrls[:1]); err != nil {
+	if err := startAgents(agentCtx, ctrls, &running, r); err != nil {
 		return nil, err
-	}
-	if snap, err := ctrls[0].state.LoadSnapshot(); err != nil || snap == nil {
-		return nil, fmt.Errorf("read the first controller's snapshot: %v", err)
-	} else {
-		r.SnapshotPeople, r.Credentials = len(snap.People), len(snap.Credentials)
-	}
-	one := liveHeap()
-	if err := start(ctrls[1:]); err != nil {
-		return nil, err
-	}
-	if n := len(ctrls) - 1; n > 0 {
-		r.HeapPerController = mib(liveHeap()-one) / float64(n)
-	} else {
-		r.HeapPerController = mib(one - base)
 	}
 
 	s := newRun(ctrls, m)
@@ -329,7 +305,7 @@ func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir s
 		// Like a real controller, each keeps its own few connections.
 		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}
-		c := &ctrl{state: st, link: newLink(tr), epoch: epoch, jobs: make(chan swipe, 1024)}
+		c := &ctrl{state: st, tr: tr, link: newLink(tr), epoch: epoch, jobs: make(chan swipe, 1024)}
 		c.link.uploaded = ups.add
 		clock := day
 		if d.night {
@@ -345,6 +321,40 @@ func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir s
 		out[i] = c
 	}
 	return out, nil
+}
+
+// startAgents runs the agents until ctx ends and waits for their first
+// snapshot: the first agent alone, then the others, so that the heap they
+// add is what the controllers cost, without the server's copy. It records
+// the size of the first snapshot and the heap per controller in r.
+// Errors: the first snapshot not arriving in time, or unreadable.
+func startAgents(ctx context.Context, ctrls []*ctrl, running *sync.WaitGroup, r *Report) error {
+	start := func(cs []*ctrl) error {
+		for _, c := range cs {
+			running.Add(1)
+			go func() { defer running.Done(); _ = c.ag.Run(ctx) }()
+		}
+		return waitSynced(ctx, cs, 5*time.Minute)
+	}
+	base := liveHeap()
+	if err := start(ctrls[:1]); err != nil {
+		return err
+	}
+	snap, err := ctrls[0].state.LoadSnapshot()
+	if err != nil || snap == nil {
+		return fmt.Errorf("read the first controller's snapshot: %v", err)
+	}
+	r.SnapshotPeople, r.Credentials = len(snap.People), len(snap.Credentials)
+	one := liveHeap()
+	if err := start(ctrls[1:]); err != nil {
+		return err
+	}
+	if n := len(ctrls) - 1; n > 0 {
+		r.HeapPerController = grown(one, liveHeap()) / float64(n)
+	} else {
+		r.HeapPerController = grown(base, one)
+	}
+	return nil
 }
 
 // waitSynced waits until every agent has a snapshot. Errors: the timeout
