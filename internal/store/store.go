@@ -34,7 +34,11 @@ type querier interface {
 
 // Store is the database. A Store returned by InTx is bound to a transaction.
 type Store struct {
-	db      *sql.DB
+	db *sql.DB
+	// writers, on SQLite, lets one transaction at a time take a
+	// connection: SQLite runs one writer at a time, and transactions
+	// waiting for its write lock would hold the connections reads need.
+	writers chan struct{}
 	q       querier
 	dialect Dialect
 	inTx    bool
@@ -96,7 +100,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &Store{db: db, q: db, dialect: dialect}, nil
+	st := &Store{db: db, q: db, dialect: dialect}
+	if dialect == SQLite {
+		st.writers = make(chan struct{}, 1)
+	}
+	return st, nil
 }
 
 // Dialect returns the engine behind the store.
@@ -118,11 +126,19 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
+	if s.writers != nil {
+		select {
+		case s.writers <- struct{}{}:
+			defer func() { <-s.writers }()
+		case <-ctx.Done():
+			return fmt.Errorf("begin: %w", ctx.Err())
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	ts := &Store{db: s.db, q: tx, dialect: s.dialect, inTx: true}
+	ts := &Store{db: s.db, writers: s.writers, q: tx, dialect: s.dialect, inTx: true}
 	if err := fn(ts); err != nil {
 		_ = tx.Rollback()
 		return err
