@@ -221,15 +221,22 @@ func (s *Store) StoreControllerEvents(ctx context.Context, events []*domain.Even
 		}
 	}
 	err := s.InTx(ctx, func(tx *Store) error {
+		// One statement for the whole batch: parsing it per event cost as
+		// much as the insert.
+		insert, err := tx.prepareInTx(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
+				person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (account_id, client_event_id) DO NOTHING RETURNING id`)
+		if err != nil {
+			return fmt.Errorf("store controller events: %w", err)
+		}
+		defer insert.Close()
 		for i, e := range events {
 			if e.UpdatedAt.IsZero() {
 				e.UpdatedAt = e.CreatedAt
 			}
 			var id int64
-			err := tx.queryRow(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
-				person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (account_id, client_event_id) DO NOTHING RETURNING id`,
+			err := insert.QueryRowContext(ctx,
 				e.AccountID, e.EventCode, e.EventLabel, nullInt(e.ChannelID), nullStr(e.ChannelName), nullInt(e.PersonID), nullStr(e.PersonName),
 				nullStr(e.PersonFirstName), nullStr(e.PersonLastName), nullStr(e.CredentialsNumber), nullStr(e.ClientEventID),
 				ms(e.CreatedAt), ms(e.UpdatedAt)).Scan(&id)

@@ -86,6 +86,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "foreign_keys(1)")
 		v.Add("_pragma", "synchronous(NORMAL)")
+		// Keep hot pages in memory: the default 2 MB cache per connection
+		// turns every insert into the events indexes into reads from the
+		// file once the table outgrows it.
+		v.Add("_pragma", "cache_size(-32768)")
+		v.Add("_pragma", "mmap_size(268435456)")
+		// Statement journals (one per INSERT ... RETURNING inside a
+		// transaction) in memory, not in temporary files.
+		v.Add("_pragma", "temp_store(MEMORY)")
 		v.Set("_txlock", "immediate")
 		db, err = sql.Open("sqlite", "file:"+path+"?"+v.Encode())
 		if err != nil {
@@ -147,6 +155,16 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// prepareInTx prepares a statement on the store's transaction, for a
+// query run many times in it; the caller closes it. Outside a transaction
+// it prepares on the pool.
+func (s *Store) prepareInTx(ctx context.Context, query string) (*sql.Stmt, error) {
+	if tx, ok := s.q.(*sql.Tx); ok {
+		return tx.PrepareContext(ctx, s.rebind(query))
+	}
+	return s.db.PrepareContext(ctx, s.rebind(query))
 }
 
 // rebind turns '?' placeholders into '$n' for PostgreSQL. Question marks
