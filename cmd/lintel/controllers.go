@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/controller"
@@ -16,6 +17,7 @@ import (
 var runControllers = subcommand("controllers", map[string]func(context.Context, []string, io.Writer) error{
 	"enroll": controllersEnroll,
 	"list":   controllersList,
+	"revoke": controllersRevoke,
 }, "Door controllers decide locally for their doors and sync with the server through /controller/v1.")
 
 // idList is a flag of door ids that may be repeated or comma-separated.
@@ -159,4 +161,32 @@ func controllersList(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%v\n", r.ID, r.Name, r.Channels, seen, r.Revoked)
 	}
 	return tw.Flush()
+}
+
+func controllersRevoke(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("controllers revoke", "--account ID --id CONTROLLER [flags]",
+		"Refuses a controller's device secret from now on (within "+controller.DeviceCacheTTL.String()+" on a running server).\n"+
+			"Enrol a replacement with 'lintel controllers enroll'.", out)
+	cfg := config.Bind(fs.FlagSet)
+	account := fs.String("account", "", "account `id` or uid (required)")
+	id := fs.Int64("id", 0, "the controller's `id`, as 'lintel controllers list' shows it (required)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if *id <= 0 {
+		return usageError{"give --id CONTROLLER (see 'lintel controllers list')"}
+	}
+	st, a, err := openAccount(ctx, cfg, *account)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.RevokeController(ctx, a.ID, *id, time.Now()); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return fmt.Errorf("account %d has no controller %d that is not already revoked", a.ID, *id)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "Revoked controller %d of account %d\n", *id, a.ID)
+	return nil
 }

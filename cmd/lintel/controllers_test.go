@@ -104,4 +104,33 @@ func TestControllerCommands(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(state, "snapshot.json")); err != nil {
 		t.Fatalf("no saved snapshot: %v", err)
 	}
+
+	// Revoking the controller refuses its secret (at once on a server that
+	// has not cached it).
+	acctFlag := []string{"--account", fmt.Sprint(acct.ID)}
+	if code, _, errOut := lintel(t, append(append([]string{"controllers", "revoke"}, acctFlag...), data...)...); code != 2 || errOut == "" {
+		t.Errorf("revoke without --id: exit %d %q", code, errOut)
+	}
+	revoke := append(append([]string{"controllers", "revoke", "--id", fmt.Sprint(enrolled.ID)}, acctFlag...), data...)
+	if code, out, errOut := lintel(t, revoke...); code != 0 || !strings.Contains(out, "Revoked controller") {
+		t.Fatalf("revoke: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := lintel(t, revoke...); code == 0 || !strings.Contains(errOut, "no controller") {
+		t.Errorf("revoking twice: exit %d %q", code, errOut)
+	}
+	fresh := controller.New(controller.Config{Store: st})
+	mux = http.NewServeMux()
+	fresh.Register(mux)
+	srv2 := httptest.NewServer(mux)
+	defer srv2.Close()
+	req, _ := http.NewRequest("POST", srv2.URL+"/controller/v1/heartbeat", nil)
+	req.Header.Set("Authorization", "Bearer "+enrolled.Secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a revoked controller's heartbeat: %d", res.StatusCode)
+	}
 }

@@ -46,8 +46,9 @@ type Hub struct {
 
 	mu       sync.Mutex
 	accounts map[int64]*accountState
-	polling  map[int64]int       // door id -> long polls waiting now
-	seen     map[int64]time.Time // door id -> last heartbeat or poll, in this process
+	devices  map[string]cachedDevice // secret digest -> controller, see DeviceCacheTTL
+	polling  map[int64]int           // door id -> long polls waiting now
+	seen     map[int64]time.Time     // door id -> last heartbeat or poll, in this process
 }
 
 // accountState is what the hub knows of one account: its journal
@@ -82,7 +83,7 @@ const maxBodies = 64
 // New returns a hub over cfg.Store.
 func New(cfg Config) *Hub {
 	h := &Hub{st: cfg.Store, log: cfg.Log, now: cfg.Now, offlineAfter: cfg.OfflineAfter, pollTimeout: cfg.PollTimeout,
-		accounts: map[int64]*accountState{}, polling: map[int64]int{}, seen: map[int64]time.Time{}}
+		accounts: map[int64]*accountState{}, devices: map[string]cachedDevice{}, polling: map[int64]int{}, seen: map[int64]time.Time{}}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
