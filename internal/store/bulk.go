@@ -168,11 +168,10 @@ const personInsertCols = `account_id, first_name, last_name, salutation, job_tit
 
 // insertPeople inserts the people, setting their ID, AccountID and zero
 // timestamps. On SQLite each person takes one run of a prepared statement
-// that learns the id without a RETURNING clause: that clause would make
-// SQLite keep a statement journal for every row, on disk once the
-// transaction has grown, and triple the cost. On PostgreSQL the ids are
-// taken from the table's sequence first, and multi-row INSERTs save the
-// round trips.
+// that learns the id without a RETURNING clause, which would make SQLite
+// keep a statement journal for every row. On PostgreSQL the ids are taken
+// from the table's sequence first, and multi-row INSERTs save the round
+// trips.
 func (s *Store) insertPeople(ctx context.Context, accountID int64, people []BulkPerson) error {
 	now := time.Now().UTC()
 	rows := make([][]any, len(people))
@@ -196,7 +195,7 @@ func (s *Store) insertPeople(ctx context.Context, accountID int64, people []Bulk
 	if s.dialect == Postgres {
 		return s.insertPeopleReserved(ctx, people, rows)
 	}
-	stmt, err := s.prepare(ctx, `INSERT INTO people (`+personInsertCols+`) VALUES (`+placeholders(len(rows[0]))+`)`)
+	stmt, err := s.prepareInTx(ctx, `INSERT INTO people (`+personInsertCols+`) VALUES (`+placeholders(len(rows[0]))+`)`)
 	if err != nil {
 		return fmt.Errorf("bulk people: %w", err)
 	}
@@ -275,7 +274,7 @@ func (s *Store) insertMany(ctx context.Context, head string, width int, args []a
 				stmt.Close()
 			}
 			var err error
-			if stmt, err = s.prepare(ctx, head+strings.Repeat(one+", ", n-1)+one); err != nil {
+			if stmt, err = s.prepareInTx(ctx, head+strings.Repeat(one+", ", n-1)+one); err != nil {
 				return err
 			}
 			stmtRows = n
@@ -286,17 +285,6 @@ func (s *Store) insertMany(ctx context.Context, head string, width int, args []a
 		args = args[n*width:]
 	}
 	return nil
-}
-
-// prepare prepares a statement on the store's transaction or pool.
-func (s *Store) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	p, ok := s.q.(interface {
-		PrepareContext(context.Context, string) (*sql.Stmt, error)
-	})
-	if !ok {
-		return nil, fmt.Errorf("cannot prepare statements on %T", s.q)
-	}
-	return p.PrepareContext(ctx, s.rebind(query))
 }
 
 // EventReceipt says when the server stored an event a controller sent.
