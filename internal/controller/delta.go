@@ -2,6 +2,7 @@ package controller
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
@@ -67,6 +68,40 @@ func (c *Changes) Delta(accountID int64, at time.Time) access.Delta {
 	return d
 }
 
+// Merge returns one answer with the effect of applying list in order: each
+// person's and door's latest state, and the people removed since. It is
+// how several saved changes are folded into a snapshot with one copy.
+func Merge(list []*Changes) *Changes {
+	if len(list) == 0 {
+		return &Changes{}
+	}
+	people := map[int64]*WirePersonState{} // nil: removed
+	chans := map[int64]WireChannel{}
+	for _, c := range list {
+		for _, id := range c.RemovedPeople {
+			people[id] = nil
+		}
+		for i := range c.People {
+			people[c.People[i].Person.ID] = &c.People[i]
+		}
+		for _, ch := range c.Channels {
+			chans[ch.ID] = ch
+		}
+	}
+	out := &Changes{Seq: list[len(list)-1].Seq}
+	for _, id := range slices.Sorted(maps.Keys(people)) {
+		if p := people[id]; p != nil {
+			out.People = append(out.People, *p)
+		} else {
+			out.RemovedPeople = append(out.RemovedPeople, id)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(chans)) {
+		out.Channels = append(out.Channels, chans[id])
+	}
+	return out
+}
+
 // Apply returns a copy of the snapshot with the changes applied and Seq
 // set to theirs; s is unchanged. Its cost is proportional to the size of
 // the snapshot: controllers apply changes to their compiled snapshot at
@@ -100,7 +135,12 @@ func (s *Snapshot) Apply(c *Changes) *Snapshot {
 		n.Reservations = append(n.Reservations, p.Reservations...)
 		n.GroupReservations = append(n.GroupReservations, p.GroupReservations...)
 	}
+	// By person, as the server lists them, so the result does not depend on
+	// how changes were grouped.
 	slices.SortFunc(n.People, func(a, b WirePerson) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(n.Credentials, func(a, b WireCredential) int { return cmp.Compare(a.PersonID, b.PersonID) })
+	slices.SortStableFunc(n.Reservations, func(a, b WireReservation) int { return cmp.Compare(a.PersonID, b.PersonID) })
+	slices.SortStableFunc(n.GroupReservations, func(a, b WireGroupReservation) int { return cmp.Compare(a.PersonID, b.PersonID) })
 	if len(c.Channels) > 0 {
 		n.Channels = slices.Clone(s.Channels)
 		for _, ch := range c.Channels {

@@ -158,10 +158,7 @@ func (a *Agent) applyChanges(c *controller.Changes) {
 	if len(l.pending) < foldEvery {
 		return
 	}
-	wire := l.wire
-	for _, p := range l.pending {
-		wire = wire.Apply(p)
-	}
+	wire := l.wire.Apply(controller.Merge(l.pending))
 	if err := a.cfg.State.SaveSnapshot(wire); err != nil {
 		a.printf("error: %v (the access list is used but not saved)\n", err)
 		return
