@@ -70,6 +70,11 @@ type Agent struct {
 	once   sync.Once
 	outMu  sync.Mutex
 	upMu   sync.Mutex // one upload at a time
+
+	snapMu  sync.Mutex     // serialises changes to snap
+	saveMu  sync.Mutex     // one snapshot written to disk at a time
+	folding atomic.Bool    // a fold is running
+	bg      sync.WaitGroup // folds in progress; Run waits for them
 }
 
 // Outcome is one decision the agent took at a door.
@@ -134,28 +139,49 @@ func New(cfg Config) (*Agent, error) {
 
 // install makes snap the one decisions use.
 func (a *Agent) install(snap *controller.Snapshot) {
-	a.snap.Store(&loaded{wire: snap, seq: snap.Seq, decide: access.Build(snap.Source(), a.cfg.Now())})
+	decide := access.Build(snap.Source(), a.cfg.Now())
+	a.snapMu.Lock()
+	a.snap.Store(&loaded{wire: snap, seq: snap.Seq, decide: decide})
+	a.snapMu.Unlock()
 	a.once.Do(func() { close(a.ready) })
 }
 
-// use applies changes to the access list in use. Only the sync loop (and
-// New) call it.
+// use applies changes to the access list in use.
 func (a *Agent) use(c *controller.Changes) {
+	a.snapMu.Lock()
+	defer a.snapMu.Unlock()
 	l := a.snap.Load()
 	n := &loaded{wire: l.wire, pending: append(l.pending[:len(l.pending):len(l.pending)], c), seq: c.Seq,
 		decide: l.decide.Apply(c.Delta(l.wire.AccountID, a.cfg.Now()))}
 	a.snap.Store(n)
 }
 
-// applyChanges saves changes received from the server, then uses them;
-// every foldEvery changes it saves a snapshot that includes them instead.
+// applyChanges uses changes received from the server at once, then saves
+// them (a crash in between only means asking the server again). Every
+// foldEvery changes it folds them into the saved snapshot, in the
+// background: neither the disk nor the fold delays the next change.
 func (a *Agent) applyChanges(c *controller.Changes) {
+	a.use(c)
 	if err := a.cfg.State.AppendChanges(c); err != nil {
 		a.printf("error: %v (the change is used but not saved)\n", err)
 	}
-	a.use(c)
-	l := a.snap.Load()
-	if len(l.pending) < foldEvery {
+	if l := a.snap.Load(); len(l.pending) >= foldEvery && a.folding.CompareAndSwap(false, true) {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			defer a.folding.Store(false)
+			a.fold(l)
+		}()
+	}
+}
+
+// fold saves a snapshot that includes l's changes and makes it the base of
+// the list in use, keeping the changes that arrived meanwhile. It gives up
+// when a new snapshot replaced l's meanwhile.
+func (a *Agent) fold(l *loaded) {
+	a.saveMu.Lock()
+	defer a.saveMu.Unlock()
+	if a.snap.Load().wire != l.wire {
 		return
 	}
 	wire := l.wire.Apply(controller.Merge(l.pending))
@@ -163,7 +189,11 @@ func (a *Agent) applyChanges(c *controller.Changes) {
 		a.printf("error: %v (the access list is used but not saved)\n", err)
 		return
 	}
-	a.snap.Store(&loaded{wire: wire, seq: wire.Seq, decide: l.decide})
+	a.snapMu.Lock()
+	defer a.snapMu.Unlock()
+	if cur := a.snap.Load(); cur.wire == l.wire {
+		a.snap.Store(&loaded{wire: wire, pending: cur.pending[len(l.pending):], seq: cur.seq, decide: cur.decide})
+	}
 }
 
 // Seq returns the sequence of the access list in use (0 when there is
@@ -211,6 +241,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		wg.Wait()
+		a.bg.Wait()
 	}()
 	if a.cfg.Reader == nil {
 		<-ctx.Done()

@@ -289,6 +289,7 @@ func TestChangesAreSavedAndFolded(t *testing.T) {
 			defer cancel()
 			go func() { _ = a.Run(runCtx) }()
 			waitFor(t, "the first snapshot", func() bool { return a.Seq() != 0 })
+			first := a.Seq()
 
 			// Disable and enable John, one change at a time, 70 times; the
 			// last state is disabled.
@@ -308,10 +309,12 @@ func TestChangesAreSavedAndFolded(t *testing.T) {
 			if o := a.Decide(present); o.Decision.Admit || o.Decision.Reason != access.ReasonPersonDisabled {
 				t.Fatalf("running agent: %+v", o.Decision)
 			}
-			saved, err := state.LoadSnapshot()
-			if err != nil {
-				t.Fatal(err)
-			}
+			// The fold runs in the background once 64 changes are pending.
+			var saved *controller.Snapshot
+			waitFor(t, "the changes to be folded into the saved snapshot", func() bool {
+				saved, err = state.LoadSnapshot()
+				return err == nil && saved != nil && saved.Seq > first
+			})
 			changes, err := state.SavedChanges(saved.Seq)
 			if err != nil || len(changes) >= 64 || saved.Seq == 0 {
 				t.Fatalf("saved snapshot at %d with %d changes beside it: %v", saved.Seq, len(changes), err)

@@ -21,8 +21,9 @@ import (
 // 0600: the snapshot holds credential numbers. It is safe for concurrent
 // use within one process; two agents must not share a directory.
 type State struct {
-	dir string
-	mu  sync.Mutex // guards the outbox file
+	dir       string
+	mu        sync.Mutex // guards the outbox file
+	changesMu sync.Mutex // guards the changes file
 }
 
 // OpenState creates the directory if needed. Errors: the file system's.
@@ -53,7 +54,7 @@ func (s *State) LoadSnapshot() (*controller.Snapshot, error) {
 }
 
 // SaveSnapshot replaces the saved snapshot atomically and drops the saved
-// changes (the snapshot includes them).
+// changes it includes (those up to its Seq); later ones stay.
 func (s *State) SaveSnapshot(snap *controller.Snapshot) error {
 	b, err := json.Marshal(snap)
 	if err != nil {
@@ -62,10 +63,27 @@ func (s *State) SaveSnapshot(snap *controller.Snapshot) error {
 	if err := writeAtomic(s.path("snapshot.json"), b); err != nil {
 		return err
 	}
-	if err := os.Remove(s.path("changes.jsonl")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("drop saved changes: %w", err)
+	s.changesMu.Lock()
+	defer s.changesMu.Unlock()
+	later, err := s.SavedChanges(snap.Seq)
+	if err != nil {
+		return err
 	}
-	return nil
+	if len(later) == 0 {
+		if err := os.Remove(s.path("changes.jsonl")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("drop saved changes: %w", err)
+		}
+		return nil
+	}
+	var buf bytes.Buffer
+	for _, c := range later {
+		line, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		buf.Write(append(line, '\n'))
+	}
+	return writeAtomic(s.path("changes.jsonl"), buf.Bytes())
 }
 
 // AppendChanges adds changes received after the saved snapshot, synced to
@@ -75,6 +93,8 @@ func (s *State) AppendChanges(c *controller.Changes) error {
 	if err != nil {
 		return err
 	}
+	s.changesMu.Lock()
+	defer s.changesMu.Unlock()
 	return appendLine(s.path("changes.jsonl"), b)
 }
 

@@ -93,10 +93,12 @@ func (a *Agent) fetchSnapshot(ctx context.Context) error {
 		return err
 	}
 	a.linkUp()
+	a.saveMu.Lock() // after a fold in progress, and before any that starts later
 	if err := a.cfg.State.SaveSnapshot(&snap); err != nil {
 		a.printf("error: %v (the new access list is used but not saved)\n", err)
 	}
 	a.install(&snap)
+	a.saveMu.Unlock()
 	a.printf("sync: access list %d with %d people, %d credentials, %d doors\n", snap.Seq, len(snap.People), len(snap.Credentials), len(snap.Channels))
 	return nil
 }
