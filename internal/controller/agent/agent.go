@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -55,8 +56,10 @@ type loaded struct {
 	decide  *access.Snapshot
 }
 
-// foldEvery is how many changes the agent applies before it folds them into
-// its saved snapshot (rewriting it whole), so the changes file stays short.
+// foldEvery is about how many changes the agent applies before it folds
+// them into its saved snapshot (rewriting it whole), so the changes file
+// stays short. Each agent picks its own count between foldEvery and twice
+// that, so the controllers of one account do not all rewrite at once.
 const foldEvery = 64
 
 // Agent is a running controller. Its methods are safe for concurrent use.
@@ -74,6 +77,7 @@ type Agent struct {
 	snapMu  sync.Mutex     // serialises changes to snap
 	saveMu  sync.Mutex     // one snapshot written to disk at a time
 	folding atomic.Bool    // a fold is running
+	foldAt  int            // pending changes that start a fold
 	bg      sync.WaitGroup // folds in progress; Run waits for them
 }
 
@@ -119,7 +123,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg.FirstSync = 10 * time.Second
 	}
 	a := &Agent{cfg: cfg, c: &client{base: strings.TrimRight(cfg.Server, "/"), secret: cfg.Secret, http: cfg.HTTP},
-		flush: make(chan struct{}, 1), ready: make(chan struct{})}
+		flush: make(chan struct{}, 1), ready: make(chan struct{}), foldAt: foldEvery + mathrand.IntN(foldEvery)}
 	saved, err := cfg.State.LoadSnapshot()
 	if err != nil {
 		return nil, err
@@ -165,7 +169,7 @@ func (a *Agent) applyChanges(c *controller.Changes) {
 	if err := a.cfg.State.AppendChanges(c); err != nil {
 		a.printf("error: %v (the change is used but not saved)\n", err)
 	}
-	if l := a.snap.Load(); len(l.pending) >= foldEvery && a.folding.CompareAndSwap(false, true) {
+	if l := a.snap.Load(); len(l.pending) >= a.foldAt && a.folding.CompareAndSwap(false, true) {
 		a.bg.Add(1)
 		go func() {
 			defer a.bg.Done()

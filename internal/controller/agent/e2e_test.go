@@ -291,9 +291,10 @@ func TestChangesAreSavedAndFolded(t *testing.T) {
 			waitFor(t, "the first snapshot", func() bool { return a.Seq() != 0 })
 			first := a.Seq()
 
-			// Disable and enable John, one change at a time, 70 times; the
-			// last state is disabled.
-			for i := range 70 {
+			// Disable and enable John, one change at a time, 130 times (an
+			// agent folds after 64 to 127 changes); the last state is
+			// disabled.
+			for i := range 130 {
 				john.Enabled = i%2 == 0
 				before := a.Seq()
 				if err := srv.st.UpdatePerson(ctx, john, false, false); err != nil {
@@ -309,14 +310,14 @@ func TestChangesAreSavedAndFolded(t *testing.T) {
 			if o := a.Decide(present); o.Decision.Admit || o.Decision.Reason != access.ReasonPersonDisabled {
 				t.Fatalf("running agent: %+v", o.Decision)
 			}
-			// The fold runs in the background once 64 changes are pending.
+			// The fold runs in the background once 64 to 127 changes are pending.
 			var saved *controller.Snapshot
 			waitFor(t, "the changes to be folded into the saved snapshot", func() bool {
 				saved, err = state.LoadSnapshot()
 				return err == nil && saved != nil && saved.Seq > first
 			})
 			changes, err := state.SavedChanges(saved.Seq)
-			if err != nil || len(changes) >= 64 || saved.Seq == 0 {
+			if err != nil || len(changes) >= 128 || saved.Seq == 0 {
 				t.Fatalf("saved snapshot at %d with %d changes beside it: %v", saved.Seq, len(changes), err)
 			}
 			reloaded, err := agent.New(agent.Config{Server: "http://" + srv.addr, Secret: secret, State: state, Out: io.Discard,
