@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
-	"github.com/lintel-dev/lintel/internal/domain"
 )
 
 // WirePersonState is one person as a change carries them: the person with
@@ -42,28 +41,20 @@ type Changes struct {
 func (c *Changes) Delta(accountID int64, at time.Time) access.Delta {
 	d := access.Delta{RemovedPeople: c.RemovedPeople, At: at}
 	for _, p := range c.People {
-		st := access.PersonState{Person: &domain.Person{ID: p.Person.ID, AccountID: accountID, FirstName: p.Person.FirstName,
-			LastName: p.Person.LastName, Enabled: p.Person.Enabled, ValidFrom: p.Person.ValidFrom, ValidTo: p.Person.ValidTo,
-			GroupIDs: p.Person.GroupIDs, RoleIDs: p.Person.RoleIDs}}
+		st := access.PersonState{Person: p.Person.domain(accountID)}
 		for _, x := range p.Credentials {
-			v := x.Value
-			st.Credentials = append(st.Credentials, &domain.Credential{AccountID: accountID, PersonID: x.PersonID,
-				CredentialTypeID: x.CredentialTypeID, Value: &v, Status: x.Status, WalletType: x.WalletType})
+			st.Credentials = append(st.Credentials, x.domain(accountID))
 		}
 		for _, x := range p.Reservations {
-			st.Reservations = append(st.Reservations, &domain.Reservation{AccountID: accountID, PersonID: x.PersonID,
-				StartTime: x.StartTime, EndTime: x.EndTime, ChannelIDs: x.ChannelIDs})
+			st.Reservations = append(st.Reservations, x.domain(accountID))
 		}
 		for _, x := range p.GroupReservations {
-			st.GroupReservations = append(st.GroupReservations, &domain.GroupReservation{AccountID: accountID,
-				PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime, GroupIDs: x.GroupIDs})
+			st.GroupReservations = append(st.GroupReservations, x.domain(accountID))
 		}
 		d.People = append(d.People, st)
 	}
 	for _, x := range c.Channels {
-		d.Channels = append(d.Channels, &domain.Channel{ID: x.ID, AccountID: accountID, Name: x.Name, SiteID: x.SiteID,
-			Mode: x.Mode, RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown,
-			AuxLockdown: x.AuxLockdown, AutoUnlockShiftID: x.AutoUnlockShiftID})
+		d.Channels = append(d.Channels, x.domain(accountID))
 	}
 	return d
 }

@@ -119,9 +119,7 @@ func (s *Snapshot) Source() access.Source {
 		src.Shifts = append(src.Shifts, &domain.Shift{ID: x.ID, AccountID: s.AccountID, TimeZone: x.TimeZone, Windows: x.Windows})
 	}
 	for _, x := range s.Channels {
-		src.Channels = append(src.Channels, &domain.Channel{ID: x.ID, AccountID: s.AccountID, Name: x.Name, SiteID: x.SiteID,
-			Mode: x.Mode, RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown,
-			AuxLockdown: x.AuxLockdown, AutoUnlockShiftID: x.AutoUnlockShiftID})
+		src.Channels = append(src.Channels, x.domain(s.AccountID))
 	}
 	for _, x := range s.CredentialTypes {
 		src.CredentialTypes = append(src.CredentialTypes, &domain.CredentialType{ID: x.ID, AccountID: s.AccountID,
@@ -132,24 +130,46 @@ func (s *Snapshot) Source() access.Source {
 			GroupIDs: x.GroupIDs, ChannelIDs: x.ChannelIDs})
 	}
 	for _, x := range s.People {
-		src.People = append(src.People, &domain.Person{ID: x.ID, AccountID: s.AccountID, FirstName: x.FirstName,
-			LastName: x.LastName, Enabled: x.Enabled, ValidFrom: x.ValidFrom, ValidTo: x.ValidTo,
-			GroupIDs: x.GroupIDs, RoleIDs: x.RoleIDs})
+		src.People = append(src.People, x.domain(s.AccountID))
 	}
 	for _, x := range s.Credentials {
-		v := x.Value
-		src.Credentials = append(src.Credentials, &domain.Credential{AccountID: s.AccountID, PersonID: x.PersonID,
-			CredentialTypeID: x.CredentialTypeID, Value: &v, Status: x.Status, WalletType: x.WalletType})
+		src.Credentials = append(src.Credentials, x.domain(s.AccountID))
 	}
 	for _, x := range s.Reservations {
-		src.Reservations = append(src.Reservations, &domain.Reservation{AccountID: s.AccountID, PersonID: x.PersonID,
-			StartTime: x.StartTime, EndTime: x.EndTime, ChannelIDs: x.ChannelIDs})
+		src.Reservations = append(src.Reservations, x.domain(s.AccountID))
 	}
 	for _, x := range s.GroupReservations {
-		src.GroupReservations = append(src.GroupReservations, &domain.GroupReservation{AccountID: s.AccountID,
-			PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime, GroupIDs: x.GroupIDs})
+		src.GroupReservations = append(src.GroupReservations, x.domain(s.AccountID))
 	}
 	return src
+}
+
+// The domain forms of the wire types, as the access engine reads them.
+
+func (x WireChannel) domain(accountID int64) *domain.Channel {
+	return &domain.Channel{ID: x.ID, AccountID: accountID, Name: x.Name, SiteID: x.SiteID, Mode: x.Mode, RelockAt: x.RelockAt,
+		CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown, AuxLockdown: x.AuxLockdown, AutoUnlockShiftID: x.AutoUnlockShiftID}
+}
+
+func (x WirePerson) domain(accountID int64) *domain.Person {
+	return &domain.Person{ID: x.ID, AccountID: accountID, FirstName: x.FirstName, LastName: x.LastName, Enabled: x.Enabled,
+		ValidFrom: x.ValidFrom, ValidTo: x.ValidTo, GroupIDs: x.GroupIDs, RoleIDs: x.RoleIDs}
+}
+
+func (x WireCredential) domain(accountID int64) *domain.Credential {
+	v := x.Value
+	return &domain.Credential{AccountID: accountID, PersonID: x.PersonID, CredentialTypeID: x.CredentialTypeID, Value: &v,
+		Status: x.Status, WalletType: x.WalletType}
+}
+
+func (x WireReservation) domain(accountID int64) *domain.Reservation {
+	return &domain.Reservation{AccountID: accountID, PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime,
+		ChannelIDs: x.ChannelIDs}
+}
+
+func (x WireGroupReservation) domain(accountID int64) *domain.GroupReservation {
+	return &domain.GroupReservation{AccountID: accountID, PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime,
+		GroupIDs: x.GroupIDs}
 }
 
 // forChannels returns a copy of the account-wide snapshot reduced to the
