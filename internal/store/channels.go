@@ -45,18 +45,31 @@ func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel) error {
 	})
 }
 
-// createChannel is CreateChannel without the journal row.
-func (s *Store) createChannel(ctx context.Context, c *domain.Channel) error {
+// checkChannel checks the fields a door's creation and update share: a
+// name, and a site of the door's account. It returns the problems found;
+// the error is the database's.
+func (s *Store) checkChannel(ctx context.Context, c *domain.Channel) (domain.Validation, error) {
 	v := domain.Validation{}
 	if c.Name == "" {
 		v.Add("name", "can't be blank")
 	}
 	if c.SiteID != nil {
-		if m, err := s.missingIDs(ctx, "sites", c.AccountID, []int64{*c.SiteID}); err != nil {
-			return err
-		} else if len(m) > 0 {
+		m, err := s.missingIDs(ctx, "sites", c.AccountID, []int64{*c.SiteID})
+		if err != nil {
+			return v, err
+		}
+		if len(m) > 0 {
 			v.Add("site_id", "Not found for this account")
 		}
+	}
+	return v, nil
+}
+
+// createChannel is CreateChannel without the journal row.
+func (s *Store) createChannel(ctx context.Context, c *domain.Channel) error {
+	v, err := s.checkChannel(ctx, c)
+	if err != nil {
+		return err
 	}
 	if c.AutoUnlockShiftID != nil {
 		if m, err := s.missingIDs(ctx, "shifts", c.AccountID, []int64{*c.AutoUnlockShiftID}); err != nil {
@@ -189,16 +202,9 @@ func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
 
 // updateChannel is UpdateChannel without the journal row.
 func (s *Store) updateChannel(ctx context.Context, c *domain.Channel) error {
-	v := domain.Validation{}
-	if c.Name == "" {
-		v.Add("name", "can't be blank")
-	}
-	if c.SiteID != nil {
-		if m, err := s.missingIDs(ctx, "sites", c.AccountID, []int64{*c.SiteID}); err != nil {
-			return err
-		} else if len(m) > 0 {
-			v.Add("site_id", "Not found for this account")
-		}
+	v, err := s.checkChannel(ctx, c)
+	if err != nil {
+		return err
 	}
 	if err := v.Err(); err != nil {
 		return err
