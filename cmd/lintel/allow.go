@@ -10,14 +10,13 @@ import (
 
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/domain"
-	"github.com/lintel-dev/lintel/internal/gateway"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // familyNames lists the restricted API families for help texts.
 func familyNames() string {
 	var parts []string
-	for _, f := range gateway.Families {
+	for _, f := range domain.Families {
 		parts = append(parts, f.Name+" ("+f.Label+")")
 	}
 	return strings.Join(parts, ", ")
@@ -39,7 +38,7 @@ func runAllow(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *family != "" {
-		if _, ok := gateway.LookupFamily(*family); !ok {
+		if _, ok := domain.LookupFamily(*family); !ok {
 			return usageError{fmt.Sprintf("--family %q is not a restricted family; one of: %s", *family, familyNames())}
 		}
 		if *account == "" {
@@ -87,7 +86,7 @@ func runAllow(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "Enabled %s for %s\n", *family, who)
-	if f, _ := gateway.LookupFamily(*family); f.SendsEmail && !acct.Verified {
+	if f, _ := domain.LookupFamily(*family); f.SendsEmail && !acct.Verified {
 		fmt.Fprintf(out, "Note: %s sends email, so the account must also be verified: lintel verify --account %d\n", *family, acct.ID)
 	}
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/lintel-dev/lintel/internal/domain"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,20 +96,20 @@ func TestGatewayCommands(t *testing.T) {
 			}
 
 			// allow-lists and the trust gate
-			out = must(t, db, "allow", "--account", "1", "--family", gateway.FamilyMobileCredentials)
+			out = must(t, db, "allow", "--account", "1", "--family", domain.FamilyMobileCredentials)
 			if !strings.Contains(out, "lintel verify") {
 				t.Fatalf("allow on an unverified account: %q", out)
 			}
-			must(t, db, "allow", "--account", "1", "--user", "ops@gate.example", "--family", gateway.FamilyMobileCredentials)
-			if ok, _ := st.FamilyAllowed(ctx, 1, 0, gateway.FamilyMobileCredentials); !ok {
+			must(t, db, "allow", "--account", "1", "--user", "ops@gate.example", "--family", domain.FamilyMobileCredentials)
+			if ok, _ := st.FamilyAllowed(ctx, 1, 0, domain.FamilyMobileCredentials); !ok {
 				t.Fatal("account not allowed")
 			}
 			out = must(t, db, "allow", "--account", "1")
-			if !strings.Contains(out, "(everyone)") || strings.Count(out, gateway.FamilyMobileCredentials) != 2 {
+			if !strings.Contains(out, "(everyone)") || strings.Count(out, domain.FamilyMobileCredentials) != 2 {
 				t.Fatalf("allow list: %q", out)
 			}
-			must(t, db, "allow", "--account", "1", "--family", gateway.FamilyMobileCredentials, "--remove")
-			if ok, _ := st.FamilyAllowed(ctx, 1, 0, gateway.FamilyMobileCredentials); ok {
+			must(t, db, "allow", "--account", "1", "--family", domain.FamilyMobileCredentials, "--remove")
+			if ok, _ := st.FamilyAllowed(ctx, 1, 0, domain.FamilyMobileCredentials); ok {
 				t.Fatal("account still allowed")
 			}
 			must(t, db, "verify", "--account", "1")
@@ -134,9 +135,9 @@ func TestGatewayCommands(t *testing.T) {
 				{2, []string{"subscriptions", "create", "--account", "1"}},
 				{1, []string{"subscriptions", "enable", "--account", "999"}},
 				{2, []string{"allow", "--account", "1", "--family", "everything"}},
-				{2, []string{"allow", "--family", gateway.FamilyMobileCredentials}},
+				{2, []string{"allow", "--family", domain.FamilyMobileCredentials}},
 				{2, []string{"allow", "--remove"}},
-				{1, []string{"allow", "--account", "1", "--family", gateway.FamilyMobileCredentials, "--remove"}},
+				{1, []string{"allow", "--account", "1", "--family", domain.FamilyMobileCredentials, "--remove"}},
 				{2, []string{"verify"}},
 			} {
 				code, _, errOut := lintel(t, append(c.args, db...)...)

@@ -5,8 +5,10 @@
 // validity dates, groups, direct roles, reservations and group
 // reservations, roles with their doors and optional shift, compiled weekly
 // shifts, and each door's state (mode, relock time, lockdown flags,
-// auto-unlock shift). Load builds one from the store; Build builds one from
-// domain values (tests, controllers fed by another source).
+// auto-unlock shift). Build builds one from domain values (a Source): the
+// server reads them from the store as the controller snapshot
+// (controller.LoadAccess), a door controller from the snapshot it
+// downloaded (wire.Snapshot.Source). The package imports only domain.
 //
 // Evaluate is a pure function of a Snapshot, a door, a presented credential
 // and an instant. It does no I/O, takes no locks and does not allocate, so
@@ -25,7 +27,7 @@
 //     eighth of the base, so the cost of a delta is proportional to its
 //     size, amortised.
 //   - Anything else (roles, shifts, sites, credential types, the account's
-//     time zone) is rebuilt: call Load again. Those tables are small, but
+//     time zone) is rebuilt: call Build again. Those tables are small, but
 //     people reference them everywhere, so a rebuild is the simple and
 //     safe path.
 //

@@ -16,8 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // Defaults.
@@ -106,7 +104,7 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("--listen %q is not host:port (for example 127.0.0.1:8080)", c.Listen))
 	}
-	if c.DatabaseURL != "" && !store.IsPostgresURL(c.DatabaseURL) {
+	if c.DatabaseURL != "" && !isPostgresURL(c.DatabaseURL) {
 		errs = append(errs, fmt.Errorf("--database-url must start with postgres:// or postgresql:// (leave it empty for SQLite)"))
 	}
 	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
@@ -148,6 +146,12 @@ func (c *Config) Level() (slog.Level, error) {
 		return 0, fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
+}
+
+// isPostgresURL reports whether a database URL selects PostgreSQL: the
+// prefixes the store recognises in its DSN.
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // DSN returns what store.Open takes: the PostgreSQL URL, or the SQLite file path.

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"encoding/json"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,45 +11,6 @@ import (
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"
 )
-
-// Command is one instruction for a door, as GET commands hands it out.
-type Command struct {
-	ID                 int64           `json:"id"`
-	ChannelID          int64           `json:"channel_id"`
-	Kind               string          `json:"kind"`    // admit, admit_person, lockdown, unlockdown, unlock, normal, auto_unlock, ...
-	Payload            json.RawMessage `json:"payload"` // the command's arguments, a JSON object
-	AdmissionRequestID *int64          `json:"admission_request_id"`
-	CreatedAt          time.Time       `json:"created_at"`
-}
-
-// Commands is the body of GET /controller/v1/commands.
-type Commands struct {
-	Commands []Command `json:"commands"`
-}
-
-// Command outcomes a controller reports.
-const (
-	OutcomeAdmitted = "admitted" // an admission opened the door
-	OutcomeDenied   = "denied"   // an admission was refused at the door
-	OutcomeDone     = "done"     // any other command was carried out
-	OutcomeFailed   = "failed"   // any other command could not be carried out
-)
-
-// CommandResult is the body of POST /controller/v1/commands/{id}/result.
-type CommandResult struct {
-	Outcome string `json:"outcome"`
-	Detail  string `json:"detail,omitempty"`
-}
-
-// CommandResultAnswer is the answer to a reported result.
-type CommandResultAnswer struct {
-	ID      int64  `json:"id"`
-	Outcome string `json:"outcome"`
-	// AdmissionStatus is the admission request's status after the report,
-	// for admissions: admitted, denied, or timeout when the report came
-	// after the request had expired (the door should not have opened).
-	AdmissionStatus string `json:"admission_status,omitempty"`
-}
 
 // getCommands serves GET /controller/v1/commands (200 Commands): the
 // commands of the controller's doors it has not reported on, oldest
@@ -61,13 +23,13 @@ func (h *Hub) getCommands(w http.ResponseWriter, r *http.Request, d *device) err
 	if err != nil {
 		return err
 	}
-	out := Commands{Commands: make([]Command, 0, len(list))}
+	out := wire.Commands{Commands: make([]wire.Command, 0, len(list))}
 	for _, c := range list {
 		payload := json.RawMessage(c.Payload)
 		if !json.Valid(payload) {
 			payload = json.RawMessage("{}")
 		}
-		out.Commands = append(out.Commands, Command{ID: c.ID, ChannelID: c.ChannelID, Kind: c.Kind, Payload: payload,
+		out.Commands = append(out.Commands, wire.Command{ID: c.ID, ChannelID: c.ChannelID, Kind: c.Kind, Payload: payload,
 			AdmissionRequestID: c.AdmissionRequestID, CreatedAt: c.CreatedAt})
 	}
 	h.touch(d.channels)
@@ -87,7 +49,7 @@ func (h *Hub) postCommandResult(w http.ResponseWriter, r *http.Request, d *devic
 	if err != nil {
 		return domain.NotFound("command")
 	}
-	var body CommandResult
+	var body wire.CommandResult
 	if err := httpx.Decode(r, httpx.MaxBodyBytes, &body); err != nil {
 		return err
 	}
@@ -97,7 +59,7 @@ func (h *Hub) postCommandResult(w http.ResponseWriter, r *http.Request, d *devic
 		return err
 	}
 	admission := cmd.AdmissionRequestID != nil
-	valid := map[string]bool{OutcomeDone: !admission, OutcomeFailed: !admission, OutcomeAdmitted: admission, OutcomeDenied: admission}
+	valid := map[string]bool{wire.OutcomeDone: !admission, wire.OutcomeFailed: !admission, wire.OutcomeAdmitted: admission, wire.OutcomeDenied: admission}
 	if !valid[body.Outcome] {
 		v := &domain.Validation{}
 		if admission {
@@ -108,7 +70,7 @@ func (h *Hub) postCommandResult(w http.ResponseWriter, r *http.Request, d *devic
 		return v.Err()
 	}
 	now := h.now().UTC()
-	out := CommandResultAnswer{ID: cmd.ID, Outcome: body.Outcome}
+	out := wire.CommandResultAnswer{ID: cmd.ID, Outcome: body.Outcome}
 	err = h.st.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.RecordCommandResult(ctx, d.c.ID, cmd.ID, body.Outcome, truncate(body.Detail, 500), now); err != nil {
 			return err
@@ -141,7 +103,7 @@ func completeAdmission(r *http.Request, tx *store.Store, cmd *domain.ChannelComm
 		return st, nil
 	}
 	status, code, label := domain.AdmissionAdmitted, domain.EventRemoteAdmitted, "Remote admission: door opened"
-	if outcome == OutcomeDenied {
+	if outcome == wire.OutcomeDenied {
 		status, code, label = domain.AdmissionDenied, domain.EventRemoteDenied, "Remote admission refused by the door controller"
 	}
 	if err := tx.CompleteAdmissionRequest(ctx, req.ID, status, now); err != nil {

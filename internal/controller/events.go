@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"time"
 
@@ -9,35 +10,6 @@ import (
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"
 )
-
-// Event is one door event a controller uploads.
-type Event struct {
-	ID               string     `json:"id"` // the controller's idempotency key, unique per account
-	ChannelID        int64      `json:"channel_id"`
-	EventCode        int        `json:"event_code"`
-	Label            string     `json:"label"`
-	PersonID         *int64     `json:"person_id,omitempty"`
-	CredentialTypeID *int64     `json:"credential_type_id,omitempty"`
-	Credential       *string    `json:"credential,omitempty"` // the presented card or fob number; never a PIN
-	OccurredAt       *time.Time `json:"occurred_at,omitempty"`
-}
-
-// EventBatch is the body of POST /controller/v1/events.
-type EventBatch struct {
-	Events []Event `json:"events"`
-}
-
-// EventResult says what became of one uploaded event.
-type EventResult struct {
-	ID      string `json:"id"`       // the controller's id
-	EventID int64  `json:"event_id"` // the server's event id
-	Status  string `json:"status"`   // stored | duplicate
-}
-
-// EventResults is the answer to POST /controller/v1/events.
-type EventResults struct {
-	Events []EventResult `json:"events"`
-}
 
 const maxClockSkew = 5 * time.Minute
 
@@ -52,12 +24,12 @@ const maxClockSkew = 5 * time.Minute
 // characters, for a door the controller does not serve, or a code outside
 // 1-99.
 func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) error {
-	var batch EventBatch
+	var batch wire.EventBatch
 	if err := httpx.Decode(r, 4*httpx.MaxBodyBytes, &batch); err != nil {
 		return err
 	}
-	if len(batch.Events) > maxEventsPerBatch {
-		return domain.Errorf(domain.ETOOLARGE, "send at most %d events per batch", maxEventsPerBatch)
+	if len(batch.Events) > wire.MaxEventsPerBatch {
+		return domain.Errorf(domain.ETOOLARGE, "send at most %d events per batch", wire.MaxEventsPerBatch)
 	}
 	ctx := r.Context()
 	now := h.now().UTC()
@@ -117,13 +89,13 @@ func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) erro
 	if err != nil {
 		return err
 	}
-	out := EventResults{Events: make([]EventResult, len(res))}
+	out := wire.EventResults{Events: make([]wire.EventResult, len(res))}
 	for i, x := range res {
 		st := "stored"
 		if x.Duplicate {
 			st = "duplicate"
 		}
-		out.Events[i] = EventResult{ID: batch.Events[i].ID, EventID: x.EventID, Status: st}
+		out.Events[i] = wire.EventResult{ID: batch.Events[i].ID, EventID: x.EventID, Status: st}
 	}
 	h.touch(d.channels)
 	httpx.WriteJSON(w, http.StatusOK, out)
@@ -132,7 +104,7 @@ func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) erro
 
 // eventPeople loads the people the events name; people who no longer
 // exist are left out (their events keep only the label).
-func (h *Hub) eventPeople(r *http.Request, d *device, events []Event) (map[int64]*domain.Person, error) {
+func (h *Hub) eventPeople(r *http.Request, d *device, events []wire.Event) (map[int64]*domain.Person, error) {
 	var ids []int64
 	for _, e := range events {
 		if e.PersonID != nil {
@@ -153,7 +125,7 @@ func (h *Hub) eventPeople(r *http.Request, d *device, events []Event) (map[int64
 
 // pinTypes returns the account's PIN credential types when an event names
 // a credential type.
-func (h *Hub) pinTypes(r *http.Request, d *device, events []Event) (map[int64]bool, error) {
+func (h *Hub) pinTypes(r *http.Request, d *device, events []wire.Event) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	for _, e := range events {
 		if e.CredentialTypeID == nil {

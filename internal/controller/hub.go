@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -15,8 +16,7 @@ import (
 // Defaults for Config.
 const (
 	DefaultOfflineAfter = 60 * time.Second // a door without a heartbeat for this long is offline
-	DefaultPollTimeout  = 25 * time.Second // the longest a GET changes waits
-	maxEventsPerBatch   = 500
+	DefaultPollTimeout  = wire.DefaultPollTimeout
 )
 
 // Config configures a Hub.
@@ -69,12 +69,12 @@ type accountState struct {
 	logPeople int // person states held by log
 
 	load  sync.Mutex // one snapshot read per account at a time
-	cache *Snapshot
+	cache *wire.Snapshot
 
 	// bodies holds cache encoded for sets of doors (controllers of the
 	// same doors get the same bytes); bodiesOf is the snapshot they encode.
 	bodies   map[string][]byte
-	bodiesOf *Snapshot
+	bodiesOf *wire.Snapshot
 }
 
 // maxBodies bounds the encoded snapshots kept per account.
@@ -227,7 +227,7 @@ func (h *Hub) purgeJournal(ctx context.Context) {
 // the cached one is as new as the hub's sequence. A snapshot carries the
 // journal position it was read at, in the same consistent read, so the
 // controller's next GET changes continues exactly from it.
-func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*Snapshot, error) {
+func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*wire.Snapshot, error) {
 	h.mu.Lock()
 	a := h.account(accountID)
 	h.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -142,7 +143,7 @@ func TestAuthentication(t *testing.T) {
 func TestSnapshotDecidesLikeTheServer(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
-		var snap controller.Snapshot
+		var snap wire.Snapshot
 		if code := f.call(t, "GET", "/controller/v1/snapshot", nil, &snap); code != 200 {
 			t.Fatalf("snapshot: %d", code)
 		}
@@ -155,7 +156,7 @@ func TestSnapshotDecidesLikeTheServer(t *testing.T) {
 			}
 		}
 		local := access.Build(snap.Source(), demoNow)
-		server, err := access.LoadAt(context.Background(), st, f.acct.ID, demoNow)
+		server, err := controller.LoadAccess(context.Background(), st, f.acct.ID, demoNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,9 +180,9 @@ func TestSnapshotDecidesLikeTheServer(t *testing.T) {
 }
 
 // snapshot downloads the controller's snapshot.
-func (f *fixture) snapshot(t *testing.T) *controller.Snapshot {
+func (f *fixture) snapshot(t *testing.T) *wire.Snapshot {
 	t.Helper()
-	var snap controller.Snapshot
+	var snap wire.Snapshot
 	if code := f.call(t, "GET", "/controller/v1/snapshot", nil, &snap); code != 200 {
 		t.Fatalf("snapshot: %d", code)
 	}
@@ -207,7 +208,7 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 		if seq == 0 {
 			t.Fatal("the demo's writes left no journal position")
 		}
-		var ch controller.Changes
+		var ch wire.Changes
 		start := time.Now()
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=0.05", seq), nil, &ch)
 		if ch.Resync || ch.Seq != seq || len(ch.People) > 0 || time.Since(start) < 50*time.Millisecond {
@@ -247,7 +248,7 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 		}
 
 		// A controller still behind gets the same delta at once.
-		var again controller.Changes
+		var again wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=5", seq), nil, &again)
 		if again.Resync || again.Seq != ch.Seq || len(again.People) != 1 {
 			t.Fatalf("behind: %+v", again)
@@ -264,7 +265,7 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 			}
 		}
 		f.hub.Notify(f.acct.ID)
-		var doors controller.Changes
+		var doors wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", ch.Seq), nil, &doors)
 		if doors.Resync || len(doors.Channels) != 1 || doors.Channels[0].ID != front.ID || !doors.Channels[0].CardLockdown {
 			t.Fatalf("door change: %+v", doors)
@@ -275,7 +276,7 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.hub.Notify(f.acct.ID)
-		var gone controller.Changes
+		var gone wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", doors.Seq), nil, &gone)
 		if gone.Resync || len(gone.RemovedPeople) != 1 || gone.RemovedPeople[0] != f.john.ID || len(gone.People) != 0 {
 			t.Fatalf("person deleted: %+v", gone)
@@ -286,7 +287,7 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.hub.Notify(f.acct.ID)
-		var wide controller.Changes
+		var wide wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", gone.Seq), nil, &wide)
 		if !wide.Resync {
 			t.Fatalf("account-wide change: %+v", wide)
@@ -336,7 +337,7 @@ func TestSequenceSurvivesRestartAndFollowsOtherProcesses(t *testing.T) {
 				t.Error(err)
 			}
 		}()
-		var ch controller.Changes
+		var ch wire.Changes
 		start := time.Now()
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d", seq), nil, &ch)
 		if ch.Resync || len(ch.People) != 1 || ch.People[0].Person.ID != f.john.ID {
@@ -361,16 +362,16 @@ func TestEventsUploadIsIdempotent(t *testing.T) {
 			}
 		}
 		secretPIN := "9911"
-		batch := controller.EventBatch{Events: []controller.Event{
+		batch := wire.EventBatch{Events: []wire.Event{
 			{ID: "e1", ChannelID: f.doors["Front Door"], EventCode: 10, Label: "John Doe admitted using card", PersonID: &f.john.ID,
 				CredentialTypeID: &f.cardType, Credential: &f.card, OccurredAt: &at},
 			{ID: "e2", ChannelID: f.doors["Front Door"], EventCode: 24, Label: "Unknown PIN rejected", CredentialTypeID: &pin, Credential: &secretPIN},
 		}}
-		var res controller.EventResults
+		var res wire.EventResults
 		if code := f.call(t, "POST", "/controller/v1/events", batch, &res); code != 200 || len(res.Events) != 2 || res.Events[0].Status != "stored" {
 			t.Fatalf("upload: %d %+v", code, res)
 		}
-		var again controller.EventResults
+		var again wire.EventResults
 		f.call(t, "POST", "/controller/v1/events", batch, &again)
 		if again.Events[0].Status != "duplicate" || again.Events[0].EventID != res.Events[0].EventID {
 			t.Fatalf("retry: %+v", again)
@@ -391,7 +392,7 @@ func TestEventsUploadIsIdempotent(t *testing.T) {
 				}
 			}
 		}
-		bad := controller.EventBatch{Events: []controller.Event{{ID: "e3", ChannelID: f.doors["Server Room"], EventCode: 10}}}
+		bad := wire.EventBatch{Events: []wire.Event{{ID: "e3", ChannelID: f.doors["Server Room"], EventCode: 10}}}
 		if code := f.call(t, "POST", "/controller/v1/events", bad, nil); code != 422 {
 			t.Fatalf("foreign door: %d", code)
 		}
@@ -406,7 +407,7 @@ func TestHeartbeatAndOffline(t *testing.T) {
 		f := newFixture(t, st)
 		ctx := context.Background()
 		door := f.doors["Front Door"]
-		var hb controller.Heartbeat
+		var hb wire.Heartbeat
 		if code := f.call(t, "POST", "/controller/v1/heartbeat", nil, &hb); code != 200 || len(hb.Channels) != 1 {
 			t.Fatalf("heartbeat: %d %+v", code, hb)
 		}
@@ -463,24 +464,24 @@ func TestCommandsCompleteAdmissions(t *testing.T) {
 		if ok, _ := f.hub.Dispatch(ctx, c); !ok {
 			t.Fatal("not delivered to a connected controller")
 		}
-		var cmds controller.Commands
+		var cmds wire.Commands
 		f.call(t, "GET", "/controller/v1/commands", nil, &cmds)
 		if len(cmds.Commands) != 1 || cmds.Commands[0].ID != c.ID || cmds.Commands[0].AdmissionRequestID == nil {
 			t.Fatalf("commands: %+v", cmds)
 		}
 		path := fmt.Sprintf("/controller/v1/commands/%d/result", c.ID)
-		if code := f.call(t, "POST", path, controller.CommandResult{Outcome: "done"}, nil); code != 422 {
+		if code := f.call(t, "POST", path, wire.CommandResult{Outcome: "done"}, nil); code != 422 {
 			t.Fatalf("wrong outcome: %d", code)
 		}
-		var ans controller.CommandResultAnswer
-		if code := f.call(t, "POST", path, controller.CommandResult{Outcome: "admitted"}, &ans); code != 200 || ans.AdmissionStatus != "admitted" {
+		var ans wire.CommandResultAnswer
+		if code := f.call(t, "POST", path, wire.CommandResult{Outcome: "admitted"}, &ans); code != 200 || ans.AdmissionStatus != "admitted" {
 			t.Fatalf("result: %d %+v", code, ans)
 		}
 		req, _ := st.GetAdmissionRequest(ctx, f.acct.ID, *c.AdmissionRequestID)
 		if req.Status != domain.AdmissionAdmitted {
 			t.Fatalf("admission %s", req.Status)
 		}
-		if code := f.call(t, "POST", path, controller.CommandResult{Outcome: "admitted"}, nil); code != 409 {
+		if code := f.call(t, "POST", path, wire.CommandResult{Outcome: "admitted"}, nil); code != 409 {
 			t.Fatalf("second result: %d", code)
 		}
 		f.call(t, "GET", "/controller/v1/commands", nil, &cmds)
@@ -490,12 +491,12 @@ func TestCommandsCompleteAdmissions(t *testing.T) {
 		// A late answer does not open a request that timed out.
 		late := admission()
 		f.clock.add(3 * time.Minute)
-		var lateAns controller.CommandResultAnswer
-		f.call(t, "POST", fmt.Sprintf("/controller/v1/commands/%d/result", late.ID), controller.CommandResult{Outcome: "admitted"}, &lateAns)
+		var lateAns wire.CommandResultAnswer
+		f.call(t, "POST", fmt.Sprintf("/controller/v1/commands/%d/result", late.ID), wire.CommandResult{Outcome: "admitted"}, &lateAns)
 		if lateAns.AdmissionStatus != domain.AdmissionTimeout {
 			t.Fatalf("late: %+v", lateAns)
 		}
-		if code := f.call(t, "POST", "/controller/v1/commands/999999/result", controller.CommandResult{Outcome: "done"}, nil); code != 404 {
+		if code := f.call(t, "POST", "/controller/v1/commands/999999/result", wire.CommandResult{Outcome: "done"}, nil); code != 404 {
 			t.Fatalf("unknown command: %d", code)
 		}
 	})

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"maps"
 	"slices"
 	"time"
@@ -25,8 +26,8 @@ const (
 // that was deleted.
 type change struct {
 	from, to int64
-	people   map[int64]*WirePersonState
-	channels map[int64]*WireChannel
+	people   map[int64]*wire.PersonState
+	channels map[int64]*wire.Channel
 }
 
 // Notify tells the hub that something the account's doors decide with has
@@ -173,8 +174,8 @@ func (h *Hub) pollJournal(ctx context.Context, cursor int64) int64 {
 
 // changesAfter answers a controller of the given doors (ascending) at
 // sequence after. h.mu must be held.
-func (a *accountState) changesAfter(after int64, doors []int64) Changes {
-	out := Changes{Seq: a.seq}
+func (a *accountState) changesAfter(after int64, doors []int64) wire.Changes {
+	out := wire.Changes{Seq: a.seq}
 	if after == a.seq {
 		return out
 	}
@@ -182,8 +183,8 @@ func (a *accountState) changesAfter(after int64, doors []int64) Changes {
 		out.Resync = true
 		return out
 	}
-	people := map[int64]*WirePersonState{}
-	chans := map[int64]*WireChannel{}
+	people := map[int64]*wire.PersonState{}
+	chans := map[int64]*wire.Channel{}
 	for _, c := range a.log {
 		if c.to <= after {
 			continue
@@ -205,9 +206,7 @@ func (a *accountState) changesAfter(after int64, doors []int64) Changes {
 			out.RemovedPeople = append(out.RemovedPeople, id)
 			continue
 		}
-		q := *p
-		q.Reservations = reservationsFor(p.Reservations, doors)
-		out.People = append(out.People, q)
+		out.People = append(out.People, p.ForChannels(doors))
 	}
 	for _, id := range doors {
 		if ch := chans[id]; ch != nil {

@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"slices"
 	"time"
 
@@ -15,8 +17,8 @@ import (
 // current as of (Seq): reservations and group reservations that ended
 // before now are left out; deactivated group reservations too.
 // Errors: ENOTFOUND for an unknown account; otherwise the store's, wrapped.
-func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now time.Time) (*Snapshot, error) {
-	out := &Snapshot{AccountID: accountID, GeneratedAt: now.UTC()}
+func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now time.Time) (*wire.Snapshot, error) {
+	out := &wire.Snapshot{AccountID: accountID, GeneratedAt: now.UTC()}
 	err := st.ReadConsistent(ctx, func(tx *store.Store) error {
 		acct, err := tx.GetAccount(ctx, accountID)
 		if err != nil {
@@ -33,7 +35,7 @@ func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now tim
 		if err != nil {
 			return err
 		}
-		out.People = make([]WirePerson, 0, len(people))
+		out.People = make([]wire.Person, 0, len(people))
 		for _, p := range people {
 			out.People = append(out.People, p.Person)
 			out.Credentials = append(out.Credentials, p.Credentials...)
@@ -53,20 +55,20 @@ func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now tim
 
 // loadReference reads the small tables: sites, shifts, doors, credential
 // types and roles.
-func loadReference(ctx context.Context, st *store.Store, accountID int64, out *Snapshot) error {
+func loadReference(ctx context.Context, st *store.Store, accountID int64, out *wire.Snapshot) error {
 	sites, _, err := st.ListSites(ctx, accountID, store.Page{})
 	if err != nil {
 		return err
 	}
 	for _, x := range sites {
-		out.Sites = append(out.Sites, WireSite{ID: x.ID, TimeZone: x.TimeZone})
+		out.Sites = append(out.Sites, wire.Site{ID: x.ID, TimeZone: x.TimeZone})
 	}
 	shifts, err := st.ListShifts(ctx, accountID)
 	if err != nil {
 		return err
 	}
 	for _, x := range shifts {
-		out.Shifts = append(out.Shifts, WireShift{ID: x.ID, TimeZone: x.TimeZone, Windows: x.Windows})
+		out.Shifts = append(out.Shifts, wire.Shift{ID: x.ID, TimeZone: x.TimeZone, Windows: x.Windows})
 	}
 	chans, _, err := st.ListChannels(ctx, accountID, nil, store.Page{})
 	if err != nil {
@@ -80,21 +82,21 @@ func loadReference(ctx context.Context, st *store.Store, accountID int64, out *S
 		return err
 	}
 	for _, x := range types {
-		out.CredentialTypes = append(out.CredentialTypes, WireCredentialType{ID: x.ID, Slug: x.Slug, Label: x.Label, Kind: x.Kind})
+		out.CredentialTypes = append(out.CredentialTypes, wire.CredentialType{ID: x.ID, Slug: x.Slug, Label: x.Label, Kind: x.Kind})
 	}
 	roles, err := st.ListRoles(ctx, accountID)
 	if err != nil {
 		return err
 	}
 	for _, x := range roles {
-		out.Roles = append(out.Roles, WireRole{ID: x.ID, ShiftID: x.ShiftID, GroupIDs: x.GroupIDs, ChannelIDs: x.ChannelIDs})
+		out.Roles = append(out.Roles, wire.Role{ID: x.ID, ShiftID: x.ShiftID, GroupIDs: x.GroupIDs, ChannelIDs: x.ChannelIDs})
 	}
 	return nil
 }
 
 // wireChannel is a door as controllers see it.
-func wireChannel(x *domain.Channel) WireChannel {
-	return WireChannel{ID: x.ID, Name: x.Name, SiteID: x.SiteID, Mode: x.Mode,
+func wireChannel(x *domain.Channel) wire.Channel {
+	return wire.Channel{ID: x.ID, Name: x.Name, SiteID: x.SiteID, Mode: x.Mode,
 		RelockAt: x.RelockAt, CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown, AuxLockdown: x.AuxLockdown,
 		AutoUnlockShiftID: x.AutoUnlockShiftID}
 }
@@ -102,18 +104,18 @@ func wireChannel(x *domain.Channel) WireChannel {
 // loadPeople reads people (every one, or only those listed when only is
 // not nil), by id, each with their memberships, credentials, reservations
 // and group reservations as of now.
-func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []int64, now time.Time) ([]WirePersonState, error) {
-	var out []WirePersonState
+func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []int64, now time.Time) ([]wire.PersonState, error) {
+	var out []wire.PersonState
 	index := map[int64]int{}
 	if err := st.EachAccessPerson(ctx, accountID, only, func(p *domain.Person) error {
 		index[p.ID] = len(out)
-		out = append(out, WirePersonState{Person: WirePerson{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName,
+		out = append(out, wire.PersonState{Person: wire.Person{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName,
 			Enabled: p.Enabled, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo}})
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	holder := func(pid int64) *WirePersonState {
+	holder := func(pid int64) *wire.PersonState {
 		if i, ok := index[pid]; ok {
 			return &out[i]
 		}
@@ -134,7 +136,7 @@ func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []in
 	}
 	if err := st.EachAccessCredential(ctx, accountID, only, func(c *domain.Credential) error {
 		if p := holder(c.PersonID); p != nil {
-			p.Credentials = append(p.Credentials, WireCredential{PersonID: c.PersonID, CredentialTypeID: c.CredentialTypeID,
+			p.Credentials = append(p.Credentials, wire.Credential{PersonID: c.PersonID, CredentialTypeID: c.CredentialTypeID,
 				Value: *c.Value, Status: c.Status, WalletType: c.WalletType})
 		}
 		return nil
@@ -143,7 +145,7 @@ func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []in
 	}
 	if err := st.EachAccessReservation(ctx, accountID, only, now, func(r *domain.Reservation) error {
 		if p := holder(r.PersonID); p != nil {
-			p.Reservations = append(p.Reservations, WireReservation{PersonID: r.PersonID, StartTime: r.StartTime,
+			p.Reservations = append(p.Reservations, wire.Reservation{PersonID: r.PersonID, StartTime: r.StartTime,
 				EndTime: r.EndTime, ChannelIDs: r.ChannelIDs})
 		}
 		return nil
@@ -152,7 +154,7 @@ func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []in
 	}
 	err := st.EachAccessGroupReservation(ctx, accountID, only, now, func(g *domain.GroupReservation) error {
 		if p := holder(g.PersonID); p != nil && g.DeactivatedAt == nil {
-			p.GroupReservations = append(p.GroupReservations, WireGroupReservation{PersonID: g.PersonID,
+			p.GroupReservations = append(p.GroupReservations, wire.GroupReservation{PersonID: g.PersonID,
 				StartTime: g.StartTime, EndTime: g.EndTime, GroupIDs: g.GroupIDs})
 		}
 		return nil
@@ -164,7 +166,7 @@ func loadPeople(ctx context.Context, st *store.Store, accountID int64, only []in
 // people still there, the ids of those gone, and the doors still there (a
 // door that is gone was journaled as an account-wide change).
 func loadChange(ctx context.Context, st *store.Store, accountID int64, people, channels []int64, now time.Time) (*change, error) {
-	c := &change{people: map[int64]*WirePersonState{}, channels: map[int64]*WireChannel{}}
+	c := &change{people: map[int64]*wire.PersonState{}, channels: map[int64]*wire.Channel{}}
 	if len(people) > 0 {
 		states, err := loadPeople(ctx, st, accountID, people, now)
 		if err != nil {
@@ -197,4 +199,16 @@ func loadChange(ctx context.Context, st *store.Store, accountID int64, people, c
 func uniqueSorted(ids []int64) []int64 {
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// LoadAccess builds the access engine's snapshot of one account from the
+// store, as of now, through the same snapshot controllers download: the
+// server and the doors decide from one reading of the database.
+// Errors as for loadSnapshot.
+func LoadAccess(ctx context.Context, st *store.Store, accountID int64, now time.Time) (*access.Snapshot, error) {
+	snap, err := loadSnapshot(ctx, st, accountID, now)
+	if err != nil {
+		return nil, err
+	}
+	return access.Build(snap.Source(), now), nil
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,7 +31,7 @@ func (h *Hub) getSnapshot(w http.ResponseWriter, r *http.Request, d *device) err
 	if body == nil {
 		// Encoding a large account is the expensive part of a snapshot:
 		// do it once per snapshot and set of doors.
-		if body, err = json.Marshal(snap.forChannels(d.channels)); err != nil {
+		if body, err = json.Marshal(snap.ForChannels(d.channels)); err != nil {
 			return err
 		}
 		h.mu.Lock()
@@ -119,7 +120,7 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 }
 
 // count adds a GET changes answer to the stats.
-func (h *Hub) count(c Changes) {
+func (h *Hub) count(c wire.Changes) {
 	if c.Resync {
 		h.stats.resyncs.Add(1)
 	} else if len(c.People)+len(c.RemovedPeople)+len(c.Channels) > 0 {

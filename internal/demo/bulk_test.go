@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func TestAddPeople(t *testing.T) {
 			t.Errorf("%d cards among %d credentials", cards, n)
 		}
 		// The new cards open doors like the seeded ones.
-		snap, err := access.LoadAt(ctx, st, acct.ID, now)
+		snap, err := controller.LoadAccess(ctx, st, acct.ID, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
-	"github.com/lintel-dev/lintel/internal/gateway"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -72,7 +71,7 @@ func (s *seeder) addAccount(ctx context.Context) error {
 	if err := s.st.CreateAccount(ctx, s.acct); err != nil {
 		return err
 	}
-	return s.st.AllowFamily(ctx, s.acct.ID, 0, gateway.FamilyMobileCredentials, s.now)
+	return s.st.AllowFamily(ctx, s.acct.ID, 0, domain.FamilyMobileCredentials, s.now)
 }
 
 func (s *seeder) addSites(ctx context.Context) error {

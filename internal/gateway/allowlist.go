@@ -6,42 +6,8 @@ import (
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
-// Restricted API families. An operation of a family is refused with
-// 403 "<family>_not_enabled" unless the caller's user or account is on the
-// family's allow-list ("lintel allow").
-const (
-	// FamilyMobileCredentials is issuing mobile passes: credentials of a
-	// credential type whose kind is "mobile". Issuing one emails the
-	// holder an invitation.
-	FamilyMobileCredentials = "mobile_credentials"
-)
-
-// Family describes one restricted API family.
-type Family struct {
-	Name  string
-	Label string // plain words, used in error messages and the CLI
-	// SendsEmail marks families whose operations also need a verified
-	// account (the trust gate).
-	SendsEmail bool
-}
-
-// Families is the catalogue of restricted API families.
-var Families = []Family{
-	{Name: FamilyMobileCredentials, Label: "issuing mobile credentials", SendsEmail: true},
-}
-
-// LookupFamily returns the family with a name.
-func LookupFamily(name string) (Family, bool) {
-	for _, f := range Families {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return Family{}, false
-}
-
 func familyLabel(name string) string {
-	if f, ok := LookupFamily(name); ok {
+	if f, ok := domain.LookupFamily(name); ok {
 		return f.Label
 	}
 	return name
@@ -96,7 +62,7 @@ func AccountTrusted(acct *domain.Account) error {
 // mobile_credentials_not_enabled), then the trust gate (403
 // trust_required).
 func (g *Gateway) RequireMobileIssue(ctx context.Context, p *domain.Principal) error {
-	if err := g.RequireFamily(ctx, p, FamilyMobileCredentials); err != nil {
+	if err := g.RequireFamily(ctx, p, domain.FamilyMobileCredentials); err != nil {
 		return err
 	}
 	return g.RequireTrust(ctx, p)

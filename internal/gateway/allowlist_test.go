@@ -28,7 +28,7 @@ func TestAllowListsAndTrustGate(t *testing.T) {
 		pa := &domain.Principal{AccountID: e.a.ID, UserID: e.ua.ID}
 		pa2 := &domain.Principal{AccountID: e.a.ID, UserID: e.ua2.ID}
 		pb := &domain.Principal{AccountID: e.b.ID, UserID: e.ub.ID}
-		const fam = FamilyMobileCredentials
+		const fam = domain.FamilyMobileCredentials
 		notEnabled := fam + "_not_enabled"
 
 		for _, p := range []*domain.Principal{pa, pa2, pb, nil} {
@@ -75,11 +75,11 @@ func TestAllowListsAndTrustGate(t *testing.T) {
 }
 
 func TestFamilyCatalogue(t *testing.T) {
-	f, ok := LookupFamily(FamilyMobileCredentials)
+	f, ok := domain.LookupFamily(domain.FamilyMobileCredentials)
 	if !ok || !f.SendsEmail || f.Label == "" {
 		t.Fatalf("catalogue: %+v %v", f, ok)
 	}
-	if _, ok := LookupFamily("nope"); ok {
+	if _, ok := domain.LookupFamily("nope"); ok {
 		t.Fatal("unknown family found")
 	}
 	if e := ErrFamilyNotEnabled("nope"); e.Wire != "nope_not_enabled" {

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ type mix struct {
 // by doors, evaluating with the same rules the controllers use at the
 // controllers' clocks. Errors: the store's.
 func newMix(ctx context.Context, st *store.Store, accountID int64, doors []door, day, night time.Time) (*mix, error) {
-	snap, err := access.LoadAt(ctx, st, accountID, day)
+	snap, err := controller.LoadAccess(ctx, st, accountID, day)
 	if err != nil {
 		return nil, fmt.Errorf("load access rules: %w", err)
 	}

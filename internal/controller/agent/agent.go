@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io"
 	mathrand "math/rand/v2"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
-	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
@@ -50,8 +50,8 @@ type Config struct {
 // not add doors or credential types (those come with a new snapshot), so
 // wire answers questions about them.
 type loaded struct {
-	wire    *controller.Snapshot
-	pending []*controller.Changes
+	wire    *wire.Snapshot
+	pending []*wire.Changes
 	seq     int64
 	decide  *access.Snapshot
 }
@@ -108,7 +108,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg.HeartbeatEvery = 15 * time.Second
 	}
 	if cfg.PollWait <= 0 {
-		cfg.PollWait = controller.DefaultPollTimeout
+		cfg.PollWait = wire.DefaultPollTimeout
 	}
 	if cfg.RetryMax <= 0 {
 		cfg.RetryMax = 30 * time.Second
@@ -142,7 +142,7 @@ func New(cfg Config) (*Agent, error) {
 }
 
 // install makes snap the one decisions use.
-func (a *Agent) install(snap *controller.Snapshot) {
+func (a *Agent) install(snap *wire.Snapshot) {
 	decide := access.Build(snap.Source(), a.cfg.Now())
 	a.snapMu.Lock()
 	a.snap.Store(&loaded{wire: snap, seq: snap.Seq, decide: decide})
@@ -151,7 +151,7 @@ func (a *Agent) install(snap *controller.Snapshot) {
 }
 
 // use applies changes to the access list in use.
-func (a *Agent) use(c *controller.Changes) {
+func (a *Agent) use(c *wire.Changes) {
 	a.snapMu.Lock()
 	defer a.snapMu.Unlock()
 	l := a.snap.Load()
@@ -164,7 +164,7 @@ func (a *Agent) use(c *controller.Changes) {
 // them (a crash in between only means asking the server again). Every
 // foldEvery changes it folds them into the saved snapshot, in the
 // background: neither the disk nor the fold delays the next change.
-func (a *Agent) applyChanges(c *controller.Changes) {
+func (a *Agent) applyChanges(c *wire.Changes) {
 	a.use(c)
 	if err := a.cfg.State.AppendChanges(c); err != nil {
 		a.printf("error: %v (the change is used but not saved)\n", err)
@@ -188,7 +188,7 @@ func (a *Agent) fold(l *loaded) {
 	if a.snap.Load().wire != l.wire {
 		return
 	}
-	wire := l.wire.Apply(controller.Merge(l.pending))
+	wire := l.wire.Apply(wire.Merge(l.pending))
 	if err := a.cfg.State.SaveSnapshot(wire); err != nil {
 		a.printf("error: %v (the access list is used but not saved)\n", err)
 		return
@@ -350,7 +350,7 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 		}
 	}
 	at := now.UTC()
-	e := controller.Event{ID: o.EventID, ChannelID: o.ChannelID, EventCode: o.Decision.Code, Label: o.Label, OccurredAt: &at}
+	e := wire.Event{ID: o.EventID, ChannelID: o.ChannelID, EventCode: o.Decision.Code, Label: o.Label, OccurredAt: &at}
 	if o.Decision.PersonID != 0 {
 		id := o.Decision.PersonID
 		e.PersonID = &id
@@ -375,7 +375,7 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 // credentialType finds the credential type a reader word names: its slug,
 // else the first type of that kind ("key_fob" and "keyfob" read as fob).
 // It returns 0 when none matches (the decision is then "invalid type").
-func credentialType(s *controller.Snapshot, word string) int64 {
+func credentialType(s *wire.Snapshot, word string) int64 {
 	word = strings.ToLower(word)
 	for _, t := range s.CredentialTypes {
 		if strings.EqualFold(t.Slug, word) {
@@ -394,7 +394,7 @@ func credentialType(s *controller.Snapshot, word string) int64 {
 	return best
 }
 
-func kindOf(s *controller.Snapshot, typeID int64) string {
+func kindOf(s *wire.Snapshot, typeID int64) string {
 	for _, t := range s.CredentialTypes {
 		if t.ID == typeID {
 			return t.Kind

@@ -3,13 +3,13 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/controller/agent"
 )
 
@@ -62,7 +62,7 @@ func TestStateOutbox(t *testing.T) {
 		t.Fatalf("empty state: %v %v", snap, err)
 	}
 	for _, id := range []string{"a", "b", "c"} {
-		if err := s.Append(controller.Event{ID: id, ChannelID: 1, EventCode: 10}); err != nil {
+		if err := s.Append(wire.Event{ID: id, ChannelID: 1, EventCode: 10}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func TestStateOutbox(t *testing.T) {
 	if err != nil || len(left) != 1 || left[0].ID != "b" {
 		t.Fatalf("left %+v %v", left, err)
 	}
-	if err := s.SaveSnapshot(&controller.Snapshot{AccountID: 4, Seq: 9}); err != nil {
+	if err := s.SaveSnapshot(&wire.Snapshot{AccountID: 4, Seq: 9}); err != nil {
 		t.Fatal(err)
 	}
 	snap, err := s.LoadSnapshot()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io"
 	"net"
 	"net/http"
@@ -311,7 +312,7 @@ func TestChangesAreSavedAndFolded(t *testing.T) {
 				t.Fatalf("running agent: %+v", o.Decision)
 			}
 			// The fold runs in the background once 64 to 127 changes are pending.
-			var saved *controller.Snapshot
+			var saved *wire.Snapshot
 			waitFor(t, "the changes to be folded into the saved snapshot", func() bool {
 				saved, err = state.LoadSnapshot()
 				return err == nil && saved != nil && saved.Seq > first

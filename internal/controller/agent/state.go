@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/lintel-dev/lintel/internal/controller"
 )
 
 // State is what the agent keeps on disk in its state directory: the last
@@ -38,7 +37,7 @@ func (s *State) path(name string) string { return filepath.Join(s.dir, name) }
 
 // LoadSnapshot returns the saved snapshot, or nil when there is none.
 // Errors: a file that cannot be read or parsed.
-func (s *State) LoadSnapshot() (*controller.Snapshot, error) {
+func (s *State) LoadSnapshot() (*wire.Snapshot, error) {
 	b, err := os.ReadFile(s.path("snapshot.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -46,7 +45,7 @@ func (s *State) LoadSnapshot() (*controller.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read saved snapshot: %w", err)
 	}
-	var snap controller.Snapshot
+	var snap wire.Snapshot
 	if err := json.Unmarshal(b, &snap); err != nil {
 		return nil, fmt.Errorf("parse saved snapshot: %w", err)
 	}
@@ -55,7 +54,7 @@ func (s *State) LoadSnapshot() (*controller.Snapshot, error) {
 
 // SaveSnapshot replaces the saved snapshot atomically and drops the saved
 // changes it includes (those up to its Seq); later ones stay.
-func (s *State) SaveSnapshot(snap *controller.Snapshot) error {
+func (s *State) SaveSnapshot(snap *wire.Snapshot) error {
 	b, err := json.Marshal(snap)
 	if err != nil {
 		return err
@@ -88,7 +87,7 @@ func (s *State) SaveSnapshot(snap *controller.Snapshot) error {
 
 // AppendChanges adds changes received after the saved snapshot, synced to
 // disk before returning.
-func (s *State) AppendChanges(c *controller.Changes) error {
+func (s *State) AppendChanges(c *wire.Changes) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -102,7 +101,7 @@ func (s *State) AppendChanges(c *controller.Changes) error {
 // oldest first. Lines at or before after (left by a crash between saving a
 // snapshot and dropping the changes it includes) and a last line cut short
 // are skipped. Errors: a file that cannot be read.
-func (s *State) SavedChanges(after int64) ([]*controller.Changes, error) {
+func (s *State) SavedChanges(after int64) ([]*wire.Changes, error) {
 	b, err := os.ReadFile(s.path("changes.jsonl"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -110,11 +109,11 @@ func (s *State) SavedChanges(after int64) ([]*controller.Changes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read saved changes: %w", err)
 	}
-	var out []*controller.Changes
+	var out []*wire.Changes
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 256<<20)
 	for sc.Scan() {
-		var c controller.Changes
+		var c wire.Changes
 		if json.Unmarshal(sc.Bytes(), &c) == nil && c.Seq > after {
 			out = append(out, &c)
 			after = c.Seq
@@ -125,7 +124,7 @@ func (s *State) SavedChanges(after int64) ([]*controller.Changes, error) {
 
 // Append adds an event to the outbox and syncs it to disk before
 // returning, so a decision that was acted on is never lost.
-func (s *State) Append(e controller.Event) error {
+func (s *State) Append(e wire.Event) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -156,13 +155,13 @@ func appendLine(path string, b []byte) error {
 
 // Pending returns the events in the outbox, oldest first. A line that
 // cannot be parsed (a write cut short by a crash) is skipped.
-func (s *State) Pending() ([]controller.Event, error) {
+func (s *State) Pending() ([]wire.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pending()
 }
 
-func (s *State) pending() ([]controller.Event, error) {
+func (s *State) pending() ([]wire.Event, error) {
 	b, err := os.ReadFile(s.path("outbox.jsonl"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -170,11 +169,11 @@ func (s *State) pending() ([]controller.Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	var out []controller.Event
+	var out []wire.Event
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var e controller.Event
+		var e wire.Event
 		if json.Unmarshal(sc.Bytes(), &e) == nil && e.ID != "" {
 			out = append(out, e)
 		}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"time"
 
-	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
@@ -65,7 +65,7 @@ func (a *Agent) syncLoop(ctx context.Context) {
 			}
 			needCmds = false
 		}
-		var ch controller.Changes
+		var ch wire.Changes
 		path := fmt.Sprintf("/controller/v1/changes?after=%d&wait=%g", a.Seq(), a.cfg.PollWait.Seconds())
 		if err := a.c.do(ctx, http.MethodGet, path, nil, &ch); err != nil {
 			if ctx.Err() != nil || !fail(err) {
@@ -88,7 +88,7 @@ func (a *Agent) syncLoop(ctx context.Context) {
 
 // fetchSnapshot downloads the snapshot, saves it, then uses it.
 func (a *Agent) fetchSnapshot(ctx context.Context) error {
-	var snap controller.Snapshot
+	var snap wire.Snapshot
 	if err := a.c.do(ctx, http.MethodGet, "/controller/v1/snapshot", nil, &snap); err != nil {
 		return err
 	}
@@ -170,8 +170,8 @@ func (a *Agent) Flush(ctx context.Context) (int, error) {
 	done := 0
 	for len(pending) > 0 {
 		n := min(len(pending), 500)
-		var res controller.EventResults
-		if err := a.c.do(ctx, http.MethodPost, "/controller/v1/events", controller.EventBatch{Events: pending[:n]}, &res); err != nil {
+		var res wire.EventResults
+		if err := a.c.do(ctx, http.MethodPost, "/controller/v1/events", wire.EventBatch{Events: pending[:n]}, &res); err != nil {
 			return done, err
 		}
 		a.linkUp()
@@ -192,18 +192,18 @@ func (a *Agent) Flush(ctx context.Context) (int, error) {
 // each outcome. Remote admissions release the door; every other command
 // changes state the snapshot already carries, so it is acknowledged.
 func (a *Agent) runCommands(ctx context.Context) error {
-	var list controller.Commands
+	var list wire.Commands
 	if err := a.c.do(ctx, http.MethodGet, "/controller/v1/commands", nil, &list); err != nil {
 		return err
 	}
 	for _, cmd := range list.Commands {
-		res := controller.CommandResult{Outcome: controller.OutcomeDone}
+		res := wire.CommandResult{Outcome: wire.OutcomeDone}
 		switch cmd.Kind {
 		case domain.CommandAdmit, domain.CommandAdmitPerson:
-			res.Outcome = controller.OutcomeAdmitted
+			res.Outcome = wire.OutcomeAdmitted
 			if a.cfg.Relay != nil {
 				if err := a.cfg.Relay.Open(cmd.ChannelID, a.cfg.OpenFor); err != nil {
-					res = controller.CommandResult{Outcome: controller.OutcomeDenied, Detail: err.Error()}
+					res = wire.CommandResult{Outcome: wire.OutcomeDenied, Detail: err.Error()}
 				}
 			}
 		}

@@ -1,7 +1,8 @@
-package access_test
+package controller_test
 
 import (
 	"context"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		snap, err := access.LoadAt(ctx, st, acct.ID, now)
+		snap, err := controller.LoadAccess(ctx, st, acct.ID, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestLoadDemo(t *testing.T) {
 		if d := access.Evaluate(snap, door["Front Door"], typeID["Card"], "0000000000", now); d.Code != 20 {
 			t.Errorf("unknown card: %+v", d)
 		}
-		if _, err := access.Load(ctx, st, acct.ID+1000); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := controller.LoadAccess(ctx, st, acct.ID+1000, now); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("missing account: %v", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package controller
+package wire
 
 import (
 	"slices"
@@ -14,23 +14,23 @@ import (
 // the fields the decision reads and to the controller's doors. Times are
 // RFC 3339 in UTC.
 type Snapshot struct {
-	AccountID         int64                  `json:"account_id"`
-	Seq               int64                  `json:"seq"`
-	GeneratedAt       time.Time              `json:"generated_at"`
-	TimeZone          string                 `json:"time_zone"`
-	Channels          []WireChannel          `json:"channels"`
-	Sites             []WireSite             `json:"sites"`
-	Shifts            []WireShift            `json:"shifts"`
-	CredentialTypes   []WireCredentialType   `json:"credential_types"`
-	Roles             []WireRole             `json:"roles"`
-	People            []WirePerson           `json:"people"`
-	Credentials       []WireCredential       `json:"credentials"`
-	Reservations      []WireReservation      `json:"reservations"`
-	GroupReservations []WireGroupReservation `json:"group_reservations"`
+	AccountID         int64              `json:"account_id"`
+	Seq               int64              `json:"seq"`
+	GeneratedAt       time.Time          `json:"generated_at"`
+	TimeZone          string             `json:"time_zone"`
+	Channels          []Channel          `json:"channels"`
+	Sites             []Site             `json:"sites"`
+	Shifts            []Shift            `json:"shifts"`
+	CredentialTypes   []CredentialType   `json:"credential_types"`
+	Roles             []Role             `json:"roles"`
+	People            []Person           `json:"people"`
+	Credentials       []Credential       `json:"credentials"`
+	Reservations      []Reservation      `json:"reservations"`
+	GroupReservations []GroupReservation `json:"group_reservations"`
 }
 
-// WireChannel is a door and its state.
-type WireChannel struct {
+// Channel is a door and its state.
+type Channel struct {
 	ID                int64      `json:"id"`
 	Name              string     `json:"name"`
 	SiteID            *int64     `json:"site_id"`
@@ -42,37 +42,37 @@ type WireChannel struct {
 	AutoUnlockShiftID *int64     `json:"auto_unlock_shift_id"`
 }
 
-// WireSite carries a site's time zone.
-type WireSite struct {
+// Site carries a site's time zone.
+type Site struct {
 	ID       int64   `json:"id"`
 	TimeZone *string `json:"time_zone"`
 }
 
-// WireShift is a weekly schedule.
-type WireShift struct {
+// Shift is a weekly schedule.
+type Shift struct {
 	ID       int64                `json:"id"`
 	TimeZone *string              `json:"time_zone"`
 	Windows  []domain.ShiftWindow `json:"windows"`
 }
 
-// WireCredentialType names a kind of credential: card, fob, pin or mobile.
-type WireCredentialType struct {
+// CredentialType names a kind of credential: card, fob, pin or mobile.
+type CredentialType struct {
 	ID    int64  `json:"id"`
 	Slug  string `json:"slug"`
 	Label string `json:"label"`
 	Kind  string `json:"kind"`
 }
 
-// WireRole lets its groups through its doors, during its shift if any.
-type WireRole struct {
+// Role lets its groups through its doors, during its shift if any.
+type Role struct {
 	ID         int64   `json:"id"`
 	ShiftID    *int64  `json:"shift_id"`
 	GroupIDs   []int64 `json:"group_ids"`
 	ChannelIDs []int64 `json:"channel_ids"`
 }
 
-// WirePerson is a credential holder.
-type WirePerson struct {
+// Person is a credential holder.
+type Person struct {
 	ID        int64      `json:"id"`
 	FirstName string     `json:"first_name"`
 	LastName  string     `json:"last_name"`
@@ -83,8 +83,8 @@ type WirePerson struct {
 	RoleIDs   []int64    `json:"role_ids"`
 }
 
-// WireCredential is a presentable credential.
-type WireCredential struct {
+// Credential is a presentable credential.
+type Credential struct {
 	PersonID         int64   `json:"person_id"`
 	CredentialTypeID int64   `json:"credential_type_id"`
 	Value            string  `json:"value"`
@@ -92,16 +92,16 @@ type WireCredential struct {
 	WalletType       *string `json:"wallet_type"`
 }
 
-// WireReservation lets a person through doors in [start_time, end_time).
-type WireReservation struct {
+// Reservation lets a person through doors in [start_time, end_time).
+type Reservation struct {
 	PersonID   int64     `json:"person_id"`
 	StartTime  time.Time `json:"start_time"`
 	EndTime    time.Time `json:"end_time"`
 	ChannelIDs []int64   `json:"channel_ids"`
 }
 
-// WireGroupReservation makes a person a group member in [start_time, end_time).
-type WireGroupReservation struct {
+// GroupReservation makes a person a group member in [start_time, end_time).
+type GroupReservation struct {
 	PersonID  int64     `json:"person_id"`
 	StartTime time.Time `json:"start_time"`
 	EndTime   time.Time `json:"end_time"`
@@ -146,45 +146,45 @@ func (s *Snapshot) Source() access.Source {
 
 // The domain forms of the wire types, as the access engine reads them.
 
-func (x WireChannel) domain(accountID int64) *domain.Channel {
+func (x Channel) domain(accountID int64) *domain.Channel {
 	return &domain.Channel{ID: x.ID, AccountID: accountID, Name: x.Name, SiteID: x.SiteID, Mode: x.Mode, RelockAt: x.RelockAt,
 		CardLockdown: x.CardLockdown, RexLockdown: x.RexLockdown, AuxLockdown: x.AuxLockdown, AutoUnlockShiftID: x.AutoUnlockShiftID}
 }
 
-func (x WirePerson) domain(accountID int64) *domain.Person {
+func (x Person) domain(accountID int64) *domain.Person {
 	return &domain.Person{ID: x.ID, AccountID: accountID, FirstName: x.FirstName, LastName: x.LastName, Enabled: x.Enabled,
 		ValidFrom: x.ValidFrom, ValidTo: x.ValidTo, GroupIDs: x.GroupIDs, RoleIDs: x.RoleIDs}
 }
 
-func (x WireCredential) domain(accountID int64) *domain.Credential {
+func (x Credential) domain(accountID int64) *domain.Credential {
 	v := x.Value
 	return &domain.Credential{AccountID: accountID, PersonID: x.PersonID, CredentialTypeID: x.CredentialTypeID, Value: &v,
 		Status: x.Status, WalletType: x.WalletType}
 }
 
-func (x WireReservation) domain(accountID int64) *domain.Reservation {
+func (x Reservation) domain(accountID int64) *domain.Reservation {
 	return &domain.Reservation{AccountID: accountID, PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime,
 		ChannelIDs: x.ChannelIDs}
 }
 
-func (x WireGroupReservation) domain(accountID int64) *domain.GroupReservation {
+func (x GroupReservation) domain(accountID int64) *domain.GroupReservation {
 	return &domain.GroupReservation{AccountID: accountID, PersonID: x.PersonID, StartTime: x.StartTime, EndTime: x.EndTime,
 		GroupIDs: x.GroupIDs}
 }
 
-// forChannels returns a copy of the account-wide snapshot reduced to the
+// ForChannels returns a copy of the account-wide snapshot reduced to the
 // given doors (ascending): other doors are left out, roles and
 // reservations keep only those doors and are dropped when none is left.
 // Everything else is shared with s, which must not change afterwards.
-func (s *Snapshot) forChannels(ids []int64) *Snapshot {
+func (s *Snapshot) ForChannels(ids []int64) *Snapshot {
 	n := *s
-	n.Channels = []WireChannel{}
+	n.Channels = []Channel{}
 	for _, c := range s.Channels {
 		if _, ok := slices.BinarySearch(ids, c.ID); ok {
 			n.Channels = append(n.Channels, c)
 		}
 	}
-	n.Roles = []WireRole{}
+	n.Roles = []Role{}
 	for _, r := range s.Roles {
 		if chans := keepDoors(r.ChannelIDs, ids); len(chans) > 0 {
 			r.ChannelIDs = chans
@@ -197,8 +197,8 @@ func (s *Snapshot) forChannels(ids []int64) *Snapshot {
 
 // reservationsFor returns the reservations reduced to the given doors
 // (ascending), leaving out those with none of them; never nil.
-func reservationsFor(list []WireReservation, doors []int64) []WireReservation {
-	out := []WireReservation{}
+func reservationsFor(list []Reservation, doors []int64) []Reservation {
+	out := []Reservation{}
 	for _, r := range list {
 		if chans := keepDoors(r.ChannelIDs, doors); len(chans) > 0 {
 			r.ChannelIDs = chans

@@ -1,4 +1,4 @@
-package controller
+package wire
 
 import (
 	"cmp"
@@ -9,14 +9,21 @@ import (
 	"github.com/lintel-dev/lintel/internal/access"
 )
 
-// WirePersonState is one person as a change carries them: the person with
+// PersonState is one person as a change carries them: the person with
 // their memberships and everything they hold, complete. A credential,
 // reservation or group reservation missing from the lists is gone.
-type WirePersonState struct {
-	Person            WirePerson             `json:"person"`
-	Credentials       []WireCredential       `json:"credentials"`
-	Reservations      []WireReservation      `json:"reservations"`
-	GroupReservations []WireGroupReservation `json:"group_reservations"`
+type PersonState struct {
+	Person            Person             `json:"person"`
+	Credentials       []Credential       `json:"credentials"`
+	Reservations      []Reservation      `json:"reservations"`
+	GroupReservations []GroupReservation `json:"group_reservations"`
+}
+
+// ForChannels returns the person state with reservations reduced to the
+// given doors (ascending), as a controller of those doors receives it.
+func (p PersonState) ForChannels(doors []int64) PersonState {
+	p.Reservations = reservationsFor(p.Reservations, doors)
+	return p
 }
 
 // Changes is the body of GET /controller/v1/changes.
@@ -29,11 +36,11 @@ type Changes struct {
 	// Commands is true when a command may be waiting: call GET commands.
 	Commands bool `json:"commands"`
 	// People changed or added since after, each replaced whole.
-	People []WirePersonState `json:"people,omitempty"`
+	People []PersonState `json:"people,omitempty"`
 	// RemovedPeople were deleted since after, with all they held.
 	RemovedPeople []int64 `json:"removed_people,omitempty"`
 	// Channels are the controller's doors whose state changed since after.
-	Channels []WireChannel `json:"channels,omitempty"`
+	Channels []Channel `json:"channels,omitempty"`
 }
 
 // Delta turns the changes into the access engine's delta, to apply to the
@@ -66,8 +73,8 @@ func Merge(list []*Changes) *Changes {
 	if len(list) == 0 {
 		return &Changes{}
 	}
-	people := map[int64]*WirePersonState{} // nil: removed
-	chans := map[int64]WireChannel{}
+	people := map[int64]*PersonState{} // nil: removed
+	chans := map[int64]Channel{}
 	for _, c := range list {
 		for _, id := range c.RemovedPeople {
 			people[id] = nil
@@ -107,10 +114,10 @@ func (s *Snapshot) Apply(c *Changes) *Snapshot {
 	for _, p := range c.People {
 		gone[p.Person.ID] = true
 	}
-	n.People = slices.DeleteFunc(slices.Clone(s.People), func(p WirePerson) bool { return gone[p.ID] })
-	n.Credentials = slices.DeleteFunc(slices.Clone(s.Credentials), func(x WireCredential) bool { return gone[x.PersonID] })
-	n.Reservations = slices.DeleteFunc(slices.Clone(s.Reservations), func(x WireReservation) bool { return gone[x.PersonID] })
-	n.GroupReservations = slices.DeleteFunc(slices.Clone(s.GroupReservations), func(x WireGroupReservation) bool { return gone[x.PersonID] })
+	n.People = slices.DeleteFunc(slices.Clone(s.People), func(p Person) bool { return gone[p.ID] })
+	n.Credentials = slices.DeleteFunc(slices.Clone(s.Credentials), func(x Credential) bool { return gone[x.PersonID] })
+	n.Reservations = slices.DeleteFunc(slices.Clone(s.Reservations), func(x Reservation) bool { return gone[x.PersonID] })
+	n.GroupReservations = slices.DeleteFunc(slices.Clone(s.GroupReservations), func(x GroupReservation) bool { return gone[x.PersonID] })
 	// A credential value that moved to a changed person leaves its old
 	// holder, as in access.Snapshot.Apply.
 	taken := map[credKey]bool{}
@@ -120,7 +127,7 @@ func (s *Snapshot) Apply(c *Changes) *Snapshot {
 			taken[credKey{x.CredentialTypeID, x.Value}] = true
 		}
 	}
-	n.Credentials = slices.DeleteFunc(n.Credentials, func(x WireCredential) bool { return taken[credKey{x.CredentialTypeID, x.Value}] })
+	n.Credentials = slices.DeleteFunc(n.Credentials, func(x Credential) bool { return taken[credKey{x.CredentialTypeID, x.Value}] })
 	for _, p := range c.People {
 		n.Credentials = append(n.Credentials, p.Credentials...)
 		n.Reservations = append(n.Reservations, p.Reservations...)
@@ -128,14 +135,14 @@ func (s *Snapshot) Apply(c *Changes) *Snapshot {
 	}
 	// By person, as the server lists them, so the result does not depend on
 	// how changes were grouped.
-	slices.SortFunc(n.People, func(a, b WirePerson) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortStableFunc(n.Credentials, func(a, b WireCredential) int { return cmp.Compare(a.PersonID, b.PersonID) })
-	slices.SortStableFunc(n.Reservations, func(a, b WireReservation) int { return cmp.Compare(a.PersonID, b.PersonID) })
-	slices.SortStableFunc(n.GroupReservations, func(a, b WireGroupReservation) int { return cmp.Compare(a.PersonID, b.PersonID) })
+	slices.SortFunc(n.People, func(a, b Person) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(n.Credentials, func(a, b Credential) int { return cmp.Compare(a.PersonID, b.PersonID) })
+	slices.SortStableFunc(n.Reservations, func(a, b Reservation) int { return cmp.Compare(a.PersonID, b.PersonID) })
+	slices.SortStableFunc(n.GroupReservations, func(a, b GroupReservation) int { return cmp.Compare(a.PersonID, b.PersonID) })
 	if len(c.Channels) > 0 {
 		n.Channels = slices.Clone(s.Channels)
 		for _, ch := range c.Channels {
-			if i := slices.IndexFunc(n.Channels, func(x WireChannel) bool { return x.ID == ch.ID }); i >= 0 {
+			if i := slices.IndexFunc(n.Channels, func(x Channel) bool { return x.ID == ch.ID }); i >= 0 {
 				n.Channels[i] = ch
 			}
 		}
@@ -147,3 +154,8 @@ type credKey struct {
 	typeID int64
 	value  string
 }
+
+// DefaultPollTimeout is the longest a GET /controller/v1/changes waits for
+// a change before it answers with none; controllers should wait a little
+// longer than this for the answer.
+const DefaultPollTimeout = 25 * time.Second

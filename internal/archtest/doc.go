@@ -1,0 +1,14 @@
+// Package archtest holds tests of the shape of the code rather than its
+// behaviour: which packages may depend on which. The rules it checks are
+// the layers the project keeps:
+//
+//   - domain imports no other Lintel package;
+//   - access (the decision engine) imports only domain;
+//   - the controller protocol's wire types, the decision engine and the
+//     reference agent link no database driver and no store, so a door
+//     controller built from them carries no SQL;
+//   - config, demo data and the engine do not reach up into feature
+//     packages.
+//
+// It has no code of its own.
+package archtest
