@@ -2,11 +2,11 @@ package controller
 
 import (
 	"encoding/json"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"

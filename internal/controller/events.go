@@ -2,10 +2,10 @@ package controller
 
 import (
 	"fmt"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"

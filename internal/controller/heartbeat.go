@@ -1,10 +1,10 @@
 package controller
 
 import (
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/httpx"
 )
 

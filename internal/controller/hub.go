@@ -2,13 +2,13 @@ package controller
 
 import (
 	"context"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )

@@ -2,11 +2,11 @@ package controller
 
 import (
 	"context"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"maps"
 	"slices"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 

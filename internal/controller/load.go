@@ -3,11 +3,11 @@ package controller
 import (
 	"context"
 	"fmt"
-	"github.com/lintel-dev/lintel/internal/access"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"slices"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )

@@ -3,11 +3,11 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
 )

@@ -2,11 +2,11 @@ package demo_test
 
 import (
 	"context"
-	"github.com/lintel-dev/lintel/internal/controller"
 	"testing"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/demo"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"

@@ -3,12 +3,12 @@ package sim
 import (
 	"context"
 	"fmt"
-	"github.com/lintel-dev/lintel/internal/controller"
 	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )

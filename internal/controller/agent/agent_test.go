@@ -3,7 +3,6 @@ package agent_test
 import (
 	"context"
 	"errors"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lintel-dev/lintel/internal/controller/agent"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 func TestParsePresentation(t *testing.T) {

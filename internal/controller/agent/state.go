@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 // State is what the agent keeps on disk in its state directory: the last
