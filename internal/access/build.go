@@ -63,7 +63,6 @@ func Build(src Source, builtAt time.Time) *Snapshot {
 // for concurrent use, and must not be used after Build.
 type Builder struct {
 	s        *Snapshot
-	zones    zoneCache
 	siteZone map[int64]string
 	rawChans []*domain.Channel
 	people   map[int64]*person
@@ -79,7 +78,7 @@ func NewBuilder(acct *domain.Account) *Builder {
 	if acct != nil {
 		s.accountID, s.loc = acct.ID, acct.Location()
 	}
-	return &Builder{s: s, zones: zoneCache{fallback: s.loc}, siteZone: map[int64]string{},
+	return &Builder{s: s, siteZone: map[int64]string{},
 		people: map[int64]*person{}, creds: map[credKey]credEntry{},
 		res: map[int64][]reservation{}, groupRes: map[int64][]groupReservation{}}
 }
@@ -92,7 +91,7 @@ func (b *Builder) AddSite(x *domain.Site) {
 }
 
 // AddShift compiles a weekly shift.
-func (b *Builder) AddShift(x *domain.Shift) { b.s.shifts[x.ID] = compileShift(x, &b.zones) }
+func (b *Builder) AddShift(x *domain.Shift) { b.s.shifts[x.ID] = compileShift(x) }
 
 // AddChannel records a door and its state (its zone is resolved at Build,
 // once every site is known).
@@ -147,10 +146,7 @@ func (b *Builder) AddGroupReservation(x *domain.GroupReservation) {
 func (b *Builder) Build(builtAt time.Time) *Snapshot {
 	s := b.s
 	s.builtAt = builtAt
-	s.siteZones = make(map[int64]*time.Location, len(b.siteZone))
-	for id, name := range b.siteZone {
-		s.siteZones[id] = b.zones.get(name)
-	}
+	s.siteZones = b.siteZone
 	for _, x := range b.rawChans {
 		s.channels[x.ID] = newChannel(x, s.channelZone(x))
 	}

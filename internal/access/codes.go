@@ -48,6 +48,7 @@ const (
 	ReasonNoAccess                             // nothing allows this door
 	ReasonRequestToExit                        // the exit button released the door
 	ReasonAux                                  // the auxiliary input released the door
+	ReasonUnknownPerson                        // the person is not in the snapshot
 )
 
 var reasonNames = [...]string{
@@ -65,6 +66,7 @@ var reasonNames = [...]string{
 	ReasonNoAccess:           "no_access",
 	ReasonRequestToExit:      "request_to_exit",
 	ReasonAux:                "aux",
+	ReasonUnknownPerson:      "unknown_person",
 }
 
 // String returns the reason as a snake_case word ("person_disabled").

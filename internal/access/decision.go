@@ -93,7 +93,12 @@ func (d Decision) Label() string {
 	cred := kindWords[d.kind]
 	switch d.Reason {
 	case ReasonGranted:
+		if cred == "" {
+			return who + " admitted"
+		}
 		return who + " admitted using " + cred
+	case ReasonUnknownPerson:
+		return "Rejected: unknown person"
 	case ReasonUnlocked:
 		if who == "" {
 			return "Admitted: door unlocked"
@@ -133,6 +138,9 @@ func (d Decision) Label() string {
 	case ReasonOutsideSchedule:
 		return who + " rejected: outside permitted hours"
 	case ReasonNoAccess:
+		if cred == "" {
+			return who + " rejected: no access to this door"
+		}
 		return who + " rejected: " + cred + " not valid for this door"
 	}
 	return who + " rejected"

@@ -96,14 +96,12 @@ func (s *Snapshot) Apply(d Delta) *Snapshot {
 	return &n
 }
 
-// channelZone finds the zone for a changed door: its site's, else the
-// account's.
+// channelZone finds a door's zone by the one rule, domain.DoorLocation:
+// its site's, else the account's.
 func (s *Snapshot) channelZone(c *domain.Channel) *time.Location {
-	if c.SiteID == nil {
-		return s.loc
+	zone := ""
+	if c.SiteID != nil {
+		zone = s.siteZones[*c.SiteID]
 	}
-	if loc, ok := s.siteZones[*c.SiteID]; ok {
-		return loc
-	}
-	return s.loc
+	return domain.DoorLocation(zone, s.loc)
 }

@@ -79,6 +79,58 @@ func Evaluate(s *Snapshot, channelID, credentialTypeID int64, value string, at t
 	return d.deny(CodeRejectUnauthorized, ReasonNoAccess)
 }
 
+// EvaluatePerson decides whether person personID may pass door channelID
+// at instant at, with no credential presented: the question a remote
+// admission for a person asks ("may P open D now"). It applies the rules
+// of Evaluate that concern the person and the door, in the same order and
+// with the same codes, so its answer is the one the door would give to any
+// usable credential of theirs:
+//
+//  1. unknown door: reject 27 (ReasonUnknownChannel)
+//  2. unknown person: reject 27 (ReasonUnknownPerson)
+//  3. person disabled: reject 21 (ReasonPersonDisabled)
+//  4. before valid_from / after valid_to (both inclusive): reject 21
+//     (ReasonNotYetValid, ReasonExpired)
+//  5. a role, group reservation or reservation covers the door now:
+//     admit 15, by application (ReasonGranted)
+//  6. something covers the door at another time: reject 21
+//     (ReasonOutsideSchedule)
+//  7. otherwise: reject 27 (ReasonNoAccess)
+//
+// Lockdown and the door's unlock state are about what is presented at the
+// door and are left to the caller. It is pure and does not allocate.
+func EvaluatePerson(s *Snapshot, channelID, personID int64, at time.Time) Decision {
+	d := Decision{kind: kindNone}
+	var ch *channel
+	if s != nil {
+		ch = s.channels[channelID]
+	}
+	if ch == nil {
+		return d.deny(CodeRejectUnauthorized, ReasonUnknownChannel)
+	}
+	p, ok := s.people.get(personID)
+	if !ok || p == nil {
+		return d.deny(CodeRejectUnauthorized, ReasonUnknownPerson)
+	}
+	d.PersonID, d.PersonName = p.id, p.name
+	ms := at.UnixMilli()
+	switch {
+	case !p.enabled:
+		return d.deny(CodeRejectOutOfHours, ReasonPersonDisabled)
+	case ms < p.validFrom:
+		return d.deny(CodeRejectOutOfHours, ReasonNotYetValid)
+	case ms > p.validTo:
+		return d.deny(CodeRejectOutOfHours, ReasonExpired)
+	}
+	switch s.grant(p, ch, at, ms) {
+	case grantNow:
+		return d.admit(CodeAdmitApplication, ReasonGranted)
+	case grantLater:
+		return d.deny(CodeRejectOutOfHours, ReasonOutsideSchedule)
+	}
+	return d.deny(CodeRejectUnauthorized, ReasonNoAccess)
+}
+
 // Input is a door input that needs no credential.
 type Input uint8
 

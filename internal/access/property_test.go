@@ -219,3 +219,52 @@ func TestPropertyDecisionsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// A person is admitted remotely exactly when their card would be, at a
+// door that is neither locked down nor unlocked (those states are about
+// what is presented, and EvaluatePerson leaves them to the caller), and
+// for the same reason.
+func TestPropertyEvaluatePersonAgreesWithTheirCard(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for round := range propertyRounds {
+		s := Build(randomSource(r), t0)
+		for _, q := range randomQueries(r, 300) {
+			if q.typ != tCard {
+				continue
+			}
+			var pid int64
+			fmt.Sscanf(q.value, "c%d", &pid)
+			if ch := s.channels[q.channel]; ch != nil && (ch.cardLockdown || s.unlocked(ch, q.at, q.at.UnixMilli())) {
+				continue
+			}
+			card := Evaluate(s, q.channel, q.typ, q.value, q.at)
+			remote := EvaluatePerson(s, q.channel, pid, q.at)
+			wantReason := card.Reason
+			if wantReason == ReasonUnknownCredential {
+				wantReason = ReasonUnknownPerson
+			}
+			if card.Admit != remote.Admit || wantReason != remote.Reason {
+				t.Fatalf("round %d %+v: card %v %s, remote %v %s", round, q, card.Admit, card.Reason, remote.Admit, remote.Reason)
+			}
+			if remote.Admit && remote.Code != CodeAdmitApplication {
+				t.Fatalf("remote admit code %d", remote.Code)
+			}
+		}
+	}
+}
+
+func TestEvaluatePersonUnknownDoorAndPerson(t *testing.T) {
+	s := Build(fixture(), t0)
+	if d := EvaluatePerson(s, 999, 1, t0); d.Admit || d.Reason != ReasonUnknownChannel {
+		t.Fatalf("unknown door: %+v", d)
+	}
+	if d := EvaluatePerson(s, chFront, 99999, t0); d.Admit || d.Reason != ReasonUnknownPerson || d.Label() != "Rejected: unknown person" {
+		t.Fatalf("unknown person: %+v %q", d, d.Label())
+	}
+	if d := EvaluatePerson(nil, chFront, 1, t0); d.Admit || d.Reason != ReasonUnknownChannel {
+		t.Fatalf("nil snapshot: %+v", d)
+	}
+	if n := testing.AllocsPerRun(100, func() { EvaluatePerson(s, chFront, 1, t0) }); n != 0 {
+		t.Fatalf("EvaluatePerson allocates %v times", n)
+	}
+}

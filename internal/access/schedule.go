@@ -47,10 +47,10 @@ func parseClock(s string) (int32, bool) {
 // days outside 0-6, and windows whose start equals their end are skipped:
 // they never grant anything. A time zone that cannot be loaded falls back
 // to the door's.
-func compileShift(sh *domain.Shift, zones *zoneCache) *schedule {
+func compileShift(sh *domain.Shift) *schedule {
 	s := &schedule{}
 	if sh.TimeZone != nil {
-		if loc, ok := zones.lookup(*sh.TimeZone); ok {
+		if loc, ok := domain.LoadLocation(*sh.TimeZone); ok {
 			s.loc = loc
 		}
 	}
@@ -94,39 +94,4 @@ func (s *schedule) activeAt(at time.Time, doorLoc *time.Location) bool {
 		}
 	}
 	return false
-}
-
-// zoneCache loads each IANA zone once per build.
-type zoneCache struct {
-	fallback *time.Location
-	zones    map[string]*time.Location
-}
-
-// get returns the named zone, or the fallback when the name is empty or
-// cannot be loaded.
-func (z *zoneCache) get(name string) *time.Location {
-	if loc, ok := z.lookup(name); ok {
-		return loc
-	}
-	return z.fallback
-}
-
-// lookup returns the named zone and whether it could be loaded. The empty
-// name is not a zone (time.LoadLocation would read it as UTC).
-func (z *zoneCache) lookup(name string) (*time.Location, bool) {
-	if name == "" {
-		return nil, false
-	}
-	if loc, ok := z.zones[name]; ok {
-		return loc, loc != nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		loc = nil
-	}
-	if z.zones == nil {
-		z.zones = map[string]*time.Location{}
-	}
-	z.zones[name] = loc
-	return loc, loc != nil
 }

@@ -34,7 +34,7 @@ func utc(y int, m time.Month, d, h, min int) time.Time {
 func TestShiftsAcrossDaylightSavingChanges(t *testing.T) {
 	london, newYork := mustZone(t, "Europe/London"), mustZone(t, "America/New_York")
 	win := func(days []int, start, end string) *schedule {
-		return compileShift(&domain.Shift{Windows: []domain.ShiftWindow{{Days: days, Start: start, End: end}}}, &zoneCache{fallback: time.UTC})
+		return compileShift(&domain.Shift{Windows: []domain.ShiftWindow{{Days: days, Start: start, End: end}}})
 	}
 	sunday, saturday := []int{0}, []int{6}
 	cases := []struct {
@@ -88,9 +88,8 @@ func TestShiftsAcrossDaylightSavingChanges(t *testing.T) {
 }
 
 func TestShiftZoneOverridesDoorZone(t *testing.T) {
-	z := &zoneCache{fallback: time.UTC}
-	tokyo := compileShift(&domain.Shift{TimeZone: ptr("Asia/Tokyo"), Windows: []domain.ShiftWindow{{Days: []int{3}, Start: "09:00", End: "10:00"}}}, z)
-	bogus := compileShift(&domain.Shift{TimeZone: ptr("Not/AZone"), Windows: []domain.ShiftWindow{{Days: []int{3}, Start: "09:00", End: "10:00"}}}, z)
+	tokyo := compileShift(&domain.Shift{TimeZone: ptr("Asia/Tokyo"), Windows: []domain.ShiftWindow{{Days: []int{3}, Start: "09:00", End: "10:00"}}})
+	bogus := compileShift(&domain.Shift{TimeZone: ptr("Not/AZone"), Windows: []domain.ShiftWindow{{Days: []int{3}, Start: "09:00", End: "10:00"}}})
 	london := mustZone(t, "Europe/London")
 	// Wednesday 09:30 in Tokyo is 00:30 UTC.
 	if !tokyo.activeAt(utc(2025, 6, 11, 0, 30), london) {
@@ -112,7 +111,7 @@ func TestMalformedWindowsNeverMatch(t *testing.T) {
 		{Days: []int{7, -1}, Start: "00:00", End: "24:00"},
 		{Days: []int{3}, Start: "ab:cd", End: "10:00"},
 	} {
-		sh := compileShift(&domain.Shift{Windows: []domain.ShiftWindow{w}}, &zoneCache{fallback: time.UTC})
+		sh := compileShift(&domain.Shift{Windows: []domain.ShiftWindow{w}})
 		if n := minutesActive(sh, time.UTC, utc(2025, 6, 8, 0, 0), utc(2025, 6, 15, 0, 0)); n != 0 {
 			t.Errorf("window %+v active %d minutes", w, n)
 		}

@@ -24,7 +24,7 @@ type Snapshot struct {
 	shifts     map[int64]*schedule
 	roles      map[int64]*role
 	groupRoles map[int64][]int64 // group id -> role ids, ascending
-	siteZones  map[int64]*time.Location
+	siteZones  map[int64]string  // site id -> its time zone's name
 
 	creds  layered[credKey, credEntry]
 	people layered[int64, *person]

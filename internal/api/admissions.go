@@ -101,7 +101,7 @@ func (a *API) admitChannel(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	if ch.Mode != "normal" {
+	if ch.Mode != domain.ModeNormal {
 		return a.writeChannel(r.Context(), w, ch, http.StatusBadRequest)
 	}
 	req, err := a.admit(r.Context(), ch, nil)
@@ -113,7 +113,9 @@ func (a *API) admitChannel(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 // admitPerson serves POST /api/3/channels/{id}/admit_person (202): the door
-// opens once for person_id, if that person may pass it now. A person who
+// opens once for person_id, if that person may pass it now, as the door
+// itself would decide (the Decider: access.EvaluatePerson on the snapshot
+// the doors receive). A person who
 // may not gets DoorFlow's 403 {"error": "Access denied", "reason": ...}
 // and a denied event. Errors: 404 for the door or the person; 422 when
 // person_id is missing or not an integer.
@@ -139,11 +141,12 @@ func (a *API) admitPerson(w http.ResponseWriter, r *http.Request, c *call) error
 		return err
 	}
 	now := a.nowMS()
-	reason, err := a.mayPass(r.Context(), c, p, ch, now)
+	d, err := a.decide.DecidePerson(r.Context(), c.p.AccountID, ch.ID, p.ID, now)
 	if err != nil {
 		return err
 	}
-	if reason == "" && ch.Mode != "normal" {
+	reason := denialOf(d)
+	if reason == "" && ch.Mode != domain.ModeNormal {
 		reason = "The channel is in unlock mode"
 	}
 	if reason != "" {

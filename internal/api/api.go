@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/access"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"
@@ -22,6 +23,10 @@ type Config struct {
 	// Dispatcher hands channel commands to door controllers; nil means
 	// none is ever connected (domain.NoController).
 	Dispatcher domain.Dispatcher
+	// Decider answers "may this person pass this door now" for remote
+	// admissions, with the engine and snapshot the doors use (the
+	// controller hub). Required.
+	Decider Decider
 	// SyncInterval is the least time between two accepted POST /sync of
 	// one account; zero means DefaultSyncInterval.
 	SyncInterval time.Duration
@@ -31,14 +36,21 @@ type Config struct {
 	MobileIssue func(ctx context.Context, p *domain.Principal) error
 }
 
+// Decider decides whether a person may pass a door at an instant, as the
+// door would. controller.Hub implements it.
+type Decider interface {
+	DecidePerson(ctx context.Context, accountID, channelID, personID int64, at time.Time) (access.Decision, error)
+}
+
 // API is the /api/3 surface.
 type API struct {
-	st   *store.Store
-	auth func(*http.Request) (*domain.Principal, error)
-	log  *slog.Logger
-	now  domain.Clock
-	disp domain.Dispatcher
-	sync time.Duration
+	st     *store.Store
+	auth   func(*http.Request) (*domain.Principal, error)
+	log    *slog.Logger
+	now    domain.Clock
+	disp   domain.Dispatcher
+	decide Decider
+	sync   time.Duration
 
 	mobileIssue func(ctx context.Context, p *domain.Principal) error
 }
@@ -46,7 +58,7 @@ type API struct {
 // New returns an API over cfg. A nil logger discards; a nil clock is
 // time.Now; a nil dispatcher never reaches a controller.
 func New(cfg Config) *API {
-	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, sync: cfg.SyncInterval,
+	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, decide: cfg.Decider, sync: cfg.SyncInterval,
 		mobileIssue: cfg.MobileIssue}
 	if a.disp == nil {
 		a.disp = domain.NoController{}

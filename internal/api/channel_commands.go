@@ -32,10 +32,9 @@ func (a *API) lockdownChannel(w http.ResponseWriter, r *http.Request, c *call) e
 	if !hasCard && !hasRex && !hasAux {
 		card = true
 	}
-	if !card && !rex && !aux {
+	if !ch.Lockdown(card, rex, aux) {
 		return a.writeChannel(r.Context(), w, ch, http.StatusBadRequest)
 	}
-	ch.CardLockdown, ch.RexLockdown, ch.AuxLockdown = card, rex, aux
 	err = a.apply(r.Context(), ch, command{kind: domain.CommandLockdown, code: domain.EventRemoteLockdown,
 		label:   "Lockdown switched on remotely: " + lockdownMessage(ch),
 		payload: map[string]bool{"card_lockdown": card, "rex_lockdown": rex, "aux_lockdown": aux}})
@@ -53,7 +52,7 @@ func (a *API) unlockdownChannel(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	ch.CardLockdown, ch.RexLockdown, ch.AuxLockdown = false, false, false
+	ch.LiftLockdown()
 	if err := a.apply(r.Context(), ch, command{kind: domain.CommandUnlockdown, code: domain.EventRemoteUnlockdown,
 		label: "Lockdown lifted remotely"}); err != nil {
 		return err
@@ -80,21 +79,17 @@ func (a *API) unlockChannel(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	v := &domain.Validation{}
 	relock, _ := fields{obj: obj, v: v}.time("relock_at", loc)
-	now := a.nowMS()
-	if relock != nil && !relock.After(now) {
-		v.Add("relock_at", "must be in the future")
-	}
 	if err := v.Err(); err != nil {
 		return err
 	}
-	ch.Mode, ch.ModeChangedAt, ch.RelockAt = "unlock", &now, nil
+	if err := ch.Unlock(a.nowMS(), relock); err != nil {
+		return err
+	}
 	payload := map[string]any{"relock_at": nil}
 	label := "Unlocked remotely until returned to normal"
-	if relock != nil {
-		t := relock.UTC().Truncate(1e6)
-		ch.RelockAt = &t
-		payload["relock_at"] = formatTime(t)
-		label = "Unlocked remotely until " + formatTime(t)
+	if ch.RelockAt != nil {
+		payload["relock_at"] = formatTime(*ch.RelockAt)
+		label = "Unlocked remotely until " + formatTime(*ch.RelockAt)
 	}
 	if err := a.apply(r.Context(), ch, command{kind: domain.CommandUnlock, code: domain.EventRemoteUnlock, label: label, payload: payload}); err != nil {
 		return err
@@ -110,10 +105,7 @@ func (a *API) normalChannel(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	if ch.Mode != "normal" {
-		now := a.nowMS()
-		ch.Mode, ch.RelockAt, ch.ModeChangedAt = "normal", nil, &now
-	}
+	ch.Normal(a.nowMS())
 	if err := a.apply(r.Context(), ch, command{kind: domain.CommandNormal, code: domain.EventRemoteNormal,
 		label: "Returned to normal mode remotely"}); err != nil {
 		return err

@@ -11,17 +11,6 @@ import (
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
-// effectiveChannel applies what the clock has already decided: a door in
-// unlock mode whose relock time has passed is back in normal mode (changed
-// at the relock time). No background job is needed to relock.
-func effectiveChannel(ch *domain.Channel, now time.Time) *domain.Channel {
-	if ch.Mode == "unlock" && ch.RelockAt != nil && !now.Before(*ch.RelockAt) {
-		at := *ch.RelockAt
-		ch.Mode, ch.RelockAt, ch.ModeChangedAt = "normal", nil, &at
-	}
-	return ch
-}
-
 // loadChannel returns the door named by the path's id, as it stands now.
 // Errors: 404 unless it is the caller's.
 func (a *API) loadChannel(r *http.Request, c *call) (*domain.Channel, error) {
@@ -33,7 +22,7 @@ func (a *API) loadChannel(r *http.Request, c *call) (*domain.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return effectiveChannel(ch, a.now()), nil
+	return ch.Effective(a.now()), nil
 }
 
 // writeChannel writes one door with the given status.

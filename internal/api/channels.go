@@ -85,7 +85,7 @@ func newChannelJSON(ch *domain.Channel, shiftNames map[int64]string) channelJSON
 		Sync: channelSyncJSON{Status: ch.SyncStatus, LastSyncCompletedAt: formatTimePtr(ch.LastSyncCompletedAt)},
 		Mode: modeJSON{Description: ch.Mode, ChangeStamp: formatTimePtr(ch.ModeChangedAt)},
 	}
-	if ch.Mode == "unlock" {
+	if ch.Mode == domain.ModeUnlock {
 		out.Mode.RelockAt = formatTimePtr(ch.RelockAt)
 	}
 	if ch.InLockdown() {
@@ -145,7 +145,7 @@ func (a *API) listChannels(w http.ResponseWriter, r *http.Request, c *call) erro
 	out := make([]channelJSON, 0, len(chs))
 	now := a.now()
 	for _, ch := range chs {
-		out = append(out, newChannelJSON(effectiveChannel(ch, now), names))
+		out = append(out, newChannelJSON(ch.Effective(now), names))
 	}
 	pg.writeHeaders(w, total)
 	httpx.WriteJSON(w, http.StatusOK, out)
@@ -162,5 +162,5 @@ func (a *API) getChannel(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	return a.writeChannel(r.Context(), w, effectiveChannel(ch, a.now()), http.StatusOK)
+	return a.writeChannel(r.Context(), w, ch.Effective(a.now()), http.StatusOK)
 }

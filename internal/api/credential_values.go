@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -16,50 +15,16 @@ import (
 )
 
 // autoPIN as a PIN value asks for a random unique PIN.
-const autoPIN = "******"
+const autoPIN = domain.AutoPIN
 
-// checkValue validates a credential value for its type and returns the
-// value to store (trimmed), or a message. PINs are 4 to 8 digits (leading
-// zeros allowed); card and fob numbers are 1 to 32 letters or digits.
+// checkValue validates a credential value given for its type
+// (CredentialType.CheckValue), letting autoPIN through for PIN types: the
+// caller replaces it with a fresh PIN before storing.
 func checkValue(t *domain.CredentialType, s string) (string, string) {
-	switch t.Kind {
-	case domain.KindPIN:
-		if s == autoPIN {
-			return s, ""
-		}
-		if len(s) < 4 || len(s) > 8 || !allDigits(s) {
-			return "", "must be between 4 and 8 digits in length"
-		}
-		return s, ""
-	default:
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return "", "can't be blank"
-		}
-		if len(s) > 32 || !alnum(s) {
-			return "", "must be 1 to 32 letters or digits"
-		}
+	if t.Kind == domain.KindPIN && s == autoPIN {
 		return s, ""
 	}
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func alnum(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
+	return t.CheckValue(s)
 }
 
 // rawValue reads a credential value from a decoded body: a string, an

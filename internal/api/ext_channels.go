@@ -68,7 +68,7 @@ func (a *API) createChannel(w http.ResponseWriter, r *http.Request, c *call) err
 	if err := f.v.Err(); err != nil {
 		return err
 	}
-	ch.Status, ch.Mode, ch.SyncStatus = "offline", "normal", "pending"
+	ch.Status, ch.Mode, ch.SyncStatus = "offline", domain.ModeNormal, "pending"
 	if err := a.st.CreateChannel(r.Context(), ch); err != nil {
 		return err
 	}

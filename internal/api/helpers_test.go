@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/lintel-dev/lintel/internal/api"
+	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/demo"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
@@ -116,7 +117,8 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	e.tokens["all"] = &domain.Principal{AccountID: acct.ID, UserID: u.ID, Scopes: domain.NewScopeSet(allScopes...)}
 	e.tokens["none"] = &domain.Principal{AccountID: acct.ID, UserID: u.ID, Scopes: domain.NewScopeSet()}
 	e.tokens["other"] = &domain.Principal{AccountID: other.ID, Scopes: domain.NewScopeSet(allScopes...)}
-	a := api.New(api.Config{Store: st, Log: slog.New(slog.DiscardHandler), Now: clock, Auth: e.auth, Dispatcher: dispatcherFunc(e.dispatch)})
+	hub := controller.New(controller.Config{Store: st, Now: clock})
+	a := api.New(api.Config{Store: st, Log: slog.New(slog.DiscardHandler), Now: clock, Auth: e.auth, Dispatcher: dispatcherFunc(e.dispatch), Decider: hub})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	e.h = mux

@@ -103,13 +103,13 @@ func (a *API) createReservation(w http.ResponseWriter, r *http.Request, c *call)
 	} else if !v.Has("channel_ids") && !v.Has("door_controller_ids") {
 		v.Add("channel_ids", "must list at least one channel")
 	}
-	loc, err := a.reservationZone(r, c, x.ChannelIDs)
+	loc, err := a.st.DoorsLocation(r.Context(), c.p.AccountID, x.ChannelIDs)
 	if err != nil {
 		return err
 	}
 	start, end := requireTimes(f, loc)
 	if !v.Has("start_time") && !v.Has("end_time") {
-		if msg := reservationWindow(start, end, loc); msg != "" {
+		if msg := domain.ReservationWindow(start, end, loc); msg != "" {
 			v.Add("end_time", msg)
 		}
 	}
@@ -122,51 +122,6 @@ func (a *API) createReservation(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	httpx.WriteJSON(w, http.StatusCreated, newReservationJSON(x))
 	return nil
-}
-
-// reservationZone is the time zone a reservation of the doors is judged
-// in: their sites' zone when every door has a site with the same zone,
-// else the account's.
-func (a *API) reservationZone(r *http.Request, c *call, channelIDs []int64) (*time.Location, error) {
-	zones, err := a.st.ChannelTimeZones(r.Context(), c.p.AccountID, channelIDs)
-	if err != nil {
-		return nil, err
-	}
-	var zone string
-	for _, id := range channelIDs {
-		z, ok := zones[id]
-		if !ok || (zone != "" && z != zone) {
-			zone = ""
-			break
-		}
-		zone = z
-	}
-	if zone != "" {
-		if loc, err := time.LoadLocation(zone); err == nil {
-			return loc, nil
-		}
-	}
-	return c.location(r.Context())
-}
-
-// reservationWindow returns why start..end is not a valid reservation in
-// loc, or "". The window must last at least a minute and end no later than
-// the midnight that ends start's local day; it may last up to 24 hours, or
-// the whole local day when that day is longer.
-func reservationWindow(start, end time.Time, loc *time.Location) string {
-	d := end.Sub(start)
-	s := start.In(loc)
-	dayStart := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
-	midnight := time.Date(s.Year(), s.Month(), s.Day()+1, 0, 0, 0, 0, loc)
-	switch {
-	case d < time.Minute:
-		return "must be between 1 minute and 24 hours after the start time"
-	case end.After(midnight) && d > max(24*time.Hour, midnight.Sub(dayStart)):
-		return "must be between 1 minute and 24 hours after the start time"
-	case end.After(midnight):
-		return "must be on the same day as the start time"
-	}
-	return ""
 }
 
 // deleteReservation serves DELETE /api/3/reservations/{id}. Errors: 404.

@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		},
 		RequireSubscription: cfg.RequireSubscriptionKey})
 	a.Hub = controller.New(controller.Config{Store: st, Log: log, Now: now})
-	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub,
+	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub, Decider: a.Hub,
 		MobileIssue: a.Gateway.RequireMobileIssue})
 	a.Webhook = webhook.New(webhook.Config{Store: st, Log: log, Now: now, BaseURL: a.baseURL,
 		Auth: a.Gateway.Authenticate, AllowPrivate: cfg.WebhookAllowPrivate})

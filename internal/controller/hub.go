@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/access"
 	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
@@ -70,6 +71,13 @@ type accountState struct {
 
 	load  sync.Mutex // one snapshot read per account at a time
 	cache *wire.Snapshot
+
+	// compiled is the access engine's snapshot of the whole account, as of
+	// journal position compiledSeq, for the server's own decisions; one
+	// compilation at a time (compileMu).
+	compileMu   sync.Mutex
+	compiled    *access.Snapshot
+	compiledSeq int64
 
 	// bodies holds cache encoded for sets of doors (controllers of the
 	// same doors get the same bytes); bodiesOf is the snapshot they encode.

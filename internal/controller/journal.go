@@ -173,7 +173,8 @@ func (h *Hub) pollJournal(ctx context.Context, cursor int64) int64 {
 }
 
 // changesAfter answers a controller of the given doors (ascending) at
-// sequence after. h.mu must be held.
+// sequence after; nil doors means every door of the account (the server's
+// own compiled snapshot). h.mu must be held.
 func (a *accountState) changesAfter(after int64, doors []int64) wire.Changes {
 	out := wire.Changes{Seq: a.seq}
 	if after == a.seq {
@@ -206,7 +207,14 @@ func (a *accountState) changesAfter(after int64, doors []int64) wire.Changes {
 			out.RemovedPeople = append(out.RemovedPeople, id)
 			continue
 		}
-		out.People = append(out.People, p.ForChannels(doors))
+		if doors == nil {
+			out.People = append(out.People, *p)
+		} else {
+			out.People = append(out.People, p.ForChannels(doors))
+		}
+	}
+	if doors == nil {
+		doors = slices.Sorted(maps.Keys(chans))
 	}
 	for _, id := range doors {
 		if ch := chans[id]; ch != nil {

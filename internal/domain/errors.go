@@ -99,6 +99,22 @@ func (v *Validation) Add(field, msg string) {
 	v.fields[field] = append(v.fields[field], msg)
 }
 
+// Merge adds the field messages of err when it is an EINVALID *Error (a
+// rule's Validate), so one answer lists every problem. It returns nil
+// then, and err unchanged when it is any other error.
+func (v *Validation) Merge(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EINVALID {
+		return err
+	}
+	for f, msgs := range e.Fields {
+		for _, m := range msgs {
+			v.Add(f, m)
+		}
+	}
+	return nil
+}
+
 // Has reports whether a field already has a message.
 func (v *Validation) Has(field string) bool { return len(v.fields[field]) > 0 }
 

@@ -25,7 +25,7 @@ type Account struct {
 
 // Location returns the account's time zone, or UTC when it cannot be loaded.
 func (a *Account) Location() *time.Location {
-	if loc, err := time.LoadLocation(a.TimeZone); err == nil {
+	if loc, ok := LoadLocation(a.TimeZone); ok {
 		return loc
 	}
 	return time.UTC

@@ -128,9 +128,10 @@ func (s *Store) checkBulk(ctx context.Context, accountID int64, people []BulkPer
 	if err != nil {
 		return nil, err
 	}
+	byID := make(map[int64]*domain.CredentialType, len(types))
 	labels := make(map[int64]string, len(types))
 	for _, t := range types {
-		labels[t.ID] = t.Label
+		byID[t.ID], labels[t.ID] = t, t.Label
 	}
 	type typed struct {
 		typeID int64
@@ -140,10 +141,14 @@ func (s *Store) checkBulk(ctx context.Context, accountID int64, people []BulkPer
 	for i, bp := range people {
 		held := map[int64]bool{}
 		for _, c := range bp.Credentials {
-			if _, ok := labels[c.CredentialTypeID]; !ok {
+			t, ok := byID[c.CredentialTypeID]
+			if !ok {
 				v := domain.Validation{}
 				v.Add("credential_type_id", fmt.Sprintf("credential type %d was not found on this account", c.CredentialTypeID))
 				return nil, v.Err()
+			}
+			if err := checkCredentialValue(t, c.Value); err != nil {
+				return nil, err
 			}
 			if held[c.CredentialTypeID] {
 				return nil, domain.Errorf(domain.ECONFLICT, "person %d of the batch holds two credentials of type %d", i, c.CredentialTypeID)

@@ -45,13 +45,13 @@ func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel) error {
 	})
 }
 
-// checkChannel checks the fields a door's creation and update share: a
-// name, and a site of the door's account. It returns the problems found;
-// the error is the database's.
+// checkChannel checks the fields a door's creation and update share: the
+// domain rule (Channel.Validate), and a site of the door's account. It
+// returns the problems found; the error is the database's.
 func (s *Store) checkChannel(ctx context.Context, c *domain.Channel) (domain.Validation, error) {
 	v := domain.Validation{}
-	if c.Name == "" {
-		v.Add("name", "can't be blank")
+	if err := v.Merge(c.Validate()); err != nil {
+		return v, err
 	}
 	if c.SiteID != nil {
 		m, err := s.missingIDs(ctx, "sites", c.AccountID, []int64{*c.SiteID})
@@ -67,6 +67,9 @@ func (s *Store) checkChannel(ctx context.Context, c *domain.Channel) (domain.Val
 
 // createChannel is CreateChannel without the journal row.
 func (s *Store) createChannel(ctx context.Context, c *domain.Channel) error {
+	if c.Mode == "" {
+		c.Mode = domain.ModeNormal
+	}
 	v, err := s.checkChannel(ctx, c)
 	if err != nil {
 		return err
@@ -86,9 +89,6 @@ func (s *Store) createChannel(ctx context.Context, c *domain.Channel) error {
 	}
 	if c.Status == "" {
 		c.Status = "offline"
-	}
-	if c.Mode == "" {
-		c.Mode = "normal"
 	}
 	if c.SyncStatus == "" {
 		c.SyncStatus = "ok"
@@ -167,6 +167,9 @@ func (s *Store) SaveChannelState(ctx context.Context, c *domain.Channel) error {
 
 // saveChannelState is SaveChannelState without the journal row.
 func (s *Store) saveChannelState(ctx context.Context, c *domain.Channel) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	if c.AutoUnlockShiftID != nil {
 		if m, err := s.missingIDs(ctx, "shifts", c.AccountID, []int64{*c.AutoUnlockShiftID}); err != nil {
 			return err
@@ -253,27 +256,45 @@ func (s *Store) deleteChannel(ctx context.Context, accountID, id int64) error {
 	})
 }
 
-// ChannelTimeZones returns the time zone of the site of each listed door
-// of the account that has a site with a time zone.
-func (s *Store) ChannelTimeZones(ctx context.Context, accountID int64, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	ids = uniqueIDs(ids)
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := s.query(ctx, `SELECT c.id, st.time_zone FROM channels c JOIN sites st ON st.id = c.site_id
-		WHERE c.account_id = ? AND st.time_zone IS NOT NULL AND c.id IN (`+placeholders(len(ids))+`)`, idArgs(ids, accountID)...)
+// DoorsLocation returns the time zone wall-clock times at the listed doors
+// of the account are read in: the doors' zone (domain.DoorLocation) when
+// they all share one, else the account's. No doors means the account's.
+// Errors: ENOTFOUND for an unknown account; otherwise the database's.
+func (s *Store) DoorsLocation(ctx context.Context, accountID int64, ids []int64) (*time.Location, error) {
+	acct, err := s.GetAccount(ctx, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("channel time zones: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var tz string
-		if err := rows.Scan(&id, &tz); err != nil {
+	zones := map[int64]string{}
+	if ids = uniqueIDs(ids); len(ids) > 0 {
+		rows, err := s.query(ctx, `SELECT c.id, st.time_zone FROM channels c JOIN sites st ON st.id = c.site_id
+			WHERE c.account_id = ? AND st.time_zone IS NOT NULL AND c.id IN (`+placeholders(len(ids))+`)`, idArgs(ids, accountID)...)
+		if err != nil {
+			return nil, fmt.Errorf("door time zones: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var tz string
+			if err := rows.Scan(&id, &tz); err != nil {
+				return nil, err
+			}
+			zones[id] = tz
+		}
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		out[id] = tz
 	}
-	return out, rows.Err()
+	var loc *time.Location
+	for _, id := range ids {
+		door := domain.DoorLocation(zones[id], acct.Location())
+		if loc != nil && door.String() != loc.String() {
+			return acct.Location(), nil
+		}
+		loc = door
+	}
+	if loc == nil {
+		return acct.Location(), nil
+	}
+	return loc, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -27,37 +26,6 @@ func scanCredentialType(sc scanner) (*domain.CredentialType, error) {
 	return &t, nil
 }
 
-// reservedSlugs are person attribute names a credential-type slug may not
-// take, because slugs become person attributes.
-var reservedSlugs = map[string]bool{
-	"id": true, "first_name": true, "last_name": true, "salutation": true, "job_title": true, "department": true,
-	"telephone": true, "notes": true, "barcode": true, "email": true, "mobile": true, "organisation_id": true,
-	"system_id": true, "enabled": true, "valid_from": true, "valid_to": true, "image_url": true,
-	"image_thumbnail_url": true, "image_base64": true, "image_remote_url": true, "custom_1": true, "custom_2": true,
-	"custom_3": true, "custom_4": true, "custom_5": true, "created_at": true, "updated_at": true, "groups": true,
-	"roles": true, "group_ids": true, "role_ids": true, "deleted": true, "person": true, "credentials": true,
-}
-
-// IsReservedSlug reports whether slug collides with a person attribute.
-func IsReservedSlug(slug string) bool { return reservedSlugs[slug] }
-
-// Slugify turns a label into a slug: lower case, runs of anything but
-// letters and digits become one underscore.
-func Slugify(label string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(label) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			under = false
-		} else if !under && b.Len() > 0 {
-			b.WriteByte('_')
-			under = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "_")
-}
-
 // CreateCredentialType inserts a credential type, deriving the slug from the
 // label when empty. Errors: EINVALID for a bad kind or a slug that collides
 // with a person attribute; ECONFLICT for a duplicate label or slug.
@@ -73,21 +41,9 @@ func (s *Store) CreateCredentialType(ctx context.Context, t *domain.CredentialTy
 // createCredentialType is CreateCredentialType without the journal row.
 func (s *Store) createCredentialType(ctx context.Context, t *domain.CredentialType) error {
 	if t.Slug == "" {
-		t.Slug = Slugify(t.Label)
+		t.Slug = domain.Slugify(t.Label)
 	}
-	v := domain.Validation{}
-	if strings.TrimSpace(t.Label) == "" {
-		v.Add("label", "can't be blank")
-	}
-	if t.Slug == "" || IsReservedSlug(t.Slug) {
-		v.Add("slug", "is reserved or empty")
-	}
-	switch t.Kind {
-	case domain.KindCard, domain.KindFob, domain.KindPIN, domain.KindMobile:
-	default:
-		v.Add("kind", "must be card, fob, pin or mobile")
-	}
-	if err := v.Err(); err != nil {
+	if err := t.Validate(); err != nil {
 		return err
 	}
 	if t.CreatedAt.IsZero() {
@@ -156,16 +112,9 @@ func (s *Store) UpdateCredentialType(ctx context.Context, t *domain.CredentialTy
 // updateCredentialType is UpdateCredentialType without the journal row.
 func (s *Store) updateCredentialType(ctx context.Context, t *domain.CredentialType) error {
 	if t.Slug == "" {
-		t.Slug = Slugify(t.Label)
+		t.Slug = domain.Slugify(t.Label)
 	}
-	v := domain.Validation{}
-	if strings.TrimSpace(t.Label) == "" {
-		v.Add("label", "can't be blank")
-	}
-	if t.Slug == "" || IsReservedSlug(t.Slug) {
-		v.Add("slug", "is reserved or empty")
-	}
-	if err := v.Err(); err != nil {
+	if err := t.Validate(); err != nil {
 		return err
 	}
 	if t.UpdatedAt.IsZero() {

@@ -28,6 +28,25 @@ func scanCredential(sc scanner) (*domain.Credential, error) {
 	return &c, nil
 }
 
+// checkCredentialValue applies the type's value rule
+// (CredentialType.CheckValue) to a value about to be stored, normalising
+// it in place. Only mobile credentials may have no value (until the holder
+// activates the invitation). Errors: EINVALID (value).
+func checkCredentialValue(t *domain.CredentialType, value *string) error {
+	v := domain.Validation{}
+	switch {
+	case value == nil && t.Kind != domain.KindMobile:
+		v.Add("value", "can't be blank")
+	case value != nil:
+		s, msg := t.CheckValue(*value)
+		if msg != "" {
+			v.Add("value", msg)
+		}
+		*value = s
+	}
+	return v.Err()
+}
+
 func valueInUse() error {
 	v := domain.Validation{}
 	v.Add("value", "value is already in use on your account")
@@ -87,6 +106,9 @@ func (s *Store) CreateCredential(ctx context.Context, c *domain.Credential) erro
 			return err
 		}
 		c.Label = t.Label
+		if err := checkCredentialValue(t, c.Value); err != nil {
+			return err
+		}
 		if _, err := tx.FindCredentialByType(ctx, c.AccountID, c.PersonID, c.CredentialTypeID); err == nil {
 			return domain.Errorf(domain.ECONFLICT, "The person already holds a credential of this type")
 		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -139,6 +161,13 @@ func (s *Store) UpdateCredentialValue(ctx context.Context, accountID, personID i
 	err := s.InTx(ctx, func(tx *Store) error {
 		c, err := tx.GetCredential(ctx, accountID, personID, uid)
 		if err != nil {
+			return err
+		}
+		t, err := tx.GetCredentialType(ctx, accountID, c.CredentialTypeID)
+		if err != nil {
+			return err
+		}
+		if err := checkCredentialValue(t, value); err != nil {
 			return err
 		}
 		if value != nil {

@@ -28,7 +28,8 @@ func scanGroupReservation(sc scanner) (*domain.GroupReservation, error) {
 }
 
 // CreateGroupReservation inserts a temporary group membership, assigning
-// ID. The caller checks the time rules. Errors: EINVALID (person_id,
+// ID, after checking it with GroupReservation.Validate. Errors: EINVALID
+// (group_ids, end_time) for one the rule refuses; EINVALID (person_id,
 // group_ids) when the person or a group is not the account's.
 func (s *Store) CreateGroupReservation(ctx context.Context, g *domain.GroupReservation) error {
 	if g.CreatedAt.IsZero() {
@@ -36,6 +37,9 @@ func (s *Store) CreateGroupReservation(ctx context.Context, g *domain.GroupReser
 	}
 	g.UpdatedAt = g.CreatedAt
 	g.GroupIDs = uniqueIDs(g.GroupIDs)
+	if err := g.Validate(); err != nil {
+		return err
+	}
 	return s.InTx(ctx, func(tx *Store) error {
 		if m, err := tx.missingIDs(ctx, "people", g.AccountID, []int64{g.PersonID}); err != nil {
 			return err

@@ -28,10 +28,8 @@ func scanGroup(sc scanner) (*domain.Group, error) {
 
 // CreateGroup inserts a group, assigning ID. Errors: EINVALID for a blank name.
 func (s *Store) CreateGroup(ctx context.Context, g *domain.Group) error {
-	if g.Name == "" {
-		v := domain.Validation{}
-		v.Add("name", "can't be blank")
-		return v.Err()
+	if err := g.Validate(); err != nil {
+		return err
 	}
 	if g.CreatedAt.IsZero() {
 		g.CreatedAt = time.Now().UTC()
@@ -79,10 +77,8 @@ func (s *Store) GetGroup(ctx context.Context, accountID, id int64) (*domain.Grou
 // UpdateGroup writes a group's name, notes and site scope. Errors:
 // EINVALID for a blank name; ENOTFOUND.
 func (s *Store) UpdateGroup(ctx context.Context, g *domain.Group) error {
-	if g.Name == "" {
-		v := domain.Validation{}
-		v.Add("name", "can't be blank")
-		return v.Err()
+	if err := g.Validate(); err != nil {
+		return err
 	}
 	if g.UpdatedAt.IsZero() {
 		g.UpdatedAt = time.Now().UTC()

@@ -25,9 +25,11 @@ func scanReservation(sc scanner) (*domain.Reservation, error) {
 	return &r, nil
 }
 
-// CreateReservation inserts a reservation with its doors, assigning ID. The
-// caller checks the time rules. Errors: EINVALID (person_id, channel_ids)
-// when the person or a door is not the account's.
+// CreateReservation inserts a reservation with its doors, assigning ID,
+// after checking it with Reservation.Validate in the doors' time zone
+// (DoorsLocation). Errors: EINVALID (channel_ids, end_time) for a
+// reservation the rule refuses; EINVALID (person_id, channel_ids) when the
+// person or a door is not the account's.
 func (s *Store) CreateReservation(ctx context.Context, r *domain.Reservation) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now().UTC()
@@ -35,6 +37,13 @@ func (s *Store) CreateReservation(ctx context.Context, r *domain.Reservation) er
 	r.UpdatedAt = r.CreatedAt
 	r.ChannelIDs = uniqueIDs(r.ChannelIDs)
 	return s.InTx(ctx, func(tx *Store) error {
+		loc, err := tx.DoorsLocation(ctx, r.AccountID, r.ChannelIDs)
+		if err != nil {
+			return err
+		}
+		if err := r.Validate(loc); err != nil {
+			return err
+		}
 		if m, err := tx.missingIDs(ctx, "people", r.AccountID, []int64{r.PersonID}); err != nil {
 			return err
 		} else if len(m) > 0 {

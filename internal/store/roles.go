@@ -42,10 +42,8 @@ func (s *Store) CreateRole(ctx context.Context, r *domain.Role) error {
 
 // createRole is CreateRole without the journal row.
 func (s *Store) createRole(ctx context.Context, r *domain.Role) error {
-	if r.Name == "" {
-		v := domain.Validation{}
-		v.Add("name", "can't be blank")
-		return v.Err()
+	if err := r.Validate(); err != nil {
+		return err
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now().UTC()
@@ -172,10 +170,8 @@ func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
 
 // updateRole is UpdateRole without the journal row.
 func (s *Store) updateRole(ctx context.Context, r *domain.Role) error {
-	if r.Name == "" {
-		v := domain.Validation{}
-		v.Add("name", "can't be blank")
-		return v.Err()
+	if err := r.Validate(); err != nil {
+		return err
 	}
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = time.Now().UTC()

@@ -31,15 +31,6 @@ func scanShift(sc scanner) (*domain.Shift, error) {
 	return &sh, nil
 }
 
-// validWindowTime reports whether s is "HH:MM" between 00:00 and 24:00.
-func validWindowTime(s string) bool {
-	if s == "24:00" {
-		return true
-	}
-	t, err := time.Parse("15:04", s)
-	return err == nil && t.Format("15:04") == s
-}
-
 // CreateShift inserts a weekly schedule, assigning ID. Errors: EINVALID for
 // a blank name or a malformed window (days 0-6, start before end, "HH:MM").
 func (s *Store) CreateShift(ctx context.Context, sh *domain.Shift) error {
@@ -53,7 +44,7 @@ func (s *Store) CreateShift(ctx context.Context, sh *domain.Shift) error {
 
 // createShift is CreateShift without the journal row.
 func (s *Store) createShift(ctx context.Context, sh *domain.Shift) error {
-	if err := validateShift(sh); err != nil {
+	if err := sh.Validate(); err != nil {
 		return err
 	}
 	if sh.Windows == nil {
@@ -95,30 +86,6 @@ func (s *Store) MissingShifts(ctx context.Context, accountID int64, ids []int64)
 	return s.missingIDs(ctx, "shifts", accountID, ids)
 }
 
-// validateShift checks a shift's name, windows and time zone.
-func validateShift(sh *domain.Shift) error {
-	v := domain.Validation{}
-	if sh.Name == "" {
-		v.Add("name", "can't be blank")
-	}
-	for _, w := range sh.Windows {
-		for _, d := range w.Days {
-			if d < 0 || d > 6 {
-				v.Add("windows", "days must be 0 (Sunday) to 6 (Saturday)")
-			}
-		}
-		if !validWindowTime(w.Start) || !validWindowTime(w.End) || w.Start >= w.End {
-			v.Add("windows", "start and end must be HH:MM with start before end")
-		}
-	}
-	if sh.TimeZone != nil {
-		if _, err := time.LoadLocation(*sh.TimeZone); err != nil || *sh.TimeZone == "" {
-			v.Add("time_zone", "is not a known time zone")
-		}
-	}
-	return v.Err()
-}
-
 // GetShift returns a shift of the account, or ENOTFOUND.
 func (s *Store) GetShift(ctx context.Context, accountID, id int64) (*domain.Shift, error) {
 	sh, err := scanShift(s.queryRow(ctx, `SELECT `+shiftCols+` FROM shifts WHERE id = ? AND account_id = ?`, id, accountID))
@@ -144,7 +111,7 @@ func (s *Store) UpdateShift(ctx context.Context, sh *domain.Shift) error {
 
 // updateShift is UpdateShift without the journal row.
 func (s *Store) updateShift(ctx context.Context, sh *domain.Shift) error {
-	if err := validateShift(sh); err != nil {
+	if err := sh.Validate(); err != nil {
 		return err
 	}
 	if sh.Windows == nil {

@@ -44,10 +44,8 @@ func (s *Store) CreateSite(ctx context.Context, st *domain.Site) error {
 
 // createSite is CreateSite without the journal row.
 func (s *Store) createSite(ctx context.Context, st *domain.Site) error {
-	if st.Name == "" {
-		v := domain.Validation{}
-		v.Add("name", "can't be blank")
-		return v.Err()
+	if err := st.Validate(); err != nil {
+		return err
 	}
 	if st.SiteIPs == nil {
 		st.SiteIPs = []domain.SiteIP{}
@@ -116,10 +114,8 @@ func (s *Store) UpdateSite(ctx context.Context, st *domain.Site) error {
 
 // updateSite is UpdateSite without the journal row.
 func (s *Store) updateSite(ctx context.Context, st *domain.Site) error {
-	if st.Name == "" {
-		v := domain.Validation{}
-		v.Add("name", "can't be blank")
-		return v.Err()
+	if err := st.Validate(); err != nil {
+		return err
 	}
 	if st.SiteIPs == nil {
 		st.SiteIPs = []domain.SiteIP{}
