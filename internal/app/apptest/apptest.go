@@ -32,11 +32,17 @@ func Config(t testing.TB, b storetest.Backend) *config.Config {
 // failed). A nil log discards.
 func Start(t testing.TB, cfg *config.Config, log *slog.Logger, people int) (*app.App, *app.DemoInfo) {
 	t.Helper()
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	return StartWith(t, cfg, app.Options{Log: log}, people)
+}
+
+// StartWith is Start with the parts tests replace (a clock, a logger).
+func StartWith(t testing.TB, cfg *config.Config, opt app.Options, people int) (*app.App, *app.DemoInfo) {
+	t.Helper()
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	a, err := app.New(ctx, cfg, opt)
 	if err != nil {
 		cancel()
 		t.Fatalf("start Lintel: %v", err)
