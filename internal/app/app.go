@@ -159,7 +159,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("/", a.notFound)
 	a.Hub.Register(mux)
-	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(a.propagate(a.Webhook.AckHandler(mux))))
+	return httpx.Log(a.Log, a.metrics.observe, a.Gateway.Middleware(a.Webhook.AckHandler(mux)))
 }
 
 // Serve answers requests until ctx is cancelled, then shuts down gracefully
@@ -177,6 +177,13 @@ func (a *App) Serve(ctx context.Context) error {
 	wg.Go(func() { a.purgeLoop(bg, time.Hour) })
 	wg.Go(func() { a.Gateway.Run(bg) })
 	wg.Go(func() { a.Hub.Run(bg) })
+	wg.Go(func() {
+		// Writes of other servers on the same PostgreSQL reach this one's
+		// hub and webhook worker through the store's announcements.
+		a.Store.Listen(bg, func(err error) {
+			a.Log.Warn("change notifications from other servers interrupted; retrying (doors still catch up by polling)", "err", err)
+		})
+	})
 	wg.Go(func() {
 		if err := a.Webhook.Run(bg); err != nil {
 			a.Log.Error("webhook delivery stopped", "err", err)

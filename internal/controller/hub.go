@@ -31,6 +31,12 @@ type Config struct {
 	// PollTimeout caps how long GET changes waits; zero means
 	// DefaultPollTimeout.
 	PollTimeout time.Duration
+	// JournalPoll is how often Run reads the access journal for writes
+	// this process was not told about; zero means 1 second on SQLite
+	// (where the CLI's writes are only seen this way) and 10 seconds on
+	// PostgreSQL (where other processes' writes arrive by NOTIFY, and the
+	// poll is a fallback).
+	JournalPoll time.Duration
 }
 
 // Hub serves the controller protocol (/controller/v1/*), keeps one change
@@ -42,6 +48,8 @@ type Hub struct {
 	now          domain.Clock
 	offlineAfter time.Duration
 	pollTimeout  time.Duration
+	journalPoll  time.Duration
+	pollNow      chan struct{} // asks Run to read the journal now
 
 	stats struct{ snapshots, deltas, resyncs, catchUps atomic.Int64 }
 
@@ -88,10 +96,21 @@ type accountState struct {
 // maxBodies bounds the encoded snapshots kept per account.
 const maxBodies = 64
 
-// New returns a hub over cfg.Store.
+// New returns a hub over cfg.Store, subscribed to the store's change
+// announcements (see Store.Subscribe): every committed write that changes
+// what doors decide, or queues a command, reaches the doors without being
+// told by its writer.
 func New(cfg Config) *Hub {
 	h := &Hub{st: cfg.Store, log: cfg.Log, now: cfg.Now, offlineAfter: cfg.OfflineAfter, pollTimeout: cfg.PollTimeout,
+		journalPoll: cfg.JournalPoll, pollNow: make(chan struct{}, 1),
 		accounts: map[int64]*accountState{}, devices: map[string]cachedDevice{}, polling: map[int64]int{}, seen: map[int64]time.Time{}}
+	if h.journalPoll <= 0 {
+		h.journalPoll = time.Second
+		if h.st.Dialect() == store.Postgres {
+			h.journalPoll = 10 * time.Second
+		}
+	}
+	h.st.Subscribe(h.changed)
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -153,23 +172,27 @@ func (h *Hub) account(id int64) *accountState {
 	return a
 }
 
-// Dispatch implements domain.Dispatcher: a command for a door whose
-// controller is connected (waiting in GET changes, or heard from within
-// the offline window) wakes that controller, which collects it with GET
-// commands, and counts as delivered. Otherwise it reports false and the
-// command stays queued for when a controller connects. It never fails.
-func (h *Hub) Dispatch(_ context.Context, cmd *domain.ChannelCommand) (bool, error) {
+// Dispatch implements domain.Dispatcher: it reports whether the door of a
+// queued command has a connected controller, which then collects the
+// command with GET commands. Queuing the command is what wakes the
+// controller, in this process or (through the store's announcements) in
+// any other server it is connected to. A door counts as connected when its
+// controller is waiting in GET changes here, was heard from here within
+// the offline window, or sent a heartbeat to any server within it.
+// Otherwise the command stays queued for when a controller connects.
+// Errors: the store's.
+func (h *Hub) Dispatch(ctx context.Context, cmd *domain.ChannelCommand) (bool, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	connected := h.polling[cmd.ChannelID] > 0 || h.now().Sub(h.seen[cmd.ChannelID]) < h.offlineAfter
-	if !connected {
-		return false, nil
+	here := h.polling[cmd.ChannelID] > 0 || h.now().Sub(h.seen[cmd.ChannelID]) < h.offlineAfter
+	h.mu.Unlock()
+	if here {
+		return true, nil
 	}
-	a := h.account(cmd.AccountID)
-	a.commands++
-	close(a.wake)
-	a.wake = make(chan struct{})
-	return true, nil
+	seen, ok, err := h.st.ChannelHeartbeat(ctx, cmd.ChannelID)
+	if err != nil {
+		return false, err
+	}
+	return ok && h.now().Sub(seen) < h.offlineAfter, nil
 }
 
 // touch records that the doors' controller was heard from now.
@@ -182,19 +205,16 @@ func (h *Hub) touch(channelIDs []int64) {
 	}
 }
 
-// JournalPoll is how often Run looks for access changes written by other
-// processes.
-const JournalPoll = time.Second
-
 // Run, until ctx ends: marks doors offline when their controller has been
-// silent for the offline window, checking every quarter of it; follows the
-// access journal for writes made outside this process (every JournalPoll);
-// and purges journal rows older than a week every hour. Start it once per
-// process, next to the HTTP server.
+// silent for the offline window, checking every quarter of it; reads the
+// access journal for writes it was not told about (every JournalPoll, and
+// at once when the store's notifications may have missed some); and purges
+// journal rows older than a week every hour. Start it once per process,
+// next to the HTTP server.
 func (h *Hub) Run(ctx context.Context) {
 	sweep := time.NewTicker(h.offlineAfter / 4)
 	defer sweep.Stop()
-	poll := time.NewTicker(JournalPoll)
+	poll := time.NewTicker(h.journalPoll)
 	defer poll.Stop()
 	purge := time.NewTicker(time.Hour)
 	defer purge.Stop()
@@ -211,6 +231,8 @@ func (h *Hub) Run(ctx context.Context) {
 				h.log.Info("doors went offline", "count", n)
 			}
 		case <-poll.C:
+			cursor = h.pollJournal(ctx, cursor)
+		case <-h.pollNow:
 			cursor = h.pollJournal(ctx, cursor)
 		case <-purge.C:
 			h.purgeJournal(ctx)

@@ -30,11 +30,38 @@ type change struct {
 	channels map[int64]*wire.Channel
 }
 
-// Notify tells the hub that something the account's doors decide with has
-// changed (the API calls it after every successful write). The hub reads
-// the journal in the background and answers waiting controllers with the
-// changes; writes made by other processes are picked up by Run's poll.
+// Notify tells the hub that something the account's doors decide with may
+// have changed. The hub reads the journal in the background and answers
+// waiting controllers with the changes. The store's announcements call it
+// (see changed); tests and tools may call it too.
 func (h *Hub) Notify(accountID int64) { h.kick(accountID) }
+
+// changed is the hub's subscription to the store's announcements, from
+// this process or, through PostgreSQL NOTIFY, from others: access changes
+// start a catch-up of the account, queued commands wake the account's
+// waiting controllers so they collect them, and "anything may have
+// changed" (a lost notification connection) reads the journal of every
+// account at once. It never blocks.
+func (h *Hub) changed(c store.Change) {
+	if c.AccountID == 0 {
+		select {
+		case h.pollNow <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if c.Has(store.ChangeCommands) {
+		h.mu.Lock()
+		a := h.account(c.AccountID)
+		a.commands++
+		close(a.wake)
+		a.wake = make(chan struct{})
+		h.mu.Unlock()
+	}
+	if c.Has(store.ChangeAccess) {
+		h.kick(c.AccountID)
+	}
+}
 
 // kick starts a catch-up of the account unless one is running, in which
 // case that one goes round again when it ends: bursts of writes coalesce.

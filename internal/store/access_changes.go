@@ -40,7 +40,7 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 			accountID, nullID(personID), nullID(channelID), ms(time.Now())); err != nil {
 			return fmt.Errorf("record access change: %w", err)
 		}
-		return nil
+		return tx.announce(ctx, accountID, ChangeAccess)
 	})
 }
 

@@ -44,7 +44,7 @@ func (s *Store) ReadConsistent(ctx context.Context, fn func(*Store) error) error
 			return fmt.Errorf("begin read: %w", err)
 		}
 		defer func() { _ = tx.Rollback() }()
-		return fn(&Store{db: s.db, writers: s.writers, q: tx, dialect: s.dialect, inTx: true})
+		return fn(s.bound(tx))
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -54,7 +54,7 @@ func (s *Store) ReadConsistent(ctx context.Context, fn func(*Store) error) error
 	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	ferr := fn(&Store{db: s.db, writers: s.writers, q: conn, dialect: s.dialect, inTx: true})
+	ferr := fn(s.bound(conn))
 	if _, err := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); err != nil {
 		// Never hand a connection stuck in a transaction back to the pool.
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })

@@ -44,7 +44,7 @@ func (s *Store) CreateChannelCommand(ctx context.Context, c *domain.ChannelComma
 		return fmt.Errorf("create channel command: %w", err)
 	}
 	c.ID = id
-	return nil
+	return s.announce(ctx, c.AccountID, ChangeCommands)
 }
 
 // SetChannelCommandStatus records a command's new status (and, when

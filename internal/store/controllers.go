@@ -177,29 +177,54 @@ func (s *Store) RecordHeartbeat(ctx context.Context, controllerID int64, channel
 		if len(channelIDs) == 0 {
 			return nil
 		}
-		res, err := tx.exec(ctx, `UPDATE channels SET status = 'online' WHERE status = 'offline' AND id IN (`+placeholders(len(channelIDs))+`)`,
-			idArgs(channelIDs)...)
+		rows, err := tx.query(ctx, `UPDATE channels SET status = 'online' WHERE status = 'offline' AND id IN (`+placeholders(len(channelIDs))+`)
+			RETURNING account_id`, idArgs(channelIDs)...)
 		if err != nil {
 			return fmt.Errorf("doors online: %w", err)
 		}
-		n, _ := res.RowsAffected()
-		came = int(n)
-		return nil
+		accounts, err := scanIDs(rows)
+		if err != nil {
+			return fmt.Errorf("doors online: %w", err)
+		}
+		came = len(accounts)
+		return tx.announceEach(ctx, accounts, ChangeDoorStatus)
 	})
 	return came, err
+}
+
+// ChannelHeartbeat returns when a controller last sent a heartbeat for the
+// door, through any server, and false when none ever did.
+func (s *Store) ChannelHeartbeat(ctx context.Context, channelID int64) (time.Time, bool, error) {
+	var at int64
+	err := s.queryRow(ctx, `SELECT last_seen_at FROM channel_heartbeats WHERE channel_id = ?`, channelID).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("door %d heartbeat: %w", channelID, err)
+	}
+	return fromMS(at), true, nil
 }
 
 // MarkSilentChannelsOffline sets every online door whose last heartbeat is
 // older than cutoff to offline, and returns how many it changed. Doors that
 // never had a controller are left alone.
 func (s *Store) MarkSilentChannelsOffline(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := s.exec(ctx, `UPDATE channels SET status = 'offline' WHERE status = 'online'
-		AND id IN (SELECT channel_id FROM channel_heartbeats WHERE last_seen_at < ?)`, ms(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("mark silent doors offline: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var n int
+	err := s.InTx(ctx, func(tx *Store) error {
+		rows, err := tx.query(ctx, `UPDATE channels SET status = 'offline' WHERE status = 'online'
+			AND id IN (SELECT channel_id FROM channel_heartbeats WHERE last_seen_at < ?) RETURNING account_id`, ms(cutoff))
+		if err != nil {
+			return fmt.Errorf("mark silent doors offline: %w", err)
+		}
+		accounts, err := scanIDs(rows)
+		if err != nil {
+			return fmt.Errorf("mark silent doors offline: %w", err)
+		}
+		n = len(accounts)
+		return tx.announceEach(ctx, accounts, ChangeDoorStatus)
+	})
+	return n, err
 }
 
 // ControllerEventResult is what happened to one uploaded event.
@@ -253,6 +278,9 @@ func (s *Store) StoreControllerEvents(ctx context.Context, events []*domain.Even
 			}
 			e.ID = id
 			out[i] = ControllerEventResult{EventID: id}
+			if err := tx.announce(ctx, e.AccountID, ChangeEvents); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

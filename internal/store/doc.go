@@ -5,6 +5,19 @@
 // or writes tenant data takes the account id and filters on it, so no query
 // can cross accounts.
 //
-// Methods return *domain.Error values with code ENOTFOUND or ECONFLICT where
-// the caller can act on them; any other error is internal.
+// Every write checks the domain rules of what it stores (the Validate
+// methods of domain types, CredentialType.CheckValue, ReservationWindow in
+// the doors' zone) before it writes, so no caller can store what the API
+// would refuse.
+//
+// After a transaction commits, the store announces what it changed to its
+// subscribers (Subscribe): access data (with a row of the access journal
+// written in the same transaction), events, credential changes, queued
+// door commands, doors coming online or going offline. On PostgreSQL the
+// announcement is also sent with NOTIFY inside the transaction, and Listen
+// hands other processes' announcements to the same subscribers. A rolled
+// back transaction announces nothing.
+//
+// Methods return *domain.Error values with code ENOTFOUND, ECONFLICT or
+// EINVALID where the caller can act on them; any other error is internal.
 package store

@@ -55,7 +55,7 @@ func (s *Store) CreateEvent(ctx context.Context, e *domain.Event) error {
 		return fmt.Errorf("create event: %w", err)
 	}
 	e.ID = id
-	return nil
+	return s.announce(ctx, e.AccountID, ChangeEvents)
 }
 
 // GetEvent returns an event of the account, or ENOTFOUND.

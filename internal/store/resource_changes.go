@@ -58,7 +58,7 @@ func (s *Store) RecordResourceChange(ctx context.Context, c *ResourceChange) err
 		return fmt.Errorf("record resource change: %w", err)
 	}
 	c.ID = id
-	return nil
+	return s.announce(ctx, c.AccountID, ChangeCredentials)
 }
 
 // recordCredentialChange records a PersonCredential change of c.

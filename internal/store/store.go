@@ -42,6 +42,9 @@ type Store struct {
 	q       querier
 	dialect Dialect
 	inTx    bool
+	dsn     string     // the PostgreSQL URL, for the LISTEN connection
+	ann     *announcer // shared with every Store derived from this one
+	pending *[]Change  // in a transaction: announced at commit
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -108,7 +111,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	st := &Store{db: db, q: db, dialect: dialect}
+	st := &Store{db: db, q: db, dialect: dialect, ann: newAnnouncer()}
+	if dialect == Postgres {
+		st.dsn = dsn
+		var schema string
+		if err := db.QueryRowContext(pctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read the current schema: %w", err)
+		}
+		st.ann.channel = notifyChannel(schema)
+	}
 	if dialect == SQLite {
 		st.writers = make(chan struct{}, 1)
 	}
@@ -129,7 +141,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // InTx runs fn in a transaction, passing a Store bound to it. It commits
 // when fn returns nil and rolls back otherwise. Nested calls reuse the
-// outer transaction.
+// outer transaction. The changes the transaction announced are published
+// to subscribers after the commit (see Subscribe), never on rollback.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
@@ -146,15 +159,25 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	ts := &Store{db: s.db, writers: s.writers, q: tx, dialect: s.dialect, inTx: true}
+	ts := s.bound(tx)
 	if err := fn(ts); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := ts.notify(ctx, *ts.pending); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.ann.publish(*ts.pending)
 	return nil
+}
+
+// bound returns a Store running its queries on q, a transaction.
+func (s *Store) bound(q querier) *Store {
+	return &Store{db: s.db, writers: s.writers, q: q, dialect: s.dialect, inTx: true, dsn: s.dsn, ann: s.ann, pending: new([]Change)}
 }
 
 // prepareInTx prepares a statement on the store's transaction, for a

@@ -122,22 +122,42 @@ func New(cfg Config) *Service {
 	if s.client == nil {
 		s.client = NewHTTPClient(cfg.AllowPrivate, cfg.Concurrency)
 	}
+	if cfg.Store != nil {
+		cfg.Store.Subscribe(s.changed)
+	}
 	return s
 }
 
 // Notify tells the service that the account has new events, so the worker
 // and the account's event streams look now instead of at their next poll.
-// It never blocks.
+// The store's announcements call it for every committed event (see New);
+// tests and tools may call it too. It never blocks.
 func (s *Service) Notify(accountID int64) {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	signal(s.wake)
 	s.mu.Lock()
 	for ch := range s.subs[accountID] {
 		signal(ch)
 	}
 	s.mu.Unlock()
+}
+
+// changed is the service's subscription to the store's announcements:
+// recorded events and credential changes wake the worker and the
+// account's streams; "anything may have changed" wakes every stream.
+func (s *Service) changed(c store.Change) {
+	switch {
+	case c.AccountID == 0:
+		signal(s.wake)
+		s.mu.Lock()
+		for _, subs := range s.subs {
+			for ch := range subs {
+				signal(ch)
+			}
+		}
+		s.mu.Unlock()
+	case c.Has(store.ChangeEvents | store.ChangeCredentials):
+		s.Notify(c.AccountID)
+	}
 }
 
 func signal(ch chan struct{}) {

@@ -91,7 +91,8 @@ func (s *syncBuffer) String() string {
 }
 
 // TestRevokeOfflineAndRestart drives the reference agent against a real
-// server on every backend: a revoked card is denied after Notify; with the
+// server on every backend: a revoked card is denied once the store has
+// announced the change; with the
 // server down the agent decides from its saved access list and buffers
 // events on disk; after a restart on the same database every event
 // arrives exactly once, even when an acknowledged batch is sent again.
@@ -163,12 +164,11 @@ func TestRevokeOfflineAndRestart(t *testing.T) {
 			var ids []string
 			ids = append(ids, present(true, access.CodeAdmitCard).EventID)
 
-			// Revoke the card; the agent follows the change.
+			// Revoke the card; the store announces it and the agent follows.
+			before := a.Seq()
 			if _, err := srv.st.DeleteCredential(ctx, acct.ID, john.ID, card.UID, time.Now()); err != nil {
 				t.Fatal(err)
 			}
-			before := a.Seq()
-			srv.hub.Notify(acct.ID)
 			waitFor(t, "the change", func() bool { return a.Seq() != before })
 			ids = append(ids, present(false, access.CodeRejectCard).EventID)
 			waitFor(t, "the upload", func() bool { p, _ := state.Pending(); return len(p) == 0 })
@@ -301,7 +301,6 @@ func TestChangesAreSavedAndFolded(t *testing.T) {
 				if err := srv.st.UpdatePerson(ctx, john, false, false); err != nil {
 					t.Fatal(err)
 				}
-				srv.hub.Notify(acct.ID)
 				waitFor(t, "the change", func() bool { return a.Seq() != before })
 			}
 			if n := strings.Count(out.String(), "access list") - strings.Count(out.String(), "people changed"); n != 1 {

@@ -103,6 +103,17 @@ func Run(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	}
 }
 
+// RunBackends is Run for tests that need the backend too, for example to
+// open a second Store on the same database as another process would.
+func RunBackends(t *testing.T, fn func(t *testing.T, b Backend, s *store.Store)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			fn(t, b, Open(t, b))
+		})
+	}
+}
+
 // Skipf-friendly description of the backends, for log lines.
 func Describe(t testing.TB) string {
 	names := []string{}
