@@ -34,6 +34,9 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	revocations := fs.Int("revocations", 20, "`number` of cards revoked through the API during the run (0: none)")
 	cuts := fs.Int("cut", 0, "`number` of controllers whose network is cut a quarter of the way into the run")
 	cutFor := fs.Duration("cut-for", 5*time.Second, "how long each cut lasts; the cut controllers decide offline and upload their events afterwards")
+	servers := fs.Int("servers", 1, "`number` of Lintel servers sharing the --database-url PostgreSQL; controllers are spread over\n"+
+		"them and revocations go through the first, so the report shows propagation across servers")
+	stopServer := fs.Bool("stop-server", false, "with --servers 2 or more, stop the last server halfway; its controllers move to the first")
 	agentDir := fs.String("agent-dir", "", "`directory` for the controllers' state (outboxes, snapshots); default: the temporary\n"+
 		"directory of the server's data. All simulated controllers share its disk; /dev/shm takes\n"+
 		"their synced writes off the server's disk")
@@ -59,6 +62,12 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"--cut must be between 0 and --controllers"}
 	case *cutFor <= 0 || *cutFor > 10*time.Minute:
 		return usageError{"--cut-for must be above 0 and at most 10m"}
+	case *servers < 1 || *servers > 16:
+		return usageError{"--servers must be between 1 and 16"}
+	case *servers > 1 && cfg.DatabaseURL == "":
+		return usageError{"--servers above 1 share one PostgreSQL database: set --database-url"}
+	case *stopServer && *servers < 2:
+		return usageError{"--stop-server needs --servers 2 or more"}
 	}
 	levelSet := false
 	fs.Visit(func(f *flag.Flag) { levelSet = levelSet || f.Name == "log-level" })
@@ -72,7 +81,7 @@ func runSim(ctx context.Context, args []string, out io.Writer) error {
 	seedBar := newProgress(*people, "Creating demo data")
 	var loadBar *progressbar.ProgressBar
 	r, err := sim.Run(ctx, sim.Config{Server: cfg, Controllers: *controllers, Rate: *swipes, Duration: *duration,
-		People: *people, Revocations: revs, Cuts: *cuts, CutFor: *cutFor, AgentDir: *agentDir, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
+		People: *people, Revocations: revs, Cuts: *cuts, CutFor: *cutFor, AgentDir: *agentDir, Servers: *servers, StopServer: *stopServer, Log: cfg.Logger(os.Stderr).With(slog.String("component", "server")),
 		Seeding: func(done, total int) {
 			if seedBar != nil {
 				_ = seedBar.Set(done)

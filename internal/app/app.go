@@ -201,6 +201,9 @@ func (a *App) Serve(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.Log.Info("shutting down")
+	// Waiting controllers are answered now, so they reconnect elsewhere
+	// instead of holding the shutdown for their long poll.
+	a.Hub.Drain()
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -50,6 +50,8 @@ type Hub struct {
 	pollTimeout  time.Duration
 	journalPoll  time.Duration
 	pollNow      chan struct{} // asks Run to read the journal now
+	draining     chan struct{} // closed by Drain
+	drainOnce    sync.Once
 
 	stats struct{ snapshots, deltas, resyncs, catchUps atomic.Int64 }
 
@@ -102,7 +104,7 @@ const maxBodies = 64
 // told by its writer.
 func New(cfg Config) *Hub {
 	h := &Hub{st: cfg.Store, log: cfg.Log, now: cfg.Now, offlineAfter: cfg.OfflineAfter, pollTimeout: cfg.PollTimeout,
-		journalPoll: cfg.JournalPoll, pollNow: make(chan struct{}, 1),
+		journalPoll: cfg.JournalPoll, pollNow: make(chan struct{}, 1), draining: make(chan struct{}),
 		accounts: map[int64]*accountState{}, devices: map[string]cachedDevice{}, polling: map[int64]int{}, seen: map[int64]time.Time{}}
 	if h.journalPoll <= 0 {
 		h.journalPoll = time.Second
@@ -194,6 +196,13 @@ func (h *Hub) Dispatch(ctx context.Context, cmd *domain.ChannelCommand) (bool, e
 	}
 	return ok && h.now().Sub(seen) < h.offlineAfter, nil
 }
+
+// Drain answers every GET changes that is waiting, and from now on every
+// new one, at once: the server is shutting down, and its controllers
+// should reconnect (through a load balancer, to another server) rather
+// than hold a connection the shutdown waits for. Calling it again does
+// nothing.
+func (h *Hub) Drain() { h.drainOnce.Do(func() { close(h.draining) }) }
 
 // touch records that the doors' controller was heard from now.
 func (h *Hub) touch(channelIDs []int64) {

@@ -534,3 +534,46 @@ func TestCommandsCompleteAdmissions(t *testing.T) {
 		}
 	})
 }
+
+// Drain answers a waiting long poll at once, and every later one too, so a
+// server shutting down does not wait for its controllers' polls.
+func TestDrainAnswersWaitingPolls(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		seq := f.snapshot(t).Seq
+		done := make(chan wire.Changes, 1)
+		go func() {
+			var ch wire.Changes
+			f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=20", seq), nil, &ch)
+			done <- ch
+		}()
+		waitPolling(t, f.hub)
+		f.hub.Drain()
+		f.hub.Drain()
+		select {
+		case ch := <-done:
+			if ch.Resync || ch.Seq != seq || len(ch.People) != 0 {
+				t.Fatalf("drained poll: %+v", ch)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a waiting poll was not answered by Drain")
+		}
+		start := time.Now()
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=20", seq), nil, nil)
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("a poll after Drain waited")
+		}
+	})
+}
+
+// waitPolling waits until a controller is waiting in GET changes.
+func waitPolling(t *testing.T, h *controller.Hub) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Stats().Polling == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no controller started waiting")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

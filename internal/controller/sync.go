@@ -51,8 +51,8 @@ func (h *Hub) getSnapshot(w http.ResponseWriter, r *http.Request, d *device) err
 // (200 Changes). When the account has moved past after it answers at once,
 // with the people and doors that changed since (or resync when that cannot
 // be told as a delta); otherwise it waits until a change or a command for
-// the account, or until wait seconds (at most the poll timeout, which is
-// also the default) pass. Errors: 400 for an after or wait that is not a
+// the account, until wait seconds (at most the poll timeout, which is also
+// the default) pass, or until the hub drains for a shutdown. Errors: 400 for an after or wait that is not a
 // number.
 func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) error {
 	after, err := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
@@ -101,6 +101,7 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 	case <-wake:
 	case <-timer.C:
 	case <-r.Context().Done():
+	case <-h.draining:
 	}
 	timer.Stop()
 

@@ -21,6 +21,7 @@ type ctrl struct {
 	epoch  time.Time
 	opened atomic.Int64 // when the relay last released the door, in ns since epoch
 	jobs   chan swipe
+	server int // the index of the server it talks to (0: where revocations are made)
 }
 
 // Open is the controller's relay: it notes when the agent released the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ type link struct {
 	down     bool
 	next     int
 	inflight map[int]context.CancelCauseFunc
+	to       *url.URL // when set, every request goes to this server instead
 }
 
 func newLink(base http.RoundTripper) *link {
@@ -41,6 +43,11 @@ func (l *link) RoundTrip(req *http.Request) (*http.Response, error) {
 	if l.down {
 		l.mu.Unlock()
 		return nil, errLinkCut
+	}
+	if l.to != nil {
+		r := req.Clone(req.Context())
+		r.URL.Scheme, r.URL.Host, r.Host = l.to.Scheme, l.to.Host, ""
+		req = r
 	}
 	ctx, cancel := context.WithCancelCause(req.Context())
 	id := l.next
@@ -78,6 +85,15 @@ func (l *link) cut() {
 		cancel(errLinkCut)
 		delete(l.inflight, id)
 	}
+}
+
+// redirect sends every request from now on to the server at base, as a
+// load balancer does once its health check finds the first one gone.
+func (l *link) redirect(base string) {
+	u, _ := url.Parse(base)
+	l.mu.Lock()
+	l.to = u
+	l.mu.Unlock()
 }
 
 // restore brings the link back up.

@@ -12,6 +12,7 @@ import (
 // unless the name says seconds; memory is in MiB.
 type Report struct {
 	Controllers int `json:"controllers"`
+	Servers     int `json:"servers"`
 	People      int `json:"people"`
 	// SnapshotPeople and Credentials count what the first controller's
 	// first snapshot held.
@@ -72,6 +73,18 @@ type Report struct {
 	PropagationP50ms float64 `json:"propagation_p50_ms"`
 	PropagationP99ms float64 `json:"propagation_p99_ms"`
 	PropagationMaxms float64 `json:"propagation_max_ms"`
+	// With several servers: how long each revocation, made through server
+	// 0, took to reach each controller of server 0 (SameServer) and of the
+	// others (CrossServer), over ArrivalsSame and ArrivalsCross arrivals;
+	// StoppedServer is the server stopped during the run (-1: none).
+	ArrivalsSame     int     `json:"arrivals_same_server,omitempty"`
+	SameServerP50ms  float64 `json:"same_server_p50_ms,omitempty"`
+	SameServerP99ms  float64 `json:"same_server_p99_ms,omitempty"`
+	ArrivalsCross    int     `json:"arrivals_cross_server,omitempty"`
+	CrossServerP50ms float64 `json:"cross_server_p50_ms,omitempty"`
+	CrossServerP99ms float64 `json:"cross_server_p99_ms,omitempty"`
+	CrossServerMaxms float64 `json:"cross_server_max_ms,omitempty"`
+	StoppedServer    int     `json:"stopped_server,omitempty"`
 	// PeakHeapMiB is the most heap the process (server, controllers and
 	// simulator) used at once; HeapPerController is how much the live heap
 	// grew per controller when the controllers took their first snapshot.
@@ -125,6 +138,13 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "offline decisions: %d\n", r.OfflineDecisions)
 	fmt.Fprintf(w, "revocations: %d of %d reached every controller (%d probes); propagation p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
 		r.Propagated, r.Revocations, r.Probes, r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms)
+	if r.Servers > 1 {
+		fmt.Fprintf(w, "servers: %d on one database; to controllers of the server the revocation went through: p50 %.0f ms, p99 %.0f ms (%d arrivals); of the others: p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d arrivals)\n",
+			r.Servers, r.SameServerP50ms, r.SameServerP99ms, r.ArrivalsSame, r.CrossServerP50ms, r.CrossServerP99ms, r.CrossServerMaxms, r.ArrivalsCross)
+		if r.StoppedServer >= 0 {
+			fmt.Fprintf(w, "server %d was stopped halfway; its controllers moved to server 0\n", r.StoppedServer)
+		}
+	}
 	fmt.Fprintf(w, "memory: peak heap %.0f MiB; %.1f MiB per controller\n", r.PeakHeapMiB, r.HeapPerController)
 }
 

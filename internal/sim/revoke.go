@@ -133,7 +133,15 @@ func (s *run) propagate(ctx context.Context, value string, seqs []int64, start t
 			if refusedAsUnknown(c.ag.Decide(agent.Presentation{Kind: "card", Value: value})) {
 				done[i] = true
 				left--
-				last = max(last, time.Since(start))
+				took := time.Since(start)
+				last = max(last, took)
+				s.mu.Lock()
+				if c.server == 0 {
+					s.sameServer = append(s.sameServer, took)
+				} else {
+					s.crossServer = append(s.crossServer, took)
+				}
+				s.mu.Unlock()
 			}
 		}
 		if left == 0 {

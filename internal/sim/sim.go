@@ -48,6 +48,14 @@ type Config struct {
 	// way into the load [none; CutFor 5 s].
 	Cuts   int
 	CutFor time.Duration
+	// Servers runs that many Lintel servers on one PostgreSQL database
+	// (Server.DatabaseURL must be set when above 1); controller i talks to
+	// server i mod Servers, the revocations go through server 0 [1].
+	Servers int
+	// StopServer, with several servers, stops the last one halfway
+	// through the load; its controllers fail over to server 0, as behind
+	// a load balancer.
+	StopServer bool
 	// AgentDir is where the controllers' state directories go (in a new
 	// directory removed afterwards); "" puts them in the temporary
 	// directory that also holds the server's data.
@@ -75,6 +83,9 @@ func (c *Config) defaults() error {
 		c.Revocations = 20
 	}
 	c.Revocations = max(c.Revocations, 0)
+	if c.Servers == 0 {
+		c.Servers = 1
+	}
 	if c.Cuts > 0 && c.CutFor == 0 {
 		c.CutFor = 5 * time.Second
 	}
@@ -91,6 +102,12 @@ func (c *Config) defaults() error {
 		return errors.New("cut controllers must be between 0 and the number of controllers")
 	case c.CutFor < 0 || c.CutFor > 10*time.Minute:
 		return errors.New("a link cut must last between 0 and 10 minutes")
+	case c.Servers < 1 || c.Servers > 16:
+		return errors.New("servers must be between 1 and 16")
+	case c.Servers > 1 && (c.Server == nil || c.Server.DatabaseURL == ""):
+		return errors.New("several servers share one PostgreSQL database: set --database-url")
+	case c.StopServer && c.Servers < 2:
+		return errors.New("stopping a server needs at least two")
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -138,21 +155,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer cancel()
 	heap := watchHeap()
 	defer heap.stop()
-	a, err := app.New(ctx, &srvCfg, app.Options{Log: cfg.Log})
-	if err != nil {
-		return nil, err
+	servers := make([]*server, cfg.Servers)
+	for i := range servers {
+		one := srvCfg
+		one.DataDir = filepath.Join(tmp, fmt.Sprint("data", i))
+		if servers[i], err = startServer(ctx, &one, cfg.Log.With("server", i)); err != nil {
+			return nil, err
+		}
+		defer servers[i].stop()
 	}
-	defer a.Close()
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx) }()
-	defer func() { cancel(); <-served }()
+	a := servers[0].App
 
 	seedStart := time.Now()
 	info, acct, err := seed(ctx, a, cfg.People, cfg.Seeding)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Controllers: cfg.Controllers, People: cfg.People, TargetRate: cfg.Rate, SeedSec: time.Since(seedStart).Seconds()}
+	r := &Report{Controllers: cfg.Controllers, Servers: cfg.Servers, People: cfg.People, TargetRate: cfg.Rate, SeedSec: time.Since(seedStart).Seconds()}
 	channels, _, err := a.Store.ListChannels(ctx, acct.ID, nil, store.Page{})
 	if err != nil {
 		return nil, err
@@ -174,7 +193,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer os.RemoveAll(agentDir)
 	}
 	ups := &uploads{}
-	ctrls, err := enrol(ctx, a, acct.ID, doors, agentDir, day, night, ups)
+	ctrls, err := enrol(ctx, servers, acct.ID, doors, agentDir, day, night, ups)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +232,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}()
 	cutsDone := make(chan struct{})
 	go func() { defer close(cutsDone); s.cutLinks(ctx, cfg.Cuts, cfg.Duration/4, cfg.CutFor) }()
+	if cfg.StopServer {
+		go s.stopServer(ctx, servers, cfg.Duration/2)
+	}
 	loadStart := time.Now()
 	elapsed := s.load(ctx, cfg.Rate, cfg.Duration, cfg.Swiping)
 	loadEnd := loadStart.Add(elapsed)
@@ -248,6 +270,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.OpenP50ms, r.OpenP99ms, r.OpenMaxms = spread(s.opens)
 	r.Opens = len(s.opens)
 	r.PropagationP50ms, r.PropagationP99ms, r.PropagationMaxms = spread(s.propagation)
+	if cfg.Servers > 1 {
+		r.ArrivalsSame, r.ArrivalsCross = len(s.sameServer), len(s.crossServer)
+		r.SameServerP50ms, r.SameServerP99ms, _ = spread(s.sameServer)
+		r.CrossServerP50ms, r.CrossServerP99ms, r.CrossServerMaxms = spread(s.crossServer)
+		r.StoppedServer = s.stopped
+	}
 	r.Uploads, r.UploadP50ms, r.UploadP99ms, r.UploadMaxms = ups.summary()
 	r.PeakHeapMiB = mib(heap.stop())
 	return r, nil
@@ -285,12 +313,45 @@ func seed(ctx context.Context, a *app.App, people int, progress func(done, total
 	return info, acct, nil
 }
 
+// server is one Lintel of the simulation, served until stop.
+type server struct {
+	*app.App
+	cancel context.CancelFunc
+	served chan error
+}
+
+// startServer starts a Lintel with cfg. Errors: app.New's.
+func startServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*server, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s := &server{App: a, cancel: cancel, served: make(chan error, 1)}
+	go func() { s.served <- a.Serve(ctx) }()
+	return s, nil
+}
+
+// stop shuts the server down and waits for it; again does nothing.
+func (s *server) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	<-s.served
+	s.Close()
+	s.cancel = nil
+}
+
 // enrol enrols one controller per door and creates its agent, each with
-// its own state directory under dir, its own connections to the server, a
-// clock stopped at day or, for night doors, night, and its event uploads
-// counted in ups. Errors: the store's or the file system's.
-func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir string, day, night time.Time, ups *uploads) ([]*ctrl, error) {
+// its own state directory under dir, its own connections to its server
+// (server i mod len(servers)), a clock stopped at day or, for night doors,
+// night, and its event uploads counted in ups. Errors: the store's or the
+// file system's.
+func enrol(ctx context.Context, servers []*server, accountID int64, doors []door, dir string, day, night time.Time, ups *uploads) ([]*ctrl, error) {
 	epoch := time.Now()
+	a := servers[0]
 	out := make([]*ctrl, len(doors))
 	for i, d := range doors {
 		_, secret, err := controller.Enroll(ctx, a.Store, controller.Enrollment{AccountID: accountID,
@@ -305,13 +366,13 @@ func enrol(ctx context.Context, a *app.App, accountID int64, doors []door, dir s
 		// Like a real controller, each keeps its own few connections.
 		tr := &http.Transport{DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second}
-		c := &ctrl{state: st, tr: tr, link: newLink(tr), epoch: epoch, jobs: make(chan swipe, 1024)}
+		c := &ctrl{state: st, tr: tr, link: newLink(tr), epoch: epoch, jobs: make(chan swipe, 1024), server: i % len(servers)}
 		c.link.uploaded = ups.add
 		clock := day
 		if d.night {
 			clock = night
 		}
-		c.ag, err = agent.New(agent.Config{Server: a.BaseURL(), Secret: secret, State: st, Out: io.Discard, Relay: c,
+		c.ag, err = agent.New(agent.Config{Server: servers[c.server].BaseURL(), Secret: secret, State: st, Out: io.Discard, Relay: c,
 			HTTP: &http.Client{Timeout: 60 * time.Second, Transport: c.link},
 			Now:  func() time.Time { return clock }, Channel: d.channel,
 			HeartbeatEvery: 5 * time.Second, RetryMax: 2 * time.Second})
@@ -434,11 +495,17 @@ type run struct {
 	sentAt      map[string]time.Duration // event id -> when it was in the outbox, since epoch
 	propagation []time.Duration
 	revoked     int
+	// sameServer and crossServer are, per revocation and controller, how
+	// long the revocation took to reach a controller of the server it was
+	// made through, or of another server; stopped is the server stopped
+	// during the run (-1: none).
+	sameServer, crossServer []time.Duration
+	stopped                 int
 }
 
 func newRun(ctrls []*ctrl, m *mix) *run {
 	return &run{ctrls: ctrls, mix: m, epoch: ctrls[0].epoch, decisions: map[string]int{}, kinds: map[string]int{},
-		byKind: map[string]map[string]int{}, sentAt: map[string]time.Duration{}}
+		byKind: map[string]map[string]int{}, sentAt: map[string]time.Duration{}, stopped: -1}
 }
 
 // load hands swipes to the doors at the given rate for d and returns how
@@ -485,6 +552,24 @@ func (s *run) cutLinks(ctx context.Context, n int, after, d time.Duration) {
 	for _, c := range cut {
 		c.link.restore()
 	}
+}
+
+// stopServer stops the last server after the given time and moves its
+// controllers to server 0, as a load balancer does when a server dies.
+func (s *run) stopServer(ctx context.Context, servers []*server, after time.Duration) {
+	if sleepCtx(ctx, after) != nil {
+		return
+	}
+	last := len(servers) - 1
+	servers[last].stop()
+	for _, c := range s.ctrls {
+		if c.server == last {
+			c.link.redirect(servers[0].BaseURL())
+		}
+	}
+	s.mu.Lock()
+	s.stopped = last
+	s.mu.Unlock()
 }
 
 // uploads counts the controllers' event uploads that the server accepted

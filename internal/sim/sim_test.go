@@ -177,3 +177,36 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("empty = %v", got)
 	}
 }
+
+// TestSeveralServersSimulation: three servers on one PostgreSQL, the last
+// stopped halfway; revocations made through the first reach the
+// controllers of all three (those of the stopped one through the first),
+// and every event is stored exactly once.
+func TestSeveralServersSimulation(t *testing.T) {
+	srv := serverConfig()
+	if srv == nil {
+		t.Skip("several servers need PostgreSQL: set LINTEL_TEST_POSTGRES_URL")
+	}
+	cfg := Config{Controllers: 6, Rate: 40, Duration: 3 * time.Second, People: 60, Revocations: 3, Server: srv, Servers: 3, StopServer: true}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	r, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", *r)
+	if r.EventsSent != r.Swipes || r.EventsStored != r.EventsSent || r.EventsLost != 0 {
+		t.Errorf("events sent %d, stored %d, lost %d (swipes %d)", r.EventsSent, r.EventsStored, r.EventsLost, r.Swipes)
+	}
+	if r.Propagated != 3 || r.ArrivalsSame != 3*2 || r.ArrivalsCross != 3*4 || r.CrossServerP99ms <= 0 {
+		t.Errorf("propagated %d; %d arrivals on the same server, %d across (p99 %v ms)", r.Propagated, r.ArrivalsSame, r.ArrivalsCross, r.CrossServerP99ms)
+	}
+	if r.StoppedServer != 2 {
+		t.Errorf("stopped server %d", r.StoppedServer)
+	}
+	for _, bad := range []Config{{Servers: 2}, {Servers: 1, StopServer: true}, {Servers: 17, Server: srv}} {
+		if _, err := Run(ctx, bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

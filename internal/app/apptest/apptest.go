@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/lintel-dev/lintel/internal/app"
@@ -38,6 +39,20 @@ func Start(t testing.TB, cfg *config.Config, log *slog.Logger, people int) (*app
 // StartWith is Start with the parts tests replace (a clock, a logger).
 func StartWith(t testing.TB, cfg *config.Config, opt app.Options, people int) (*app.App, *app.DemoInfo) {
 	t.Helper()
+	a, _ := Serve(t, cfg, opt)
+	info, err := a.EnsureDemo(context.Background(), people, nil)
+	if err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	return a, info
+}
+
+// Serve starts Lintel with cfg and no demo, as another server on a
+// database that already holds one. It stops when the test ends, or
+// earlier when stop is called (stop waits for the shutdown; calling it
+// again does nothing).
+func Serve(t testing.TB, cfg *config.Config, opt app.Options) (a *app.App, stop func()) {
+	t.Helper()
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -49,16 +64,16 @@ func StartWith(t testing.TB, cfg *config.Config, opt app.Options, people int) (*
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	info, err := a.EnsureDemo(ctx, people, nil)
-	if err != nil {
-		t.Fatalf("demo: %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			a.Close()
+		})
 	}
-	return a, info
+	t.Cleanup(stop)
+	return a, stop
 }
