@@ -2,4 +2,10 @@
 // API -> one HTTP server with health, readiness and metrics endpoints. The
 // command line and the end-to-end tests both start the program through it,
 // so tests exercise the same code path as production.
+//
+// The controller hub and the webhook worker learn of writes from the
+// store's announcements, whoever made them; Serve also runs the store's
+// listener, through which writes of other servers on the same PostgreSQL
+// database arrive. Several servers may share one PostgreSQL database
+// behind a load balancer (docs/scaling.md).
 package app

@@ -3,4 +3,7 @@
 // the reference agent for each, drives a steady rate of presentations
 // drawn from a realistic mix, revokes credentials through the public API
 // and reports decision latency, event delivery and revocation propagation.
+// With several servers on one PostgreSQL database it spreads the
+// controllers over them, splits propagation between the server that took
+// the write and the others, and can stop one server halfway (docs/sim.md).
 package sim

@@ -9,5 +9,10 @@
 // scheme DoorFlow's SDK verifies), and retries failures with exponential
 // backoff and jitter. Leases expire, so rows held by a crashed worker are
 // picked up again. Every request carries the delivery id so receivers can
-// drop duplicates.
+// drop duplicates. Several workers (in one process or on several servers
+// sharing a database) take turns through the leases.
+//
+// The worker and the event streams wake when the store announces committed
+// events or credential changes (New subscribes the service); their polls
+// are the fallback for writes no announcement reached.
 package webhook
