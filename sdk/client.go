@@ -20,6 +20,9 @@ const Version = "0.1.0"
 // NewAuth to use the SDK against DoorFlow rather than a Lintel server.
 const DoorFlowBaseURL = "https://api.doorflow.com"
 
+// maxReauths is how often one call may get a new token after a 401.
+const maxReauths = 3
+
 // maxResponseBytes bounds how much of a response body the client reads.
 const maxResponseBytes = 32 << 20
 
@@ -235,7 +238,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	}
 	target := c.url(r.path, r.query)
 	idempotent := isIdempotent(r.method)
-	reauthorized := false
+	reauths := 0
 	for attempt := 1; ; attempt++ {
 		resp, sent, err := c.send(ctx, r, target, payload)
 		if err != nil {
@@ -245,10 +248,13 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 			return resp, nil
 		}
 		apiErr := newError(r.method, r.path, resp)
-		if resp.status == http.StatusUnauthorized && !reauthorized && apiErr.Code == "invalid_token" {
+		if resp.status == http.StatusUnauthorized && reauths < maxReauths && apiErr.Code == "invalid_token" {
 			// The token was refused before the request did anything: get
 			// another one and send the request again, whatever its method.
-			reauthorized = true
+			// The stored token may itself be stale (another process
+			// stored it before the server refused it too), hence a few
+			// tries, each with a different token.
+			reauths++
 			if c.creds.rejected(ctx, sent) {
 				attempt--
 				continue

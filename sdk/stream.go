@@ -108,7 +108,7 @@ type streamState struct {
 	opt   StreamOptions
 	last  int64
 	wait  time.Duration
-	retry bool // a refused token was already refreshed once
+	reauths int // new tokens fetched since the last successful connection
 }
 
 // connect runs one connection. progressed says it got an answer; stop
@@ -147,8 +147,8 @@ func (st *streamState) connect(ctx context.Context, yield func(*Event, error) bo
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 		apiErr := newError("GET", "/api/3/events/stream", &response{status: resp.StatusCode, header: resp.Header, body: b})
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && apiErr.Code == "invalid_token" && !st.retry:
-			st.retry = true
+		case resp.StatusCode == http.StatusUnauthorized && apiErr.Code == "invalid_token" && st.reauths < maxReauths:
+			st.reauths++
 			if st.c.creds.rejected(ctx, req.Header.Get("Authorization")) {
 				st.wait = 0
 				return false, false, apiErr
@@ -162,7 +162,7 @@ func (st *streamState) connect(ctx context.Context, yield func(*Event, error) bo
 		}
 		return false, false, &fatalStreamError{apiErr}
 	}
-	st.retry = false
+	st.reauths = 0
 	st.wait = st.opt.RetryWait
 	idle := time.AfterFunc(st.opt.IdleTimeout, func() { cancel(errStreamIdle) })
 	defer idle.Stop()
