@@ -104,10 +104,10 @@ type fatalStreamError struct{ err error }
 func (e *fatalStreamError) Error() string { return e.err.Error() }
 
 type streamState struct {
-	c     *Client
-	opt   StreamOptions
-	last  int64
-	wait  time.Duration
+	c       *Client
+	opt     StreamOptions
+	last    int64
+	wait    time.Duration
 	reauths int // new tokens fetched since the last successful connection
 }
 
