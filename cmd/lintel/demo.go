@@ -24,6 +24,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	reset := fs.Bool("reset", false, "delete the SQLite database and demo.json in the data directory first")
 	noServe := fs.Bool("no-serve", false, "create the demo data, print it and exit instead of serving")
 	people := fs.Int("people", 50, "`number` of demo people")
+	coworkhq := fs.String("coworkhq", "", "also register the CoWork HQ sample app running at `URL` (e.g. http://127.0.0.1:3333)\nand write its settings to <data dir>/coworkhq.env")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,13 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	printDemo(out, info, infoPath)
+	if *coworkhq != "" {
+		sample, err := a.EnsureCoworkHQ(ctx, info, *coworkhq)
+		if err != nil {
+			return err
+		}
+		printCoworkHQ(out, sample)
+	}
 	if *noServe {
 		return nil
 	}
@@ -106,6 +114,22 @@ Lintel demo: CoWork HQ is ready at %[1]s
 
 `, info.BaseURL, info.AdminEmail, info.AdminPassword, info.ClientID, info.ClientSecret,
 		info.RedirectURI, infoPath, info.AuthorizeURL, quickstartScopes, info.AccountID)
+}
+
+func printCoworkHQ(out io.Writer, s *app.SampleApp) {
+	fmt.Fprintf(out, `CoWork HQ sample app registered (client_id=%s, redirect_uri=%s).
+Its settings are in %s. In another terminal, from the repository root:
+
+   go run ./examples/coworkhq -env %s
+
+then open %s and press "Connect to Lintel".
+`, s.ClientID, s.RedirectURI, s.EnvPath, s.EnvPath, s.AppURL)
+	if s.WebhookSecret == "" {
+		fmt.Fprintln(out, "Its live page follows the event stream. Add --webhook-allow-private to let Lintel send it\nsigned webhooks on this machine as well.")
+	} else {
+		fmt.Fprintln(out, "Lintel sends it signed webhooks, and its live page also follows the event stream.")
+	}
+	fmt.Fprintln(out)
 }
 
 // newProgress returns a progress bar on stderr when it is a terminal.
