@@ -108,7 +108,7 @@ func poll(expr string, timeout time.Duration) chromedp.Action[chromedp.Void] {
 // live page, and disconnect.
 func TestBrowser(t *testing.T) {
 	ctx := browser(t)
-	b := storetest.Backends(t)[0] // SQLite; the SDK's own suite covers both databases
+	b := storetest.Backends(t)[0]   // SQLite; the SDK's own suite covers both databases
 	tb := startTestbed(t, b, false) // the live page is fed by webhooks only here
 
 	// Connect: CoWork HQ → Lintel's sign-in → consent → back.
