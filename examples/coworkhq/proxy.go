@@ -121,7 +121,7 @@ func (s *Server) proxyCreateCredential(r *http.Request) (*result, error) {
 	if err != nil {
 		var apiErr *lintel.Error
 		if errors.As(err, &apiErr) && apiErr.Credential != nil {
-			return nil, fmt.Errorf("that value is already in use (credential %s): %w", apiErr.Credential.ID, err)
+			return nil, fmt.Errorf("the person already holds a credential of this type, or the value is already in use (credential %s): %w", apiErr.Credential.ID, err)
 		}
 		return nil, err
 	}

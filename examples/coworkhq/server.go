@@ -283,10 +283,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err er
 	msg := err.Error()
 	var apiErr *lintel.Error
 	if errors.As(err, &apiErr) {
-		msg = "Lintel answered " + strconv.Itoa(apiErr.StatusCode) + ": " + strings.TrimPrefix(apiErr.Message, "lintel: ")
+		said := "Lintel answered " + strconv.Itoa(apiErr.StatusCode) + ": " + apiErr.Message
 		for k, v := range apiErr.Fields {
-			msg += "; " + k + " " + strings.Join(v, ", ")
+			said += "; " + k + " " + strings.Join(v, ", ")
 		}
+		// Keep what the app added in front of Lintel's answer.
+		msg = strings.TrimSuffix(msg, apiErr.Error()) + said
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
