@@ -8,4 +8,8 @@
 // listener, through which writes of other servers on the same PostgreSQL
 // database arrive. Several servers may share one PostgreSQL database
 // behind a load balancer (docs/scaling.md).
+//
+// It also creates the demo (EnsureDemo) and, for `lintel demo --coworkhq`,
+// registers the CoWork HQ sample app of examples/coworkhq with it
+// (EnsureCoworkHQ), writing the settings that app reads to coworkhq.env.
 package app
