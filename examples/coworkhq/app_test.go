@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -216,24 +215,6 @@ func testJSONRoutes(t *testing.T, b storetest.Backend) {
 		t.Fatalf("tokens.json after disconnect: %v", err)
 	}
 	v.call("GET", "/api/doorflow/groups", nil, http.StatusConflict)
-}
-
-// TestNoServerPackages keeps the sample app honest: it uses the SDK, not
-// the server's packages.
-func TestNoServerPackages(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
-	}
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "github.com/lintel-dev/lintel/") && dep != "github.com/lintel-dev/lintel/sdk" &&
-			dep != "github.com/lintel-dev/lintel/examples/coworkhq" {
-			t.Errorf("CoWork HQ imports %s", dep)
-		}
-	}
 }
 
 // TestDotEnv: the environment wins over the file; quotes and comments are

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	_ "modernc.org/sqlite"
+	_ "modernc.org/sqlite" // the CRM's own database; the SDK itself uses none
 )
 
 // DB is CoWork HQ's own database: the CRM's members and teams, which team

@@ -13,11 +13,18 @@ const module = "github.com/lintel-dev/lintel/"
 // deps lists every package pkg links, through go list -deps.
 func deps(t *testing.T, pkg string) []string {
 	t.Helper()
+	return depsFor(t, pkg)
+}
+
+// depsFor is deps with extra environment variables (GOOS=windows).
+func depsFor(t *testing.T, pkg string, env ...string) []string {
+	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	cmd := exec.Command(gobin, "list", "-deps", module+pkg)
+	cmd.Env = append(cmd.Environ(), env...)
 	out, err := cmd.Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -74,6 +81,32 @@ func TestLayers(t *testing.T) {
 			if !permitted {
 				t.Errorf("%s links %s, which is not below it", pkg, rel)
 			}
+		}
+	}
+}
+
+// TestSDK keeps the Go SDK importable without the server: on every
+// platform it builds for, it links no other package of this module (none
+// of internal/ in particular), no database/sql and no SQL driver. The
+// CoWork HQ sample app may link the SDK and its own SQLite, nothing else
+// of Lintel.
+func TestSDK(t *testing.T) {
+	drivers := append([]string{"github.com/lib/pq", "github.com/mattn/go-sqlite3", "github.com/go-sql-driver/mysql"}, forbidden[1:]...)
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		for _, d := range depsFor(t, "sdk", "GOOS="+goos, "CGO_ENABLED=0") {
+			if rel, mine := strings.CutPrefix(d, module); mine && rel != "sdk" {
+				t.Errorf("%s: the SDK links %s", goos, d)
+			}
+			for _, f := range drivers {
+				if d == f || strings.HasPrefix(d, f+"/") {
+					t.Errorf("%s: the SDK links %s", goos, d)
+				}
+			}
+		}
+	}
+	for _, d := range deps(t, "examples/coworkhq") {
+		if rel, mine := strings.CutPrefix(d, module); mine && rel != "sdk" && rel != "examples/coworkhq" {
+			t.Errorf("CoWork HQ links %s; it must use the SDK only", d)
 		}
 	}
 }

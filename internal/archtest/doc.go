@@ -8,7 +8,9 @@
 //     reference agent link no database driver and no store, so a door
 //     controller built from them carries no SQL;
 //   - config, demo data and the engine do not reach up into feature
-//     packages.
+//     packages;
+//   - the Go SDK (sdk/) links nothing of the server and no SQL, on Linux,
+//     macOS and Windows, and the CoWork HQ sample app links only the SDK.
 //
 // It has no code of its own.
 package archtest
