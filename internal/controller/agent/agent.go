@@ -26,6 +26,10 @@ type Config struct {
 	State  *State
 	Reader Reader // nil: Run only syncs (tests call Present)
 	Relay  Relay  // nil: doors are "opened" silently
+	// Board, when set, is hardware that decides by itself: the agent
+	// feeds it the access list, passes it the commands and uploads its
+	// events (Reader and Relay are then usually nil).
+	Board Board
 	Out    io.Writer
 	Now    func() time.Time // nil is time.Now
 	HTTP   *http.Client     // nil: a client with a 60 s timeout
@@ -129,7 +133,7 @@ func New(cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	if saved != nil {
-		a.install(saved)
+		a.install(saved, false)
 		changes, err := cfg.State.SavedChanges(saved.Seq)
 		if err != nil {
 			return nil, err
@@ -141,11 +145,15 @@ func New(cfg Config) (*Agent, error) {
 	return a, nil
 }
 
-// install makes snap the one decisions use.
-func (a *Agent) install(snap *wire.Snapshot) {
+// install makes snap the one decisions use, and the board's (fresh: it
+// was just downloaded).
+func (a *Agent) install(snap *wire.Snapshot, fresh bool) {
 	decide := access.Build(snap.Source(), a.cfg.Now())
 	a.snapMu.Lock()
 	a.snap.Store(&loaded{wire: snap, seq: snap.Seq, decide: decide})
+	if a.cfg.Board != nil {
+		a.cfg.Board.Load(snap, fresh)
+	}
 	a.snapMu.Unlock()
 	a.once.Do(func() { close(a.ready) })
 }
@@ -158,6 +166,9 @@ func (a *Agent) use(c *wire.Changes) {
 	n := &loaded{wire: l.wire, pending: append(l.pending[:len(l.pending):len(l.pending)], c), seq: c.Seq,
 		decide: l.decide.Apply(c.Delta(l.wire.AccountID, a.cfg.Now()))}
 	a.snap.Store(n)
+	if a.cfg.Board != nil {
+		a.cfg.Board.Apply(c)
+	}
 }
 
 // applyChanges uses changes received from the server at once, then saves
@@ -242,14 +253,23 @@ func (a *Agent) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); loop(ctx) }()
 	}
+	boardDone := make(chan error, 1)
+	if a.cfg.Board != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); boardDone <- a.cfg.Board.Run(ctx, a) }()
+	}
 	defer func() {
 		cancel()
 		wg.Wait()
 		a.bg.Wait()
 	}()
 	if a.cfg.Reader == nil {
-		<-ctx.Done()
-		return ctx.Err()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-boardDone:
+			return err
+		}
 	}
 	select { // without any access list every presentation would be refused
 	case <-a.ready:
@@ -370,6 +390,20 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 	default:
 	}
 	return o, nil
+}
+
+// Record appends an event decided elsewhere (by a Board) to the outbox,
+// synced to disk, and starts an upload. Errors: the outbox could not be
+// written.
+func (a *Agent) Record(e wire.Event) error {
+	if err := a.cfg.State.Append(e); err != nil {
+		return err
+	}
+	select {
+	case a.flush <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 // credentialType finds the credential type a reader word names: its slug,

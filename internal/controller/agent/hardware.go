@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 // Presentation is one thing that happened at a reader: a credential shown
@@ -146,4 +148,35 @@ func (l *LockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.W.Write(p)
+}
+
+// Board is door hardware that keeps its own copy of the access list and
+// decides by itself, such as a UHPPOTE controller board. The agent stays
+// the protocol client: it hands the board every access list it installs
+// and every change it applies, passes it the doors' commands, records the
+// events the board reports in its outbox, and heartbeats only while the
+// board answers, so the server sees the doors go offline with the board.
+type Board interface {
+	// Load makes snap the board's access list. fresh is true for a
+	// snapshot just downloaded (enrolment, resync): the board is loaded
+	// whole; false for one read from disk at start, when only what
+	// differs from the board needs sending. Load must not block on the
+	// hardware: the board catches up in Run.
+	Load(snap *wire.Snapshot, fresh bool)
+	// Apply adds changes received after the access list in use. Like
+	// Load, it must not block on the hardware.
+	Apply(c *wire.Changes)
+	// Command carries out a door command and returns the outcome to
+	// report.
+	Command(ctx context.Context, cmd wire.Command) wire.CommandResult
+	// Run talks to the board until ctx ends, reporting its events through
+	// rec. It returns ctx.Err() or an error that stops the board for good.
+	Run(ctx context.Context, rec Recorder) error
+	// Online reports whether the board answered its last request.
+	Online() bool
+}
+
+// Recorder keeps events in the agent's outbox (synced to disk) for upload.
+type Recorder interface {
+	Record(e wire.Event) error
 }

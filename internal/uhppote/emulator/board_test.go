@@ -42,7 +42,10 @@ func TestCardsProfilesAndSwipes(t *testing.T) {
 	if _, err := u.SetTime(b.Serial(), now); err != nil {
 		t.Fatal(err)
 	}
-	date := func(s string) types.Date { d, _ := time.ParseInLocation("2006-01-02", s, time.Local); return types.Date(d) }
+	date := func(s string) types.Date {
+		d, _ := time.ParseInLocation("2006-01-02", s, time.Local)
+		return types.Date(d)
+	}
 	hhmm := func(h, m int) types.HHmm { return types.NewHHmm(h, m) }
 	profile := types.TimeProfile{ID: 2, From: date("2025-01-01"), To: date("2025-12-31"),
 		Weekdays: types.Weekdays{time.Tuesday: true},

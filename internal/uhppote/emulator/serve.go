@@ -293,15 +293,15 @@ func (b *Board) getProfile(id uint8) *messages.GetTimeProfileResponse {
 	return out
 }
 
-// getEvent answers GetEvent: index 0 or past the last event reads as the
-// last one... except that a real board answers an index past the end with
-// an empty record, which is what hosts see here. Callers hold mu.
+// getEvent answers GetEvent: an index the store does not hold comes back
+// as an empty record (index 0). Callers hold mu.
 func (b *Board) getEvent(index uint32) *messages.GetEventResponse {
-	out := &messages.GetEventResponse{SerialNumber: types.SerialNumber(b.cfg.Serial), Index: index}
+	out := &messages.GetEventResponse{SerialNumber: types.SerialNumber(b.cfg.Serial)}
 	if index == 0 || int(index) > len(b.st.events) {
 		return out
 	}
 	e := b.st.events[index-1]
+	out.Index = index
 	out.Type, out.Granted, out.Door, out.Direction = e.Type, e.Granted, e.Door, e.Direction
 	out.CardNumber, out.Timestamp, out.Reason = e.Card, types.DateTime(e.At), e.Reason
 	return out

@@ -1,0 +1,42 @@
+package uhppote
+
+import (
+	"context"
+
+	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// Command implements agent.Board. A remote admission opens the door with
+// the board's OpenDoor and is "admitted" when the board says it did,
+// "denied" otherwise (a board that does not answer cannot open). The door
+// state commands (lockdown, unlockdown, unlock, normal, auto_unlock)
+// change state that already arrived with the access list: the driver
+// writes the door modes to the board at once and reports "done" when the
+// board holds them, "failed" otherwise. Other commands have nothing to do
+// on this board and are "done".
+func (d *Driver) Command(ctx context.Context, cmd controller.Command) controller.CommandResult {
+	door := 0
+	for i, id := range d.cfg.Doors {
+		if id == cmd.ChannelID {
+			door = i + 1
+		}
+	}
+	switch cmd.Kind {
+	case domain.CommandAdmit, domain.CommandAdmitPerson:
+		if door == 0 {
+			return controller.CommandResult{Outcome: controller.OutcomeDenied, Detail: "not a door of this board"}
+		}
+		if err := d.c.openDoor(uint8(door)); err != nil {
+			return controller.CommandResult{Outcome: controller.OutcomeDenied, Detail: err.Error()}
+		}
+		d.printf("door %d opened remotely (command %d)", door, cmd.ID)
+		return controller.CommandResult{Outcome: controller.OutcomeAdmitted}
+	case domain.CommandLockdown, domain.CommandUnlockdown, domain.CommandUnlock, domain.CommandNormal, domain.CommandAutoUnlock:
+		if _, err := d.round(ctx, false); err != nil {
+			return controller.CommandResult{Outcome: controller.OutcomeFailed, Detail: err.Error()}
+		}
+		return controller.CommandResult{Outcome: controller.OutcomeDone}
+	}
+	return controller.CommandResult{Outcome: controller.OutcomeDone}
+}

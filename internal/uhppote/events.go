@@ -1,0 +1,335 @@
+package uhppote
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	codec "github.com/uhppoted/uhppote-core/encoding/UTO311-L0x"
+	"github.com/uhppoted/uhppote-core/messages"
+	"github.com/uhppoted/uhppote-core/types"
+
+	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/agent"
+)
+
+// boardEvent is one record of the board's event store. At holds the
+// board's wall clock as fields in the UTC location.
+type boardEvent struct {
+	Index   uint32
+	Type    uint8
+	Granted bool
+	Door    uint8
+	Card    uint32
+	At      time.Time
+	Reason  uint8
+}
+
+// cursor is where the driver is in the board's event store, saved beside
+// the image: Last is the newest index handed to the outbox.
+type cursor struct {
+	Last    uint32 `json:"last"`
+	Started bool   `json:"started"` // false until the board was first asked
+}
+
+// events receives the board's events and hands each to the outbox once,
+// in index order: pushed events are used as they come; a push that skips
+// indices, a poll that finds the board ahead, or a first contact after a
+// gap reads the missing ones from the board's store.
+type events struct {
+	d       *Driver
+	rec     agent.Recorder
+	conn    *net.UDPConn
+	pushed  chan boardEvent
+	cur     cursor
+	pending map[string]bool // outbox ids at start: not recorded twice after a crash
+	clockAt time.Time       // when the board's clock was last set
+}
+
+func newEvents(d *Driver, rec agent.Recorder) (*events, error) {
+	addr, err := net.ResolveUDPAddr("udp4", d.cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("event listener address: %w", err)
+	}
+	conn, err := net.ListenUDP("udp4", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for board events: %w", err)
+	}
+	e := &events{d: d, rec: rec, conn: conn, pushed: make(chan boardEvent, 256), pending: map[string]bool{}}
+	if err := e.loadCursor(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if p, ok := rec.(interface {
+		Pending() ([]controller.Event, error)
+	}); ok {
+		list, err := p.Pending()
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		for _, ev := range list {
+			e.pending[ev.ID] = true
+		}
+	}
+	return e, nil
+}
+
+func (e *events) close() { e.conn.Close() }
+
+func (e *events) cursorPath() string {
+	return filepath.Join(e.d.cfg.StateDir, fmt.Sprintf("uhppote-%d-events.json", e.d.cfg.Serial))
+}
+
+func (e *events) loadCursor() error {
+	b, err := os.ReadFile(e.cursorPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read event cursor: %w", err)
+	}
+	return json.Unmarshal(b, &e.cur)
+}
+
+func (e *events) saveCursor() error {
+	b, _ := json.Marshal(e.cur)
+	tmp := e.cursorPath() + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("save event cursor: %w", err)
+	}
+	return os.Rename(tmp, e.cursorPath())
+}
+
+// listenAddr is what the board is told to send events to.
+func (e *events) listenAddr() (netip.AddrPort, error) {
+	if e.d.cfg.Advertise.IsValid() {
+		return e.d.cfg.Advertise, nil
+	}
+	port := e.conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	local := e.conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+	if local.IsUnspecified() {
+		var err error
+		if local, err = localAddr(e.d.cfg.Addr); err != nil {
+			return netip.AddrPort{}, err
+		}
+	}
+	return netip.AddrPortFrom(local, port), nil
+}
+
+// receive decodes pushed events with the vendor codec until the socket
+// closes.
+func (e *events) receive() {
+	buf := make([]byte, 2048)
+	for {
+		n, _, err := e.conn.ReadFromUDP(buf)
+		if err != nil {
+			close(e.pushed)
+			return
+		}
+		var m messages.Event
+		if codec.Unmarshal(buf[:n], &m) != nil || uint32(m.SerialNumber) != e.d.cfg.Serial || m.EventIndex == 0 {
+			continue
+		}
+		be := boardEvent{Index: m.EventIndex, Type: m.EventType, Granted: m.Granted, Door: m.Door, Card: m.CardNumber,
+			At: wall(time.Time(m.Timestamp)), Reason: m.Reason}
+		e.d.noteDoors(m.RelayState, [4]bool{m.Door1State, m.Door2State, m.Door3State, m.Door4State})
+		select {
+		case e.pushed <- be:
+		default: // the poll will read it from the board
+		}
+	}
+}
+
+// run handles pushed events and polls the board until ctx ends.
+func (e *events) run(ctx context.Context) {
+	go e.receive()
+	go func() { <-ctx.Done(); e.conn.Close() }()
+	poll := time.NewTicker(e.d.cfg.PollEvery)
+	defer poll.Stop()
+	wasOnline := false
+	for {
+		online := e.check(ctx, wasOnline)
+		wasOnline = online
+		select {
+		case <-ctx.Done():
+			return
+		case be, ok := <-e.pushed:
+			if !ok {
+				return
+			}
+			if e.cur.Started && be.Index == e.cur.Last+1 {
+				if err := e.take(be); err != nil {
+					e.d.printf("%v", err)
+				}
+				continue
+			}
+			if be.Index <= e.cur.Last {
+				continue // seen
+			}
+			if err := e.catchUp(be.Index); err != nil {
+				e.d.printf("%v", err)
+			}
+		case <-poll.C:
+		}
+	}
+}
+
+// check asks the board for its status: on coming online it points the
+// board's listener at the driver and sets its clock; it sets the clock
+// when it is due; and it reads any events missed. It reports whether the
+// board answered.
+func (e *events) check(ctx context.Context, wasOnline bool) bool {
+	st, err := e.d.c.status()
+	if err != nil {
+		if wasOnline {
+			e.d.printf("not answering: %v", err)
+		}
+		e.d.online.Store(false)
+		return false
+	}
+	e.d.online.Store(true)
+	e.d.noteStatus(st)
+	if !wasOnline {
+		e.d.printf("online")
+		addr, err := e.listenAddr()
+		if err == nil {
+			err = e.d.c.setListener(addr)
+		}
+		if err == nil {
+			err = e.d.c.recordSpecialEvents()
+		}
+		if err != nil {
+			e.d.printf("set event listener: %v", err)
+		}
+		e.clockAt = time.Time{}
+		e.d.kick() // writes that failed while it was away
+	}
+	e.keepClock()
+	latest := st.Event.Index
+	if !e.cur.Started {
+		// Events before the board became this controller's are not
+		// Lintel's.
+		e.cur = cursor{Last: latest, Started: true}
+		if err := e.saveCursor(); err != nil {
+			e.d.printf("%v", err)
+		}
+		return true
+	}
+	if latest < e.cur.Last {
+		e.d.printf("event store restarted at %d (was at %d): reading it from the start", latest, e.cur.Last)
+		e.cur.Last = 0
+	}
+	if latest > e.cur.Last {
+		if err := e.catchUp(latest); err != nil && ctx.Err() == nil {
+			e.d.printf("%v", err)
+		}
+	}
+	return true
+}
+
+// catchUp reads events Last+1 to upto from the board's store and takes
+// them in order.
+func (e *events) catchUp(upto uint32) error {
+	for i := e.cur.Last + 1; i <= upto; i++ {
+		ev, err := e.d.c.event(i)
+		if err != nil {
+			if strings.Contains(err.Error(), "overwritten") {
+				e.d.printf("event %d was overwritten on the board before it could be read", i)
+				e.cur.Last = i
+				continue
+			}
+			return err
+		}
+		if ev == nil {
+			return nil // not stored yet
+		}
+		e.d.stats.mu.Lock()
+		e.d.stats.Gaps++
+		e.d.stats.mu.Unlock()
+		if err := e.take(boardEvent{Index: ev.Index, Type: ev.Type, Granted: ev.Granted, Door: ev.Door, Card: ev.CardNumber,
+			At: wall(time.Time(ev.Timestamp)), Reason: ev.Reason}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// take hands one event to the outbox (unless it is already there) and
+// moves the cursor past it.
+func (e *events) take(be boardEvent) error {
+	if be.Reason == reasonPowerOn || be.Reason == reasonReset {
+		e.clockAt = time.Time{} // a restarted board may have lost its time
+	}
+	for _, ev := range e.d.convert(be) {
+		if e.pending[ev.ID] {
+			continue
+		}
+		if err := e.rec.Record(ev); err != nil {
+			return err
+		}
+		e.d.stats.mu.Lock()
+		e.d.stats.Events++
+		e.d.stats.mu.Unlock()
+	}
+	e.cur.Last = be.Index
+	return e.saveCursor()
+}
+
+// keepClock sets the board's clock to the site's wall time when it was
+// never set in this run, after ClockEvery, and at each change of the
+// zone's offset (daylight saving).
+func (e *events) keepClock() {
+	now := e.d.cfg.Now()
+	loc := e.d.zone()
+	due := e.clockAt.IsZero() || now.Sub(e.clockAt) >= e.d.cfg.ClockEvery
+	if !due {
+		_, before := e.clockAt.In(loc).Zone()
+		_, after := now.In(loc).Zone()
+		due = before != after
+	}
+	if !due {
+		return
+	}
+	if err := e.d.c.setTime(now.In(loc)); err != nil {
+		e.d.printf("set clock: %v", err)
+		return
+	}
+	e.clockAt = now
+}
+
+// wall reads the fields of a time the codec decoded (in the host's zone)
+// as a wall clock in the UTC location.
+func wall(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+}
+
+// zone is the board's time zone (UTC until an access list arrived).
+func (d *Driver) zone() *time.Location {
+	if p := d.plan.Load(); p != nil && p.zone != nil {
+		return p.zone
+	}
+	return time.UTC
+}
+
+// noteStatus records door contacts and relays from a status answer.
+func (d *Driver) noteStatus(st *types.Status) {
+	d.noteDoors(st.RelayState, [4]bool{st.DoorState[1], st.DoorState[2], st.DoorState[3], st.DoorState[4]})
+}
+
+func (d *Driver) noteDoors(relays uint8, open [4]bool) {
+	d.statusMu.Lock()
+	defer d.statusMu.Unlock()
+	for i := range d.doors {
+		d.doors[i].Open, d.doors[i].Unlocked = open[i], relays&(1<<i) != 0
+	}
+}
