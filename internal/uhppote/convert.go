@@ -199,14 +199,18 @@ func name(dec access.Decision, fallback string) string {
 // owner finds who holds a card or fob with this value, and as which
 // credential type.
 func (m *model) owner(value string) (personID, typeID int64) {
-	for _, h := range m.people {
-		for _, c := range h.creds {
-			if k := m.kinds[c.CredentialTypeID]; k != domain.KindPIN && k != domain.KindMobile && c.Value == value {
-				return h.person.ID, c.CredentialTypeID
+	m.ownersOnce.Do(func() {
+		m.owners = map[string]credOwner{}
+		for _, h := range m.people {
+			for _, c := range h.creds {
+				if k := m.kinds[c.CredentialTypeID]; k != domain.KindPIN && k != domain.KindMobile {
+					m.owners[c.Value] = credOwner{h.person.ID, c.CredentialTypeID}
+				}
 			}
 		}
-	}
-	return 0, 0
+	})
+	o := m.owners[value]
+	return o.personID, o.typeID
 }
 
 // cardType is the credential type an unknown card is read as: the

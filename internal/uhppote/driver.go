@@ -61,7 +61,8 @@ type Driver struct {
 	statusMu sync.Mutex
 	doors    [4]DoorStatus
 
-	stats Stats
+	statsMu sync.Mutex
+	stats   Stats
 }
 
 // DoorStatus is what the board last said about a door.
@@ -74,11 +75,11 @@ type DoorStatus struct {
 
 // Stats counts what the driver did.
 type Stats struct {
-	mu         sync.Mutex
 	FullLoads  int
 	LastLoad   time.Duration // the last full load, from the first write to the last
 	LoadedSeq  int64         // the access list the board holds
 	CardWrites int64
+	Rounds     int64 // rounds of writes that completed
 	Events     int64 // events handed to the outbox
 	Gaps       int64 // events read back from the board's store instead of the listener
 }
@@ -158,6 +159,10 @@ func (d *Driver) Apply(c *controller.Changes) {
 	d.kick()
 }
 
+// Refresh asks for a comparison of the board with the access list now, as
+// after the clock moved.
+func (d *Driver) Refresh() { d.kick() }
+
 // Online implements agent.Board.
 func (d *Driver) Online() bool { return d.online.Load() }
 
@@ -168,12 +173,11 @@ func (d *Driver) Doors() [4]DoorStatus {
 	return d.doors
 }
 
-// Snapshot returns a copy of the counters.
+// Stats returns a copy of the counters.
 func (d *Driver) Stats() Stats {
-	d.stats.mu.Lock()
-	defer d.stats.mu.Unlock()
-	return Stats{FullLoads: d.stats.FullLoads, LastLoad: d.stats.LastLoad, LoadedSeq: d.stats.LoadedSeq,
-		CardWrites: d.stats.CardWrites, Events: d.stats.Events, Gaps: d.stats.Gaps}
+	d.statsMu.Lock()
+	defer d.statsMu.Unlock()
+	return d.stats
 }
 
 // Issues returns what the board cannot hold exactly, one line each.
@@ -283,9 +287,10 @@ func (d *Driver) round(ctx context.Context, verify bool) (time.Time, error) {
 		d.requeue(fresh)
 		return time.Time{}, err
 	}
-	d.stats.mu.Lock()
+	d.statsMu.Lock()
 	d.stats.LoadedSeq = m.seq
-	d.stats.mu.Unlock()
+	d.stats.Rounds++
+	d.statsMu.Unlock()
 	return p.next, nil
 }
 

@@ -1,6 +1,7 @@
 package uhppote
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,16 +168,7 @@ func (e *events) run(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if e.cur.Started && be.Index == e.cur.Last+1 {
-				if err := e.take(be); err != nil {
-					e.d.printf("%v", err)
-				}
-				continue
-			}
-			if be.Index <= e.cur.Last {
-				continue // seen
-			}
-			if err := e.catchUp(be.Index); err != nil {
+			if err := e.onPush(be); err != nil {
 				e.d.printf("%v", err)
 			}
 		case <-poll.C:
@@ -237,50 +230,112 @@ func (e *events) check(ctx context.Context, wasOnline bool) bool {
 }
 
 // catchUp reads events Last+1 to upto from the board's store and takes
-// them in order.
+// them in order, a hundred at a time.
 func (e *events) catchUp(upto uint32) error {
+	var run []boardEvent
 	for i := e.cur.Last + 1; i <= upto; i++ {
 		ev, err := e.d.c.event(i)
-		if err != nil {
-			if strings.Contains(err.Error(), "overwritten") {
-				e.d.printf("event %d was overwritten on the board before it could be read", i)
-				e.cur.Last = i
-				continue
+		if err != nil && strings.Contains(err.Error(), "overwritten") {
+			e.d.printf("event %d was overwritten on the board before it could be read", i)
+			if err := e.take(run); err != nil {
+				return err
 			}
-			return err
-		}
-		if ev == nil {
-			return nil // not stored yet
-		}
-		e.d.stats.mu.Lock()
-		e.d.stats.Gaps++
-		e.d.stats.mu.Unlock()
-		if err := e.take(boardEvent{Index: ev.Index, Type: ev.Type, Granted: ev.Granted, Door: ev.Door, Card: ev.CardNumber,
-			At: wall(time.Time(ev.Timestamp)), Reason: ev.Reason}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// take hands one event to the outbox (unless it is already there) and
-// moves the cursor past it.
-func (e *events) take(be boardEvent) error {
-	if be.Reason == reasonPowerOn || be.Reason == reasonReset {
-		e.clockAt = time.Time{} // a restarted board may have lost its time
-	}
-	for _, ev := range e.d.convert(be) {
-		if e.pending[ev.ID] {
+			run = nil
+			e.cur.Last = i
 			continue
 		}
-		if err := e.rec.Record(ev); err != nil {
-			return err
+		if err != nil || ev == nil { // nil: not stored yet
+			return errors.Join(err, e.take(run))
 		}
-		e.d.stats.mu.Lock()
-		e.d.stats.Events++
-		e.d.stats.mu.Unlock()
+		e.d.statsMu.Lock()
+		e.d.stats.Gaps++
+		e.d.statsMu.Unlock()
+		run = append(run, boardEvent{Index: ev.Index, Type: ev.Type, Granted: ev.Granted, Door: ev.Door, Card: ev.CardNumber,
+			At: wall(time.Time(ev.Timestamp)), Reason: ev.Reason})
+		if len(run) == 100 {
+			if err := e.take(run); err != nil {
+				return err
+			}
+			run = nil
+		}
 	}
-	e.cur.Last = be.Index
+	return e.take(run)
+}
+
+// onPush takes a pushed event and those queued behind it: the ones that
+// follow on from the cursor as they are, the ones missing in between
+// from the board's store.
+func (e *events) onPush(first boardEvent) error {
+	batch := []boardEvent{first}
+	for len(batch) < 500 {
+		select {
+		case be, ok := <-e.pushed:
+			if !ok {
+				return e.takePushed(batch)
+			}
+			batch = append(batch, be)
+			continue
+		default:
+		}
+		break
+	}
+	return e.takePushed(batch)
+}
+
+// takePushed takes pushed events in index order, reading any missing
+// ones from the board; those already taken are skipped.
+func (e *events) takePushed(batch []boardEvent) error {
+	if !e.cur.Started {
+		return nil // the first status check places the cursor
+	}
+	slices.SortFunc(batch, func(a, b boardEvent) int { return cmp.Compare(a.Index, b.Index) })
+	var run []boardEvent
+	for _, be := range batch {
+		next := e.cur.Last + 1 + uint32(len(run))
+		switch {
+		case be.Index < next:
+			continue // seen
+		case be.Index > next:
+			if err := e.take(run); err != nil {
+				return err
+			}
+			run = nil
+			if err := e.catchUp(be.Index - 1); err != nil {
+				return err
+			}
+			if be.Index != e.cur.Last+1 {
+				continue // the store is behind its own push; the poll reads it
+			}
+		}
+		run = append(run, be)
+	}
+	return e.take(run)
+}
+
+// take hands events (consecutive, after the cursor) to the outbox, once
+// each and with one sync, and moves the cursor past them.
+func (e *events) take(list []boardEvent) error {
+	if len(list) == 0 {
+		return nil
+	}
+	var out []controller.Event
+	for _, be := range list {
+		if be.Reason == reasonPowerOn || be.Reason == reasonReset {
+			e.clockAt = time.Time{} // a restarted board may have lost its time
+		}
+		for _, ev := range e.d.convert(be) {
+			if !e.pending[ev.ID] {
+				out = append(out, ev)
+			}
+		}
+	}
+	if err := e.rec.Record(out...); err != nil {
+		return err
+	}
+	e.d.statsMu.Lock()
+	e.d.stats.Events += int64(len(out))
+	e.d.statsMu.Unlock()
+	e.cur.Last = list[len(list)-1].Index
 	return e.saveCursor()
 }
 

@@ -2,6 +2,7 @@ package uhppote
 
 import (
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
@@ -23,7 +24,13 @@ type model struct {
 	people     map[int64]*holder
 	decide     *access.Snapshot
 	seq        int64
+
+	ownersOnce sync.Once
+	owners     map[string]credOwner // card and fob values -> holder, built on first use
 }
+
+// credOwner is who holds a card or fob value, as which credential type.
+type credOwner struct{ personID, typeID int64 }
 
 // holder is one person with everything they hold.
 type holder struct {
@@ -83,7 +90,8 @@ func newModel(s *controller.Snapshot, now time.Time) *model {
 // apply returns the model with changes c applied; m is not changed (the
 // people map is copied, the people themselves are shared).
 func (m *model) apply(c *controller.Changes, now time.Time) *model {
-	n := *m
+	n := model{accountID: m.accountID, accountTZ: m.accountTZ, kinds: m.kinds, shifts: m.shifts, roles: m.roles,
+		groupRoles: m.groupRoles, channels: m.channels, siteZones: m.siteZones, decide: m.decide}
 	n.seq = c.Seq
 	n.people = make(map[int64]*holder, len(m.people)+len(c.People))
 	for id, h := range m.people {

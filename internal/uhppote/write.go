@@ -87,9 +87,9 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) error {
 	}); err != nil {
 		return d.fail(err)
 	}
-	d.stats.mu.Lock()
+	d.statsMu.Lock()
 	d.stats.CardWrites += int64(len(puts) + len(dels))
-	d.stats.mu.Unlock()
+	d.statsMu.Unlock()
 	if full {
 		if err := d.removeStrays(ctx, t); err != nil {
 			return d.fail(err)
@@ -121,10 +121,10 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) error {
 	}
 	d.online.Store(true)
 	if full {
-		d.stats.mu.Lock()
+		d.statsMu.Lock()
 		d.stats.FullLoads++
 		d.stats.LastLoad = time.Since(start)
-		d.stats.mu.Unlock()
+		d.statsMu.Unlock()
 		d.printf("loaded %d cards, %d time profiles in %s", len(t.cards), len(t.profiles), time.Since(start).Round(time.Millisecond))
 	}
 	return nil

@@ -392,11 +392,11 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 	return o, nil
 }
 
-// Record appends an event decided elsewhere (by a Board) to the outbox,
+// Record appends events decided elsewhere (by a Board) to the outbox,
 // synced to disk, and starts an upload. Errors: the outbox could not be
 // written.
-func (a *Agent) Record(e wire.Event) error {
-	if err := a.cfg.State.Append(e); err != nil {
+func (a *Agent) Record(events ...wire.Event) error {
+	if err := a.cfg.State.Append(events...); err != nil {
 		return err
 	}
 	select {
@@ -405,6 +405,9 @@ func (a *Agent) Record(e wire.Event) error {
 	}
 	return nil
 }
+
+// Pending returns the events in the outbox, oldest first.
+func (a *Agent) Pending() ([]wire.Event, error) { return a.cfg.State.Pending() }
 
 // credentialType finds the credential type a reader word names: its slug,
 // else the first type of that kind ("key_fob" and "keyfob" read as fob).

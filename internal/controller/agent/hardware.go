@@ -178,5 +178,5 @@ type Board interface {
 
 // Recorder keeps events in the agent's outbox (synced to disk) for upload.
 type Recorder interface {
-	Record(e wire.Event) error
+	Record(events ...wire.Event) error
 }

@@ -123,16 +123,26 @@ func (s *State) SavedChanges(after int64) ([]*wire.Changes, error) {
 	return out, nil
 }
 
-// Append adds an event to the outbox and syncs it to disk before
-// returning, so a decision that was acted on is never lost.
-func (s *State) Append(e wire.Event) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
+// Append adds events to the outbox and syncs them to disk (once for all)
+// before returning, so a decision that was acted on is never lost.
+func (s *State) Append(events ...wire.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	for i, e := range events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			buf.WriteByte('\n')
+		}
+		buf.Write(b)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return appendLine(s.path("outbox.jsonl"), b)
+	return appendLine(s.path("outbox.jsonl"), buf.Bytes())
 }
 
 // appendLine appends b and a newline to the file, creating it with mode
