@@ -30,9 +30,9 @@ type Config struct {
 	// feeds it the access list, passes it the commands and uploads its
 	// events (Reader and Relay are then usually nil).
 	Board Board
-	Out    io.Writer
-	Now    func() time.Time // nil is time.Now
-	HTTP   *http.Client     // nil: a client with a 60 s timeout
+	Out   io.Writer
+	Now   func() time.Time // nil is time.Now
+	HTTP  *http.Client     // nil: a client with a 60 s timeout
 	// Channel is the door for presentations that name none; 0 means the
 	// first door of the snapshot.
 	Channel        int64
