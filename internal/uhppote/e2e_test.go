@@ -191,3 +191,93 @@ func (r *rig) doorCommands() {
 		return got.Status == "admitted"
 	})
 }
+
+// TestEventsExactlyOnce loses the board's pushed events in every way a
+// site does — packets dropped at random, the board off the network, the
+// agent stopped, the board rebooted — and checks that every event the
+// board stored after enrolment is stored by Lintel exactly once.
+func TestEventsExactlyOnce(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newRig(t, b, 200, nextTuesday(t, 11, 30))
+			r.synced("the first full load")
+			waitFor(t, 10*time.Second, "the driver to place its event cursor", func() bool { return r.drv.Online() })
+			first := uint32(len(r.board.Events())) // the board's history before enrolment is not Lintel's
+			swipe := func(n int) {
+				for i := range n {
+					h := r.people[(i*7)%len(r.people)]
+					if _, err := r.board.Swipe(h.number, uint8(1+i%4)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+
+			r.board.SetDropRate(0.3)
+			swipe(100)
+			r.board.SetDropRate(0)
+
+			r.board.SetOnline(false)
+			waitFor(t, 10*time.Second, "the driver to see the board gone", func() bool { return !r.drv.Online() })
+			swipe(50)
+			if _, err := r.board.PressButton(2); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = r.board.OpenDoorContact(2)
+			_, _ = r.board.CloseDoorContact(2)
+			r.clock.Set(r.clock.Now().Add(time.Minute)) // past every release
+			_, _ = r.board.OpenDoorContact(3)           // not released: forced open
+			r.board.SetOnline(true)
+			waitFor(t, 10*time.Second, "the driver to see the board back", func() bool { return r.drv.Online() })
+
+			r.stopAgent()
+			swipe(30)
+			if err := r.board.Reboot(); err != nil {
+				t.Fatal(err)
+			}
+			swipe(10)
+			r.startAgent()
+			swipe(10)
+
+			want := map[string]bool{}
+			for _, e := range r.board.Events() {
+				if e.Index <= first {
+					continue
+				}
+				id := fmt.Sprintf("uhppote-%d-%d-%s", r.board.Serial(), e.Index, e.At.Format("20060102T150405"))
+				if e.Reason == emulator.ReasonPowerOn {
+					for d := 1; d <= 4; d++ {
+						want[fmt.Sprintf("%s-d%d", id, d)] = true
+					}
+					continue
+				}
+				want[id] = true
+			}
+			waitFor(t, 60*time.Second, fmt.Sprintf("%d board events to be stored", len(want)), func() bool {
+				return len(r.boardEvents()) >= len(want)
+			})
+			got := r.boardEvents()
+			for id := range want {
+				if got[id] != 1 {
+					t.Errorf("board event %s stored %d times", id, got[id])
+				}
+			}
+			for id := range got {
+				if !want[id] {
+					t.Errorf("stored event %s the board never had", id)
+				}
+			}
+			codes := map[int]int{}
+			for _, e := range r.storedBoardEvents() {
+				codes[e.EventCode]++
+			}
+			for _, code := range []int{1, 13, 31, 34, 35} { // restarted, exit button, forced, opened, closed
+				if codes[code] == 0 {
+					t.Errorf("no event with code %d among %v", code, codes)
+				}
+			}
+			if s := r.drv.Stats(); s.Gaps == 0 {
+				t.Errorf("no event was read back from the board's store: %+v", s)
+			}
+		})
+	}
+}
