@@ -12,12 +12,14 @@ import (
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 var runControllers = subcommand("controllers", map[string]func(context.Context, []string, io.Writer) error{
-	"enroll": controllersEnroll,
-	"list":   controllersList,
-	"revoke": controllersRevoke,
+	"enroll":   controllersEnroll,
+	"list":     controllersList,
+	"discover": controllersDiscover,
+	"revoke":   controllersRevoke,
 }, "Door controllers decide locally for their doors and sync with the server through /controller/v1.")
 
 // idList is a flag of door ids that may be repeated or comma-separated.
@@ -36,20 +38,37 @@ func (l *idList) Set(v string) error {
 }
 
 func controllersEnroll(ctx context.Context, args []string, out io.Writer) error {
-	fs := newFlags("controllers enroll", "--channel ID [flags]",
-		"Enrols a door controller and prints its device secret once (it is stored only as a digest).", out)
+	fs := newFlags("controllers enroll", "--channel ID [flags] | --board SERIAL --board-door N=ID [--board-door N=ID ...] [flags]",
+		"Enrols a door controller and prints its device secret once (it is stored only as a digest).\n"+
+			"With --board, the controller is a UHPPOTE board (see 'lintel controllers discover'): --board-door\n"+
+			"binds each board door (1-4) to a Lintel door, which records the board's serial number and\n"+
+			"door as its serial_number and unit. docs/hardware.md has the wiring.", out)
 	cfg := config.Bind(fs.FlagSet)
 	var channels idList
 	fs.Var(&channels, "channel", "`id` of a door the controller serves (repeat or comma-separate for several)")
 	mac := fs.String("mac", "", "controller `MAC` address: it serves every door of the account with this MAC (needs --account)")
 	account := fs.String("account", "", "account `id` or uid (needed with --mac alone; otherwise taken from the doors)")
 	name := fs.String("name", "", "a `name` for the controller")
+	board := fs.Uint("board", 0, "`serial` number of a UHPPOTE board to enrol as this controller (with --board-door)")
+	var doors doorMap
+	fs.Var(&doors, "board-door", "`N=ID`: board door N (1-4) is Lintel door ID (repeat or comma-separate; with --board)")
 	asJSON := fs.Bool("json", false, "print the controller and its secret as JSON")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	if len(channels) == 0 && *mac == "" {
-		return usageError{"give --channel ID (or --mac MAC with --account)"}
+	switch {
+	case *board != 0 && (len(channels) > 0 || *mac != ""):
+		return usageError{"--board takes its doors from --board-door, not --channel or --mac"}
+	case *board != 0 && len(doors.channels()) == 0:
+		return usageError{"--board needs --board-door N=ID for at least one of its doors"}
+	case *board == 0 && len(doors.channels()) > 0:
+		return usageError{"--board-door binds a board's doors: give --board SERIAL too"}
+	case *board > 0xffffffff:
+		return usageError{"--board is a board's serial number (at most 4294967295)"}
+	case *board != 0:
+		channels = doors.channels()
+	case len(channels) == 0 && *mac == "":
+		return usageError{"give --channel ID (or --mac MAC with --account, or --board SERIAL with --board-door)"}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -84,9 +103,12 @@ func controllersEnroll(ctx context.Context, args []string, out io.Writer) error 
 	}
 	if *name == "" {
 		*name = "controller"
-		if *mac != "" {
+		switch {
+		case *board != 0:
+			*name = fmt.Sprintf("UHPPOTE board %d", *board)
+		case *mac != "":
 			*name += " " + *mac
-		} else {
+		default:
 			*name += " " + channels.String()
 		}
 	}
@@ -97,17 +119,35 @@ func controllersEnroll(ctx context.Context, args []string, out io.Writer) error 
 		}
 		return err
 	}
+	if *board != 0 {
+		if err := bindBoardDoors(ctx, st, accountID, uint32(*board), doors); err != nil {
+			return err
+		}
+	}
 	served, err := st.ControllerChannels(ctx, c)
 	if err != nil {
 		return err
 	}
+	run := "lintel controller --server URL --secret-file FILE --state-dir DIR"
+	if *board != 0 {
+		run += fmt.Sprintf(" --driver uhppote --board %d@BOARD_ADDRESS", *board)
+		for i, id := range doors {
+			if id != 0 {
+				run += fmt.Sprintf(" --board-door %d=%d", i+1, id)
+			}
+		}
+	}
 	if *asJSON {
-		return printJSON(out, map[string]any{"id": c.ID, "account_id": c.AccountID, "name": c.Name, "mac_address": c.MACAddress,
-			"channel_ids": served, "secret": secret})
+		v := map[string]any{"id": c.ID, "account_id": c.AccountID, "name": c.Name, "mac_address": c.MACAddress,
+			"channel_ids": served, "secret": secret, "run": run}
+		if *board != 0 {
+			v["board"], v["board_doors"] = *board, doors.String()
+		}
+		return printJSON(out, v)
 	}
 	fmt.Fprintf(out, "Enrolled controller %d %q on account %d, serving doors %v\n", c.ID, c.Name, c.AccountID, served)
 	fmt.Fprintf(out, "secret: %s   (shown once; it is stored only as a digest)\n", secret)
-	fmt.Fprintf(out, "Run it with: lintel controller --server URL --secret-file FILE --state-dir DIR\n")
+	fmt.Fprintf(out, "Run it with: %s\n", run)
 	return nil
 }
 
@@ -188,5 +228,25 @@ func controllersRevoke(ctx context.Context, args []string, out io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(out, "Revoked controller %d of account %d\n", *id, a.ID)
+	return nil
+}
+
+// bindBoardDoors records on each bound door the board's serial number,
+// the board door it is and the board's model.
+func bindBoardDoors(ctx context.Context, st *store.Store, accountID int64, serial uint32, doors doorMap) error {
+	for i, id := range doors {
+		if id == 0 {
+			continue
+		}
+		ch, err := st.GetChannel(ctx, accountID, id)
+		if err != nil {
+			return err
+		}
+		sn, model := fmt.Sprint(serial), boardModel
+		ch.SerialNumber, ch.Unit, ch.Model, ch.ModelLong = &sn, i+1, &model, "UHPPOTE "+boardModel+" access controller"
+		if err := st.UpdateChannel(ctx, ch); err != nil {
+			return fmt.Errorf("record board door %d on door %d: %w", i+1, id, err)
+		}
+	}
 	return nil
 }
