@@ -26,6 +26,24 @@ const bulkChunk = 2000
 // progress, when not nil, is called as they are created. Errors: n
 // negative; an account without Seed's groups or Card type; the store's.
 func AddPeople(ctx context.Context, st *store.Store, accountID int64, n int, now time.Time, progress func(done, total int)) error {
+	return addPeople(ctx, st, accountID, n, now, progress, cardNumber)
+}
+
+// AddWiegandPeople is AddPeople with 26-bit Wiegand card numbers, written
+// as controller boards such as UHPPOTE's report them: the facility code
+// (1-255) times 100000 plus the card number (1-65535), 100001 to
+// 25565535. A board's card table holds those; it cannot hold the
+// ten-digit numbers AddPeople gives out. Errors as for AddPeople, and n
+// above the 16,711,425 numbers there are.
+func AddWiegandPeople(ctx context.Context, st *store.Store, accountID int64, n int, now time.Time, progress func(done, total int)) error {
+	if n > 255*65535 {
+		return errors.New("demo: there are not that many 26-bit card numbers")
+	}
+	return addPeople(ctx, st, accountID, n, now, progress, wiegandNumber)
+}
+
+func addPeople(ctx context.Context, st *store.Store, accountID int64, n int, now time.Time, progress func(done, total int),
+	number func(*rand.Rand, map[string]bool) string) error {
 	if n < 0 {
 		return errors.New("demo: the number of people to add must not be negative")
 	}
@@ -74,7 +92,7 @@ func AddPeople(ctx context.Context, st *store.Store, accountID int64, n int, now
 		for done := 0; done < n; done += len(batch) {
 			batch = batch[:0]
 			for i := done; i < min(n, done+bulkChunk); i++ {
-				batch = append(batch, bulkPerson(offset+i, now, groupID, cardType, cardNumber(rnd, used)))
+				batch = append(batch, bulkPerson(offset+i, now, groupID, cardType, number(rnd, used)))
 			}
 			if err := tx.BulkCreatePeople(ctx, accountID, batch); err != nil {
 				return fmt.Errorf("demo people: %w", err)
@@ -112,6 +130,18 @@ func bulkPerson(k int, now time.Time, groupID map[string]int64, cardType int64, 
 func cardNumber(rnd *rand.Rand, used map[string]bool) string {
 	for {
 		v := fmt.Sprint(1_000_000_000 + rnd.Int64N(9_000_000_000))
+		if !used[v] {
+			used[v] = true
+			return v
+		}
+	}
+}
+
+// wiegandNumber returns a 26-bit Wiegand card number not in used, and
+// adds it.
+func wiegandNumber(rnd *rand.Rand, used map[string]bool) string {
+	for {
+		v := fmt.Sprint((1+rnd.Int64N(255))*100_000 + 1 + rnd.Int64N(65535))
 		if !used[v] {
 			used[v] = true
 			return v

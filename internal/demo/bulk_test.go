@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -141,6 +142,37 @@ func TestBulkCreatePeopleRefuses(t *testing.T) {
 		}
 		if err := st.BulkCreatePeople(ctx, acct.ID, nil); err != nil {
 			t.Errorf("empty batch: %v", err)
+		}
+	})
+}
+
+// TestAddWiegandPeople gives out card numbers a controller board holds.
+func TestAddWiegandPeople(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		acct, err := demo.Seed(ctx, st, demo.Options{People: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.AddWiegandPeople(ctx, st, acct.ID, 300, time.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		creds, _, err := st.ListCredentials(ctx, acct.ID, nil, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wiegand := 0
+		for _, c := range creds {
+			if c.Value == nil || c.Label != "Card" {
+				continue
+			}
+			n, err := strconv.ParseUint(*c.Value, 10, 32)
+			if err == nil && n >= 100_001 && n <= 25_565_535 && n%100_000 != 0 {
+				wiegand++
+			}
+		}
+		if wiegand < 300 {
+			t.Fatalf("%d of the cards are 26-bit Wiegand numbers, want at least 300", wiegand)
 		}
 	})
 }

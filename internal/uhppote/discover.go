@@ -75,4 +75,3 @@ func Discover(ctx context.Context, broadcast netip.AddrPort, wait time.Duration)
 	}
 	return out, ctx.Err()
 }
-
