@@ -64,12 +64,27 @@ type plan struct {
 // and, per door, "*" or a schedule; the schedules as chains of time
 // profiles; and each door's control mode. Everything the board cannot
 // hold exactly is left out (never widened) and named in issues.
+//
+// What a holder contributes is kept in the model's cache until the
+// holder changes or reaches their next edge (a validity limit inside a
+// day, a reservation's start or end), so a change costs a walk over the
+// holders, not a compile of each.
 func compile(m *model, doors Doors, now time.Time) *plan {
 	p := &plan{cards: map[uint32]cardRow{}, schedules: map[string][]profileRow{}}
 	c := &compiler{m: m, doors: doors, now: now, p: p, issues: map[string]bool{}, shiftOK: map[[2]int64]bool{}}
+	if m.cache == nil || m.cache.doors != doors {
+		m.cache = &planCache{doors: doors, people: map[*holder]*personPlan{}, schedules: map[string][]profileRow{}}
+	}
 	c.zone()
 	c.modes()
 	c.people()
+	for _, r := range p.cards {
+		for _, k := range r.Doors {
+			if k != "" && k != "*" {
+				p.schedules[k] = m.cache.schedules[k]
+			}
+		}
+	}
 	for s := range c.issues {
 		p.issues = append(p.issues, s)
 	}
@@ -82,16 +97,48 @@ type compiler struct {
 	doors   Doors
 	now     time.Time
 	p       *plan
+	pp      *personPlan // the holder being compiled, if any
 	zoneNm  string
 	issues  map[string]bool
 	shiftOK map[[2]int64]bool // (shift, door index) -> the board can keep it exactly
 }
 
-func (c *compiler) issue(format string, args ...any) { c.issues[fmt.Sprintf(format, args...)] = true }
+// planCache keeps what each holder contributes to the plan, for the
+// models that follow one snapshot (their roles, shifts and zones are the
+// same), and the schedules worked out so far.
+type planCache struct {
+	doors     Doors
+	people    map[*holder]*personPlan
+	schedules map[string][]profileRow
+}
+
+// personPlan is what one holder contributes: a row per number they hold
+// that the board can load (none when they may open nothing), counts of
+// what cannot be loaded, their issues, and when it changes by itself.
+type personPlan struct {
+	rows               []cardRow
+	held               []uint32 // every card or fob number they hold, loadable or not
+	pins, mobiles, bad int
+	issues             []string
+	next               time.Time
+}
+
+func (c *compiler) issue(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	if c.pp != nil {
+		c.pp.issues = append(c.pp.issues, s)
+		return
+	}
+	c.issues[s] = true
+}
 
 func (c *compiler) later(t time.Time) {
-	if t.After(c.now) && (c.p.next.IsZero() || t.Before(c.p.next)) {
-		c.p.next = t
+	next := &c.p.next
+	if c.pp != nil {
+		next = &c.pp.next
+	}
+	if t.After(c.now) && (next.IsZero() || t.Before(*next)) {
+		*next = t
 	}
 }
 
@@ -157,40 +204,35 @@ func (c *compiler) modes() {
 	}
 }
 
-// people adds the card rows.
+// people adds the card rows, from the cache where it still holds.
 func (c *compiler) people() {
 	owners := map[uint32][]cardRow{}
+	held := map[uint32]int{} // credentials holding each number, loadable or not
 	var pins, mobiles, bad int
+	cache := c.m.cache
+	fresh := make(map[*holder]*personPlan, len(c.m.people))
 	for _, h := range c.m.people {
-		row, ok := c.person(h)
-		if !ok {
-			continue
+		pp := cache.people[h]
+		if pp == nil || (!pp.next.IsZero() && !c.now.Before(pp.next)) {
+			pp = c.holder(h)
 		}
-		for _, cr := range h.creds {
-			kind := c.m.kinds[cr.CredentialTypeID]
-			switch {
-			case kind == domain.KindPIN:
-				pins++
-				continue
-			case kind == domain.KindMobile:
-				mobiles++
-				continue
-			case cr.Status != nil && *cr.Status != "active" && *cr.Status != "added_to_wallet":
-				continue
-			}
-			n, ok := cardNumber(cr.Value)
-			if !ok {
-				bad++
-				continue
-			}
-			r := row
-			r.Number, r.TypeID = n, cr.CredentialTypeID
-			owners[n] = append(owners[n], r)
+		fresh[h] = pp
+		for _, s := range pp.issues {
+			c.issues[s] = true
+		}
+		c.later(pp.next)
+		pins, mobiles, bad = pins+pp.pins, mobiles+pp.mobiles, bad+pp.bad
+		for _, n := range pp.held {
+			held[n]++
+		}
+		for _, r := range pp.rows {
+			owners[r.Number] = append(owners[r.Number], r)
 		}
 	}
+	cache.people = fresh
 	for n, rows := range owners {
-		if len(rows) > 1 {
-			c.issue("card number %d is held by %d credentials (card and fob types share the reader): none is loaded", n, len(rows))
+		if held[n] > 1 {
+			c.issue("card number %d is held by %d credentials (card and fob types share the reader): none is loaded", n, held[n])
 			continue
 		}
 		c.p.cards[n] = rows[0]
@@ -204,6 +246,39 @@ func (c *compiler) people() {
 	if bad > 0 {
 		c.issue("%d card or fob value(s) are not numbers the board can hold (1 to 4294967294, as the reader reports them): not loaded", bad)
 	}
+}
+
+// holder works out what h contributes to the plan.
+func (c *compiler) holder(h *holder) *personPlan {
+	pp := &personPlan{}
+	c.pp = pp
+	defer func() { c.pp = nil }()
+	row, may := c.person(h)
+	for _, cr := range h.creds {
+		kind := c.m.kinds[cr.CredentialTypeID]
+		switch {
+		case kind == domain.KindPIN:
+			pp.pins++
+			continue
+		case kind == domain.KindMobile:
+			pp.mobiles++
+			continue
+		case cr.Status != nil && *cr.Status != "active" && *cr.Status != "added_to_wallet":
+			continue
+		}
+		n, ok := cardNumber(cr.Value)
+		if !ok {
+			pp.bad++
+			continue
+		}
+		pp.held = append(pp.held, n)
+		if may {
+			r := row
+			r.Number, r.TypeID = n, cr.CredentialTypeID
+			pp.rows = append(pp.rows, r)
+		}
+	}
+	return pp
 }
 
 // cardNumber reads a credential value as a board card number.
@@ -322,14 +397,15 @@ func (c *compiler) grant(h *holder, i int, id int64) string {
 	}
 	slices.Sort(ids)
 	key := scheduleKey(ids)
-	if _, ok := c.p.schedules[key]; !ok {
+	scheds := c.m.cache.schedules
+	if _, ok := scheds[key]; !ok {
 		list := make([]controller.WireShift, 0, len(ids))
 		for _, s := range ids {
 			list = append(list, c.m.shifts[s])
 		}
-		c.p.schedules[key] = chain(list)
+		scheds[key] = chain(list)
 	}
-	if len(c.p.schedules[key]) == 0 {
+	if len(scheds[key]) == 0 {
 		return "" // shifts without a window never open
 	}
 	return key
@@ -346,20 +422,20 @@ func (c *compiler) active(start, end time.Time) bool {
 // can be kept by the board: it must be read in the board's zone. A
 // missing shift never opens (as in the engine).
 func (c *compiler) shiftExact(s int64, i int, id int64) bool {
-	k := [2]int64{s, int64(i)}
-	if ok, seen := c.shiftOK[k]; seen {
-		return ok
-	}
 	sh, ok := c.m.shifts[s]
 	zone := c.m.zoneName(id)
 	if ok && sh.TimeZone != nil && *sh.TimeZone != "" {
 		zone = *sh.TimeZone
 	}
-	exact := ok && zone == c.zoneNm
+	k := [2]int64{s, int64(i)}
+	exact, seen := c.shiftOK[k]
+	if !seen {
+		exact = ok && zone == c.zoneNm
+		c.shiftOK[k] = exact
+	}
 	if ok && !exact {
 		c.issue("shift %d is read in time zone %s at door %d but the board's clock keeps %s: not loaded there", s, zone, id, c.zoneNm)
 	}
-	c.shiftOK[k] = exact
 	return exact
 }
 

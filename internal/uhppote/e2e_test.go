@@ -106,7 +106,7 @@ func TestBoardDecidesLikeLintel(t *testing.T) {
 			t.Logf("swipes by Lintel's reason: %v", seen)
 
 			// Every swipe arrives once, with Evaluate's code.
-			waitFor(t, 120*time.Second, fmt.Sprintf("the %d swipes' events", len(want)), func() bool { return len(r.boardEvents()) >= len(want) })
+			waitFor(t, 5*time.Minute, fmt.Sprintf("the %d swipes' events", len(want)), func() bool { return len(r.boardEvents()) >= len(want) })
 			codes := r.eventCodes()
 			for idx, code := range want {
 				if got, ok := codes[idx]; !ok || got != code {

@@ -1,10 +1,12 @@
 package uhppote
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,13 +42,19 @@ type image struct {
 	Profiles  map[uint8]boardProfile `json:"profiles"`
 	Schedules map[string][]uint8     `json:"schedules"` // schedule key -> its profile ids, first to last
 	Modes     [4]uint8               `json:"modes"`
-	// Pending are cards a round of changes was about to write: after a
-	// crash they are written again, whatever the image says.
-	Pending []uint32 `json:"pending,omitempty"`
-	// LastEvent is the index of the newest board event handed to the
-	// outbox; EventsFrom is false until it was first read from the board.
-	LastEvent  uint32 `json:"last_event"`
-	EventsFrom bool   `json:"events_from"`
+	// Pending are cards written by rounds of changes since the image was
+	// last saved (read back from the journal): the first round after a
+	// start writes them again, whatever the image says, since a crash may
+	// have come between a write and its record.
+	Pending []uint32 `json:"-"`
+	journal int // lines in the journal
+}
+
+// journalEntry is one round of card writes, appended to the journal
+// before they are sent: the image as they leave it.
+type journalEntry struct {
+	Dels []uint32             `json:"d,omitempty"`
+	Puts map[uint32]boardCard `json:"p,omitempty"`
 }
 
 func newImage(serial uint32) *image {
@@ -58,8 +66,14 @@ func imagePath(dir string, serial uint32) string {
 	return filepath.Join(dir, fmt.Sprintf("uhppote-%d.json", serial))
 }
 
-// loadImage reads the saved image, or returns an empty one. Errors: a file
-// that cannot be read or parsed.
+// journalPath is where the rounds since the image was saved are kept.
+func journalPath(dir string, serial uint32) string {
+	return filepath.Join(dir, fmt.Sprintf("uhppote-%d.jsonl", serial))
+}
+
+// loadImage reads the saved image and the journal of card writes since,
+// or returns an empty image. Errors: a file that cannot be read or parsed
+// (a last journal line cut short by a crash is skipped).
 func loadImage(dir string, serial uint32) (*image, error) {
 	b, err := os.ReadFile(imagePath(dir, serial))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -75,10 +89,55 @@ func loadImage(dir string, serial uint32) (*image, error) {
 	if im.Serial != serial {
 		return newImage(serial), nil
 	}
+	j, err := os.ReadFile(journalPath(dir, serial))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read board journal: %w", err)
+	}
+	pending := map[uint32]bool{}
+	for _, line := range bytes.Split(j, []byte("\n")) {
+		var e journalEntry
+		if len(line) == 0 || json.Unmarshal(line, &e) != nil {
+			continue
+		}
+		im.journal++
+		for _, n := range e.Dels {
+			delete(im.Cards, n)
+			pending[n] = true
+		}
+		for n, c := range e.Puts {
+			im.Cards[n] = c
+			pending[n] = true
+		}
+	}
+	im.Pending = slices.Sorted(maps.Keys(pending))
 	return im, nil
 }
 
-// save writes the image atomically with mode 0600.
+// record appends a round of card writes to the journal, synced, before
+// they are sent.
+func (im *image) record(dir string, e journalEntry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(journalPath(dir, im.Serial), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("write board journal: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("write board journal: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync board journal: %w", err)
+	}
+	im.journal++
+	return f.Close()
+}
+
+// save writes the image atomically with mode 0600 and empties the
+// journal it now includes.
 func (im *image) save(dir string) error {
 	b, err := json.Marshal(im)
 	if err != nil {
@@ -101,7 +160,14 @@ func (im *image) save(dir string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	im.journal = 0
+	if err := os.Remove(journalPath(dir, im.Serial)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("empty board journal: %w", err)
+	}
+	return nil
 }
 
 // target is the board state a plan asks for, with schedules placed in

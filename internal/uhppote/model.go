@@ -25,6 +25,8 @@ type model struct {
 	decide     *access.Snapshot
 	seq        int64
 
+	cache *planCache // shared by the models that follow one snapshot; used under the driver's round lock
+
 	ownersOnce sync.Once
 	owners     map[string]credOwner // card and fob values -> holder, built on first use
 }
@@ -91,7 +93,7 @@ func newModel(s *controller.Snapshot, now time.Time) *model {
 // people map is copied, the people themselves are shared).
 func (m *model) apply(c *controller.Changes, now time.Time) *model {
 	n := model{accountID: m.accountID, accountTZ: m.accountTZ, kinds: m.kinds, shifts: m.shifts, roles: m.roles,
-		groupRoles: m.groupRoles, channels: m.channels, siteZones: m.siteZones, decide: m.decide}
+		groupRoles: m.groupRoles, channels: m.channels, siteZones: m.siteZones, decide: m.decide, cache: m.cache}
 	n.seq = c.Seq
 	n.people = make(map[int64]*holder, len(m.people)+len(c.People))
 	for id, h := range m.people {

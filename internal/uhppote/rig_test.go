@@ -285,7 +285,7 @@ func (r *rig) stopAgent() {
 // synced waits until the board holds the access list the agent has.
 func (r *rig) synced(what string) {
 	r.t.Helper()
-	waitFor(r.t, 60*time.Second, what, func() bool {
+	waitFor(r.t, 5*time.Minute, what, func() bool {
 		s := r.drv.Stats()
 		return r.ag.Seq() != 0 && s.LoadedSeq == r.ag.Seq() && s.FullLoads > 0
 	})

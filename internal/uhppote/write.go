@@ -2,7 +2,6 @@ package uhppote
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -17,12 +16,18 @@ import (
 // load writes every card and profile, removes every card of the board
 // that is not in t, and closes every other profile. The image follows
 // each write that succeeds and is saved at the end.
-func (d *Driver) write(ctx context.Context, t *target, full bool) error {
+func (d *Driver) write(ctx context.Context, t *target, full bool) (err error) {
 	im := d.im
 	start := time.Now()
 	if full {
+		// Until it completes, a restarted driver must load the board
+		// whole again: part of it may be old, part new.
 		im.Loaded = false
+		if err := im.save(d.cfg.StateDir); err != nil {
+			return err
+		}
 	}
+	save := full // whether the whole image is saved at the end
 	for _, id := range slices.Sorted(maps.Keys(t.profiles)) {
 		bp := t.profiles[id]
 		if cur, ok := im.Profiles[id]; ok && cur == bp && !full {
@@ -31,9 +36,11 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) error {
 		if err := d.c.setProfile(id, bp); err != nil {
 			return d.fail(err)
 		}
-		im.Profiles[id] = bp
+		im.Profiles[id], save = bp, true
 	}
-	im.Schedules = t.schedules
+	if !maps.EqualFunc(im.Schedules, t.schedules, slices.Equal) {
+		im.Schedules, save = t.schedules, true
+	}
 
 	var dels, puts []uint32
 	pending := map[uint32]bool{}
@@ -58,10 +65,20 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) error {
 	slices.Sort(dels)
 	slices.Sort(puts)
 	if !full && len(dels)+len(puts) > 0 {
-		im.Pending = append(slices.Clone(dels), puts...)
-		if err := im.save(d.cfg.StateDir); err != nil {
+		e := journalEntry{Dels: dels, Puts: make(map[uint32]boardCard, len(puts))}
+		for _, n := range puts {
+			e.Puts[n] = t.cards[n]
+		}
+		if err := im.record(d.cfg.StateDir, e); err != nil {
 			return err
 		}
+		// Should a write fail, its answer may have been lost after the
+		// board took it: the next round sends all of these again.
+		defer func() {
+			if err != nil {
+				im.Pending = append(append(im.Pending, dels...), puts...)
+			}
+		}()
 	}
 	var mu sync.Mutex
 	if err := d.parallel(ctx, dels, func(n uint32) error {
@@ -110,14 +127,19 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) error {
 		if err := d.c.setProfile(id, closed); err != nil {
 			return d.fail(err)
 		}
-		im.Profiles[id] = closed
+		im.Profiles[id], save = closed, true
+	}
+	if t.modes != im.Modes || full {
+		save = true
 	}
 	if err := d.writeModes(t.modes, full); err != nil {
 		return d.fail(err)
 	}
 	im.Loaded, im.Pending = true, nil
-	if err := im.save(d.cfg.StateDir); err != nil {
-		return err
+	if save || im.journal >= maxJournal {
+		if err := im.save(d.cfg.StateDir); err != nil {
+			return err
+		}
 	}
 	d.online.Store(true)
 	if full {
@@ -129,6 +151,10 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) error {
 	}
 	return nil
 }
+
+// maxJournal is how many rounds of card writes are journaled before the
+// whole image is saved again.
+const maxJournal = 256
 
 // writeModes sets the door control modes that differ from the image (all
 // of them with force).
@@ -149,13 +175,10 @@ func (d *Driver) writeModes(modes [4]uint8, force bool) error {
 	return nil
 }
 
-// fail saves what was written so far and returns err. A board that does
-// not answer is offline.
+// fail marks the board offline and returns err. What was written so far
+// is in the image in memory; the journal keeps the round for a restart.
 func (d *Driver) fail(err error) error {
 	d.online.Store(false)
-	if serr := d.im.save(d.cfg.StateDir); serr != nil {
-		return errors.Join(err, serr)
-	}
 	return err
 }
 

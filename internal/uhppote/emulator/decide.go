@@ -71,7 +71,7 @@ func (b *Board) profileAllows(id uint8, now time.Time) bool {
 		if !ok {
 			return true
 		}
-		if p.allows(now) {
+		if p.Allows(now) {
 			return true
 		}
 		id = p.Linked
@@ -79,11 +79,12 @@ func (b *Board) profileAllows(id uint8, now time.Time) bool {
 	return false
 }
 
-// allows checks one profile: dates inclusive, the weekday, then each of
-// the three segments, both ends inclusive to the minute. A segment
-// 00:00-00:00 matches the first minute of the day, as the vendor's
-// simulator has it.
-func (p Profile) allows(now time.Time) bool {
+// Allows checks one profile at now (the board's wall clock): dates
+// inclusive, the weekday, then each of the three segments, both ends
+// inclusive to the minute. A segment 00:00-00:00 matches the first minute
+// of the day, as the vendor's simulator has it. Linked profiles are not
+// followed.
+func (p Profile) Allows(now time.Time) bool {
 	today := day(now)
 	if p.From.IsZero() || p.To.IsZero() || today.Before(p.From) || today.After(p.To) || !p.Weekdays[now.Weekday()] {
 		return false
