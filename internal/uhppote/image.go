@@ -47,7 +47,7 @@ type image struct {
 	// start writes them again, whatever the image says, since a crash may
 	// have come between a write and its record.
 	Pending []uint32 `json:"-"`
-	journal int // lines in the journal
+	journal int      // lines in the journal
 }
 
 // journalEntry is one round of card writes, appended to the journal
