@@ -70,7 +70,7 @@ type plan struct {
 // day, a reservation's start or end), so a change costs a walk over the
 // holders, not a compile of each.
 func compile(m *model, doors Doors, now time.Time) *plan {
-	p := &plan{cards: map[uint32]cardRow{}, schedules: map[string][]profileRow{}}
+	p := &plan{cards: make(map[uint32]cardRow, len(m.people)), schedules: map[string][]profileRow{}}
 	c := &compiler{m: m, doors: doors, now: now, p: p, issues: map[string]bool{}, shiftOK: map[[2]int64]bool{}}
 	if m.cache == nil || m.cache.doors != doors {
 		m.cache = &planCache{doors: doors, people: map[*holder]*personPlan{}, schedules: map[string][]profileRow{}}
@@ -206,8 +206,7 @@ func (c *compiler) modes() {
 
 // people adds the card rows, from the cache where it still holds.
 func (c *compiler) people() {
-	owners := map[uint32][]cardRow{}
-	held := map[uint32]int{} // credentials holding each number, loadable or not
+	held := make(map[uint32]int, len(c.m.people)) // credentials holding each number, loadable or not
 	var pins, mobiles, bad int
 	cache := c.m.cache
 	fresh := make(map[*holder]*personPlan, len(c.m.people))
@@ -226,16 +225,17 @@ func (c *compiler) people() {
 			held[n]++
 		}
 		for _, r := range pp.rows {
-			owners[r.Number] = append(owners[r.Number], r)
+			c.p.cards[r.Number] = r
 		}
 	}
 	cache.people = fresh
-	for n, rows := range owners {
-		if held[n] > 1 {
-			c.issue("card number %d is held by %d credentials (card and fob types share the reader): none is loaded", n, held[n])
-			continue
+	for n, k := range held {
+		if k > 1 {
+			if _, ok := c.p.cards[n]; ok {
+				delete(c.p.cards, n)
+				c.issue("card number %d is held by %d credentials (card and fob types share the reader): none is loaded", n, k)
+			}
 		}
-		c.p.cards[n] = rows[0]
 	}
 	if pins > 0 {
 		c.issue("%d PIN credential(s) are not loaded: the board keeps PINs only as a second factor of a card", pins)

@@ -354,9 +354,13 @@ func (e *events) keepClock() {
 	if !due {
 		return
 	}
+	_, before := e.clockAt.In(loc).Zone()
 	if err := e.d.c.setTime(now.In(loc)); err != nil {
 		e.d.printf("set clock: %v", err)
 		return
+	}
+	if _, after := now.In(loc).Zone(); e.clockAt.IsZero() || before != after {
+		e.d.printf("clock set to %s (%s)", now.In(loc).Format("2006-01-02 15:04:05 MST"), loc)
 	}
 	e.clockAt = now
 }
@@ -385,6 +389,14 @@ func (d *Driver) noteDoors(relays uint8, open [4]bool) {
 	d.statusMu.Lock()
 	defer d.statusMu.Unlock()
 	for i := range d.doors {
+		was := d.doors[i].Open
 		d.doors[i].Open, d.doors[i].Unlocked = open[i], relays&(1<<i) != 0
+		if was != open[i] && d.doors[i].ChannelID != 0 {
+			state := "closed"
+			if open[i] {
+				state = "open"
+			}
+			d.printf("door %d (Lintel door %d) is %s", i+1, d.doors[i].ChannelID, state)
+		}
 	}
 }

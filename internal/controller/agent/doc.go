@@ -5,9 +5,12 @@
 // works, sends heartbeats, follows changes by long-polling, and carries
 // out channel commands such as remote admissions.
 //
-// The hardware side is behind two interfaces: a Reader yields credential
-// presentations and button presses, a Relay opens a door. LineReader reads
-// them as text lines ("card 1234567890", "pin 1234", "rex"), and
+// The hardware side is behind interfaces. A Reader yields credential
+// presentations and button presses and a Relay opens a door: LineReader
+// reads them as text lines ("card 1234567890", "pin 1234", "rex"), and
 // LogRelay only reports what it would do, which is what `lintel
-// controller` uses.
+// controller` uses by default. A Board is hardware that decides by itself
+// (internal/uhppote drives UHPPOTE boards): the agent hands it every
+// access list and change, passes it the door commands, records the
+// events it reports in the outbox, and heartbeats only while it answers.
 package agent
