@@ -44,9 +44,11 @@ var forbidden = []string{
 }
 
 // TestDatabaseFreeCore fails when the decision engine, the protocol's wire
-// types or the reference agent start to link the store or a SQL driver.
+// types, the reference agent or the UHPPOTE board driver and its emulator
+// start to link the store or a SQL driver.
 func TestDatabaseFreeCore(t *testing.T) {
-	for _, pkg := range []string{"internal/domain", "internal/access", "internal/controller/wire", "internal/controller/agent"} {
+	for _, pkg := range []string{"internal/domain", "internal/access", "internal/controller/wire", "internal/controller/agent",
+		"internal/uhppote", "internal/uhppote/emulator"} {
 		for _, d := range deps(t, pkg) {
 			for _, f := range forbidden {
 				if d == f || strings.HasPrefix(d, f+"/") {

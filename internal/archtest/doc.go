@@ -4,9 +4,9 @@
 //
 //   - domain imports no other Lintel package;
 //   - access (the decision engine) imports only domain;
-//   - the controller protocol's wire types, the decision engine and the
-//     reference agent link no database driver and no store, so a door
-//     controller built from them carries no SQL;
+//   - the controller protocol's wire types, the decision engine, the
+//     reference agent and the UHPPOTE board driver link no database driver
+//     and no store, so a door controller built from them carries no SQL;
 //   - config, demo data and the engine do not reach up into feature
 //     packages;
 //   - the Go SDK (sdk/) links nothing of the server and no SQL, on Linux,

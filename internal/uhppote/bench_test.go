@@ -5,20 +5,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
 // bigSnapshot is fixture with n more people, each with one card, in one
 // of three groups: at any time, on office hours, or on no board door.
-func bigSnapshot(n int) *controller.Snapshot {
-	s := fixture("Europe/London", []controller.WireShift{{ID: 1, Windows: []domain.ShiftWindow{{Days: []int{1, 2, 3, 4, 5}, Start: "08:00", End: "18:30"}}}})
-	s.Roles = append(s.Roles, controller.WireRole{ID: 2, GroupIDs: []int64{2}, ChannelIDs: []int64{3}})
+func bigSnapshot(n int) *wire.Snapshot {
+	s := fixture("Europe/London", []wire.Shift{{ID: 1, Windows: []domain.ShiftWindow{{Days: []int{1, 2, 3, 4, 5}, Start: "08:00", End: "18:30"}}}})
+	s.Roles = append(s.Roles, wire.Role{ID: 2, GroupIDs: []int64{2}, ChannelIDs: []int64{3}})
 	for i := range n {
 		id := int64(100 + i)
-		s.People = append(s.People, controller.WirePerson{ID: id, FirstName: "P", LastName: fmt.Sprint(i), Enabled: i%17 != 0,
+		s.People = append(s.People, wire.Person{ID: id, FirstName: "P", LastName: fmt.Sprint(i), Enabled: i%17 != 0,
 			GroupIDs: []int64{int64(1 + i%3)}})
-		s.Credentials = append(s.Credentials, controller.WireCredential{PersonID: id, CredentialTypeID: 1, Value: fmt.Sprint(10_000_000 + i)})
+		s.Credentials = append(s.Credentials, wire.Credential{PersonID: id, CredentialTypeID: 1, Value: fmt.Sprint(10_000_000 + i)})
 	}
 	return s
 }
@@ -51,7 +51,7 @@ func BenchmarkRevocationRound10k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		p := snap.People[1+i%10_000]
-		m2 := m.apply(&controller.Changes{Seq: int64(i + 2), People: []controller.WirePersonState{{Person: p}}}, now)
+		m2 := m.apply(&wire.Changes{Seq: int64(i + 2), People: []wire.PersonState{{Person: p}}}, now)
 		t := im.resolve(compile(m2, Doors{3}, now))
 		if len(t.cards) == len(im.Cards) && p.Enabled && p.GroupIDs[0] != 3 {
 			b.Fatal("the revoked card is still planned")

@@ -3,7 +3,7 @@ package uhppote
 import (
 	"context"
 
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
@@ -15,7 +15,7 @@ import (
 // writes the door modes to the board at once and reports "done" when the
 // board holds them, "failed" otherwise. Other commands have nothing to do
 // on this board and are "done".
-func (d *Driver) Command(ctx context.Context, cmd controller.Command) controller.CommandResult {
+func (d *Driver) Command(ctx context.Context, cmd wire.Command) wire.CommandResult {
 	door := 0
 	for i, id := range d.cfg.Doors {
 		if id == cmd.ChannelID {
@@ -25,18 +25,18 @@ func (d *Driver) Command(ctx context.Context, cmd controller.Command) controller
 	switch cmd.Kind {
 	case domain.CommandAdmit, domain.CommandAdmitPerson:
 		if door == 0 {
-			return controller.CommandResult{Outcome: controller.OutcomeDenied, Detail: "not a door of this board"}
+			return wire.CommandResult{Outcome: wire.OutcomeDenied, Detail: "not a door of this board"}
 		}
 		if err := d.c.openDoor(uint8(door)); err != nil {
-			return controller.CommandResult{Outcome: controller.OutcomeDenied, Detail: err.Error()}
+			return wire.CommandResult{Outcome: wire.OutcomeDenied, Detail: err.Error()}
 		}
 		d.printf("door %d opened remotely (command %d)", door, cmd.ID)
-		return controller.CommandResult{Outcome: controller.OutcomeAdmitted}
+		return wire.CommandResult{Outcome: wire.OutcomeAdmitted}
 	case domain.CommandLockdown, domain.CommandUnlockdown, domain.CommandUnlock, domain.CommandNormal, domain.CommandAutoUnlock:
 		if _, err := d.round(ctx, false); err != nil {
-			return controller.CommandResult{Outcome: controller.OutcomeFailed, Detail: err.Error()}
+			return wire.CommandResult{Outcome: wire.OutcomeFailed, Detail: err.Error()}
 		}
-		return controller.CommandResult{Outcome: controller.OutcomeDone}
+		return wire.CommandResult{Outcome: wire.OutcomeDone}
 	}
-	return controller.CommandResult{Outcome: controller.OutcomeDone}
+	return wire.CommandResult{Outcome: wire.OutcomeDone}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
@@ -399,7 +399,7 @@ func (c *compiler) grant(h *holder, i int, id int64) string {
 	key := scheduleKey(ids)
 	scheds := c.m.cache.schedules
 	if _, ok := scheds[key]; !ok {
-		list := make([]controller.WireShift, 0, len(ids))
+		list := make([]wire.Shift, 0, len(ids))
 		for _, s := range ids {
 			list = append(list, c.m.shifts[s])
 		}

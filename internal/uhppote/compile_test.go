@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/uhppote/emulator"
 )
@@ -17,17 +17,17 @@ func ptr[T any](v T) *T { return &v }
 
 // fixture is an account in zone with one door (id 3) and one person (id
 // 9, card 4242) whose roles follow the given shifts.
-func fixture(zone string, shifts []controller.WireShift) *controller.Snapshot {
-	s := &controller.Snapshot{AccountID: 1, Seq: 1, TimeZone: zone,
-		Channels:        []controller.WireChannel{{ID: 3, Name: "Door", SiteID: ptr(int64(1)), Mode: "normal"}},
-		Sites:           []controller.WireSite{{ID: 1, TimeZone: ptr(zone)}},
+func fixture(zone string, shifts []wire.Shift) *wire.Snapshot {
+	s := &wire.Snapshot{AccountID: 1, Seq: 1, TimeZone: zone,
+		Channels:        []wire.Channel{{ID: 3, Name: "Door", SiteID: ptr(int64(1)), Mode: "normal"}},
+		Sites:           []wire.Site{{ID: 1, TimeZone: ptr(zone)}},
 		Shifts:          shifts,
-		CredentialTypes: []controller.WireCredentialType{{ID: 1, Slug: "card", Label: "Card", Kind: domain.KindCard}},
-		People:          []controller.WirePerson{{ID: 9, FirstName: "Ada", LastName: "Lovelace", Enabled: true, GroupIDs: []int64{1}}},
-		Credentials:     []controller.WireCredential{{PersonID: 9, CredentialTypeID: 1, Value: "4242"}},
+		CredentialTypes: []wire.CredentialType{{ID: 1, Slug: "card", Label: "Card", Kind: domain.KindCard}},
+		People:          []wire.Person{{ID: 9, FirstName: "Ada", LastName: "Lovelace", Enabled: true, GroupIDs: []int64{1}}},
+		Credentials:     []wire.Credential{{PersonID: 9, CredentialTypeID: 1, Value: "4242"}},
 	}
 	for i, sh := range shifts {
-		s.Roles = append(s.Roles, controller.WireRole{ID: int64(i + 1), ShiftID: ptr(sh.ID), GroupIDs: []int64{1}, ChannelIDs: []int64{3}})
+		s.Roles = append(s.Roles, wire.Role{ID: int64(i + 1), ShiftID: ptr(sh.ID), GroupIDs: []int64{1}, ChannelIDs: []int64{3}})
 	}
 	return s
 }
@@ -63,9 +63,9 @@ func TestChainMatchesEngine(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 311))
 	week := time.Date(2025, 6, 8, 0, 0, 0, 0, time.UTC) // a Sunday
 	for c := range 60 {
-		var shifts []controller.WireShift
+		var shifts []wire.Shift
 		for s := range 1 + r.IntN(3) {
-			sh := controller.WireShift{ID: int64(s + 1)}
+			sh := wire.Shift{ID: int64(s + 1)}
 			for range 1 + r.IntN(4) {
 				var days []int
 				for d := range 7 {
@@ -94,7 +94,7 @@ func TestChainMatchesEngine(t *testing.T) {
 // than three windows a day take a linked profile, and no segment is left
 // at 00:00-00:00.
 func TestChainProfiles(t *testing.T) {
-	chain := chain([]controller.WireShift{{ID: 1, Windows: []domain.ShiftWindow{
+	chain := chain([]wire.Shift{{ID: 1, Windows: []domain.ShiftWindow{
 		{Days: []int{1, 2, 3, 4, 5}, Start: "08:00", End: "09:00"},
 		{Days: []int{1, 2, 3, 4, 5}, Start: "10:00", End: "11:00"},
 		{Days: []int{1, 2, 3, 4, 5}, Start: "12:00", End: "13:00"},
@@ -125,12 +125,12 @@ func TestChainProfiles(t *testing.T) {
 func TestValidityOnTheBoard(t *testing.T) {
 	loc, _ := time.LoadLocation("Europe/London")
 	snap := fixture("Europe/London", nil)
-	snap.Roles = []controller.WireRole{{ID: 1, GroupIDs: []int64{1}, ChannelIDs: []int64{3}}}
+	snap.Roles = []wire.Role{{ID: 1, GroupIDs: []int64{1}, ChannelIDs: []int64{3}}}
 	now := time.Date(2025, 6, 10, 10, 0, 0, 0, loc)
 	doors := Doors{3}
 	card := func(from, to *time.Time, at time.Time) (cardRow, time.Time, bool) {
 		s := *snap
-		s.People = []controller.WirePerson{{ID: 9, FirstName: "Ada", Enabled: true, GroupIDs: []int64{1}, ValidFrom: from, ValidTo: to}}
+		s.People = []wire.Person{{ID: 9, FirstName: "Ada", Enabled: true, GroupIDs: []int64{1}, ValidFrom: from, ValidTo: to}}
 		p := compile(newModel(&s, at), doors, at)
 		c, ok := p.cards[4242]
 		return c, p.next, ok
@@ -161,16 +161,16 @@ func TestValidityOnTheBoard(t *testing.T) {
 
 // TestIssuesReported: what a board cannot hold is named, not widened.
 func TestIssuesReported(t *testing.T) {
-	snap := fixture("Europe/London", []controller.WireShift{{ID: 1, TimeZone: ptr("America/New_York"),
+	snap := fixture("Europe/London", []wire.Shift{{ID: 1, TimeZone: ptr("America/New_York"),
 		Windows: []domain.ShiftWindow{{Days: []int{1}, Start: "09:00", End: "17:00"}}}})
-	snap.CredentialTypes = append(snap.CredentialTypes, controller.WireCredentialType{ID: 2, Slug: "pin", Kind: domain.KindPIN},
-		controller.WireCredentialType{ID: 3, Slug: "fob", Kind: domain.KindFob})
-	snap.Credentials = append(snap.Credentials, controller.WireCredential{PersonID: 9, CredentialTypeID: 2, Value: "1234"},
-		controller.WireCredential{PersonID: 9, CredentialTypeID: 1, Value: "98765432109"})
-	snap.People = append(snap.People, controller.WirePerson{ID: 10, Enabled: true, RoleIDs: []int64{2}})
-	snap.Roles = append(snap.Roles, controller.WireRole{ID: 2, ChannelIDs: []int64{3}})
-	snap.Credentials = append(snap.Credentials, controller.WireCredential{PersonID: 10, CredentialTypeID: 3, Value: "555"},
-		controller.WireCredential{PersonID: 10, CredentialTypeID: 1, Value: "555"})
+	snap.CredentialTypes = append(snap.CredentialTypes, wire.CredentialType{ID: 2, Slug: "pin", Kind: domain.KindPIN},
+		wire.CredentialType{ID: 3, Slug: "fob", Kind: domain.KindFob})
+	snap.Credentials = append(snap.Credentials, wire.Credential{PersonID: 9, CredentialTypeID: 2, Value: "1234"},
+		wire.Credential{PersonID: 9, CredentialTypeID: 1, Value: "98765432109"})
+	snap.People = append(snap.People, wire.Person{ID: 10, Enabled: true, RoleIDs: []int64{2}})
+	snap.Roles = append(snap.Roles, wire.Role{ID: 2, ChannelIDs: []int64{3}})
+	snap.Credentials = append(snap.Credentials, wire.Credential{PersonID: 10, CredentialTypeID: 3, Value: "555"},
+		wire.Credential{PersonID: 10, CredentialTypeID: 1, Value: "555"})
 	snap.Channels[0].RexLockdown = true
 	p := compile(newModel(snap, time.Now()), Doors{3}, time.Now())
 	all := strings.Join(p.issues, "\n")

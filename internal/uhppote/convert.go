@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
@@ -92,24 +92,24 @@ var alarms = map[uint8]struct {
 // of each is made of the board's serial, the event's index and its time,
 // so the same board event always gets the same id and the server stores
 // it once, however often it is handed over.
-func (d *Driver) convert(be boardEvent) []controller.Event {
+func (d *Driver) convert(be boardEvent) []wire.Event {
 	d.mu.Lock()
 	m := d.model
 	d.mu.Unlock()
 	at := time.Date(be.At.Year(), be.At.Month(), be.At.Day(), be.At.Hour(), be.At.Minute(), be.At.Second(), 0, d.zone()).UTC()
 	id := fmt.Sprintf("uhppote-%d-%d-%s", d.cfg.Serial, be.Index, be.At.Format("20060102T150405"))
-	event := func(door uint8, code int, label string) (controller.Event, bool) {
+	event := func(door uint8, code int, label string) (wire.Event, bool) {
 		if door < 1 || door > 4 || d.cfg.Doors[door-1] == 0 {
-			return controller.Event{}, false
+			return wire.Event{}, false
 		}
 		t := at
-		return controller.Event{ID: id, ChannelID: d.cfg.Doors[door-1], EventCode: code, Label: label, OccurredAt: &t}, true
+		return wire.Event{ID: id, ChannelID: d.cfg.Doors[door-1], EventCode: code, Label: label, OccurredAt: &t}, true
 	}
 	switch be.Reason {
 	case reasonRemoteOpen, reasonRemoteOpenUSB:
 		return nil
 	case reasonPowerOn, reasonReset:
-		var out []controller.Event
+		var out []wire.Event
 		for i := range d.cfg.Doors {
 			if e, ok := event(uint8(i+1), codeChannelStarted, "Controller board restarted"); ok {
 				e.ID = fmt.Sprintf("%s-d%d", id, i+1)
@@ -119,23 +119,23 @@ func (d *Driver) convert(be boardEvent) []controller.Event {
 		return out
 	case reasonPushButton:
 		if e, ok := event(be.Door, access.CodeAdmitREX, "Admitted by request-to-exit button"); ok {
-			return []controller.Event{e}
+			return []wire.Event{e}
 		}
 		return nil
 	case reasonButtonDisabled, reasonButtonLocked, reasonButtonOffline, reasonButtonInterlck:
 		if e, ok := event(be.Door, access.CodeRejectLockdown, "Request-to-exit button refused: door locked"); ok {
-			return []controller.Event{e}
+			return []wire.Event{e}
 		}
 		return nil
 	case reasonPasscode:
 		if e, ok := event(be.Door, access.CodeAdmitManual, "Admitted by the door's passcode"); ok {
-			return []controller.Event{e}
+			return []wire.Event{e}
 		}
 		return nil
 	}
 	if a, found := alarms[be.Reason]; found {
 		if e, ok := event(be.Door, a.code, a.label); ok {
-			return []controller.Event{e}
+			return []wire.Event{e}
 		}
 		return nil
 	}
@@ -147,7 +147,7 @@ func (d *Driver) convert(be boardEvent) []controller.Event {
 		return nil
 	}
 	d.swipe(m, &e, be, at)
-	return []controller.Event{e}
+	return []wire.Event{e}
 }
 
 // swipe fills a card event: the board's decision stands; its code and
@@ -156,7 +156,7 @@ func (d *Driver) convert(be boardEvent) []controller.Event {
 // from the board's reason. A card refused at a door that stands unlocked
 // (normally open) still got in: that is Lintel's "admitted, door
 // unlocked".
-func (d *Driver) swipe(m *model, e *controller.Event, be boardEvent, at time.Time) {
+func (d *Driver) swipe(m *model, e *wire.Event, be boardEvent, at time.Time) {
 	value := strconv.FormatUint(uint64(be.Card), 10)
 	personID, typeID := m.owner(value)
 	if typeID == 0 {

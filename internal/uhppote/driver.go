@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/controller/agent"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 // Config configures a Driver. Serial, Addr, Doors and StateDir are
@@ -141,7 +141,7 @@ func (d *Driver) kick() {
 }
 
 // Load implements agent.Board.
-func (d *Driver) Load(snap *controller.Snapshot, fresh bool) {
+func (d *Driver) Load(snap *wire.Snapshot, fresh bool) {
 	m := newModel(snap, d.cfg.Now())
 	d.mu.Lock()
 	d.model, d.fresh = m, d.fresh || fresh
@@ -150,7 +150,7 @@ func (d *Driver) Load(snap *controller.Snapshot, fresh bool) {
 }
 
 // Apply implements agent.Board.
-func (d *Driver) Apply(c *controller.Changes) {
+func (d *Driver) Apply(c *wire.Changes) {
 	d.mu.Lock()
 	if d.model != nil {
 		d.model = d.model.apply(c, d.cfg.Now())

@@ -19,8 +19,8 @@ import (
 	"github.com/uhppoted/uhppote-core/messages"
 	"github.com/uhppoted/uhppote-core/types"
 
-	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/controller/agent"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 // boardEvent is one record of the board's event store. At holds the
@@ -71,7 +71,7 @@ func newEvents(d *Driver, rec agent.Recorder) (*events, error) {
 		return nil, err
 	}
 	if p, ok := rec.(interface {
-		Pending() ([]controller.Event, error)
+		Pending() ([]wire.Event, error)
 	}); ok {
 		list, err := p.Pending()
 		if err != nil {
@@ -318,7 +318,7 @@ func (e *events) take(list []boardEvent) error {
 	if len(list) == 0 {
 		return nil
 	}
-	var out []controller.Event
+	var out []wire.Event
 	for _, be := range list {
 		if be.Reason == reasonPowerOn || be.Reason == reasonReset {
 			e.clockAt = time.Time{} // a restarted board may have lost its time

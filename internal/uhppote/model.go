@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 // model is the access list the driver compiles for the board: the wire
@@ -16,10 +16,10 @@ type model struct {
 	accountID  int64
 	accountTZ  string
 	kinds      map[int64]string // credential type id -> kind
-	shifts     map[int64]controller.WireShift
-	roles      map[int64]controller.WireRole
+	shifts     map[int64]wire.Shift
+	roles      map[int64]wire.Role
 	groupRoles map[int64][]int64 // group id -> role ids
-	channels   map[int64]controller.WireChannel
+	channels   map[int64]wire.Channel
 	siteZones  map[int64]string
 	people     map[int64]*holder
 	decide     *access.Snapshot
@@ -36,16 +36,16 @@ type credOwner struct{ personID, typeID int64 }
 
 // holder is one person with everything they hold.
 type holder struct {
-	person   controller.WirePerson
-	creds    []controller.WireCredential
-	res      []controller.WireReservation
-	groupRes []controller.WireGroupReservation
+	person   wire.Person
+	creds    []wire.Credential
+	res      []wire.Reservation
+	groupRes []wire.GroupReservation
 }
 
 // newModel indexes a snapshot.
-func newModel(s *controller.Snapshot, now time.Time) *model {
-	m := &model{accountID: s.AccountID, accountTZ: s.TimeZone, kinds: map[int64]string{}, shifts: map[int64]controller.WireShift{},
-		roles: map[int64]controller.WireRole{}, groupRoles: map[int64][]int64{}, channels: map[int64]controller.WireChannel{},
+func newModel(s *wire.Snapshot, now time.Time) *model {
+	m := &model{accountID: s.AccountID, accountTZ: s.TimeZone, kinds: map[int64]string{}, shifts: map[int64]wire.Shift{},
+		roles: map[int64]wire.Role{}, groupRoles: map[int64][]int64{}, channels: map[int64]wire.Channel{},
 		siteZones: map[int64]string{}, people: make(map[int64]*holder, len(s.People)), seq: s.Seq}
 	for _, t := range s.CredentialTypes {
 		m.kinds[t.ID] = t.Kind
@@ -91,7 +91,7 @@ func newModel(s *controller.Snapshot, now time.Time) *model {
 
 // apply returns the model with changes c applied; m is not changed (the
 // people map is copied, the people themselves are shared).
-func (m *model) apply(c *controller.Changes, now time.Time) *model {
+func (m *model) apply(c *wire.Changes, now time.Time) *model {
 	n := model{accountID: m.accountID, accountTZ: m.accountTZ, kinds: m.kinds, shifts: m.shifts, roles: m.roles,
 		groupRoles: m.groupRoles, channels: m.channels, siteZones: m.siteZones, decide: m.decide, cache: m.cache}
 	n.seq = c.Seq
@@ -112,9 +112,9 @@ func (m *model) apply(c *controller.Changes, now time.Time) *model {
 		// A credential value now held by a changed person is no longer
 		// anyone else's, as in access.Snapshot.Apply.
 		for id, h := range n.people {
-			if slices.ContainsFunc(h.creds, func(x controller.WireCredential) bool { return taken[credKey{x.CredentialTypeID, x.Value}] }) {
+			if slices.ContainsFunc(h.creds, func(x wire.Credential) bool { return taken[credKey{x.CredentialTypeID, x.Value}] }) {
 				q := *h
-				q.creds = slices.DeleteFunc(slices.Clone(h.creds), func(x controller.WireCredential) bool {
+				q.creds = slices.DeleteFunc(slices.Clone(h.creds), func(x wire.Credential) bool {
 					return taken[credKey{x.CredentialTypeID, x.Value}]
 				})
 				n.people[id] = &q
@@ -125,7 +125,7 @@ func (m *model) apply(c *controller.Changes, now time.Time) *model {
 		n.people[p.Person.ID] = &holder{person: p.Person, creds: p.Credentials, res: p.Reservations, groupRes: p.GroupReservations}
 	}
 	if len(c.Channels) > 0 {
-		n.channels = make(map[int64]controller.WireChannel, len(m.channels))
+		n.channels = make(map[int64]wire.Channel, len(m.channels))
 		for id, ch := range m.channels {
 			n.channels[id] = ch
 		}

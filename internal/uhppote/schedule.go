@@ -3,7 +3,7 @@ package uhppote
 import (
 	"slices"
 
-	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/controller/wire"
 )
 
 const dayMinutes = 24 * 60
@@ -23,7 +23,7 @@ type span struct{ from, to int }
 // read as the first minute of the day). The windows are read as the
 // engine reads them: a window whose end is before its start runs into the
 // next day; malformed windows and empty ones are skipped.
-func chain(shifts []controller.WireShift) []profileRow {
+func chain(shifts []wire.Shift) []profileRow {
 	var days [7][]span
 	for _, sh := range shifts {
 		for _, w := range sh.Windows {
