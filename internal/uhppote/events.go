@@ -54,6 +54,7 @@ type events struct {
 	cur     cursor
 	pending map[string]bool // outbox ids at start: not recorded twice after a crash
 	clockAt time.Time       // when the board's clock was last set
+	clockIn *time.Location  // the zone it was set in
 }
 
 func newEvents(d *Driver, rec agent.Recorder) (*events, error) {
@@ -340,12 +341,16 @@ func (e *events) take(list []boardEvent) error {
 }
 
 // keepClock sets the board's clock to the site's wall time when it was
-// never set in this run, after ClockEvery, and at each change of the
-// zone's offset (daylight saving).
+// never set in this run, after ClockEvery, when the board's zone changed,
+// and at each change of the zone's offset (daylight saving). It waits for
+// the first access list, which names the zone.
 func (e *events) keepClock() {
+	if e.d.plan.Load() == nil {
+		return
+	}
 	now := e.d.cfg.Now()
 	loc := e.d.zone()
-	due := e.clockAt.IsZero() || now.Sub(e.clockAt) >= e.d.cfg.ClockEvery
+	due := e.clockAt.IsZero() || now.Sub(e.clockAt) >= e.d.cfg.ClockEvery || e.clockIn == nil || e.clockIn.String() != loc.String()
 	if !due {
 		_, before := e.clockAt.In(loc).Zone()
 		_, after := now.In(loc).Zone()
@@ -362,7 +367,7 @@ func (e *events) keepClock() {
 	if _, after := now.In(loc).Zone(); e.clockAt.IsZero() || before != after {
 		e.d.printf("clock set to %s (%s)", now.In(loc).Format("2006-01-02 15:04:05 MST"), loc)
 	}
-	e.clockAt = now
+	e.clockAt, e.clockIn = now, loc
 }
 
 // wall reads the fields of a time the codec decoded (in the host's zone)
