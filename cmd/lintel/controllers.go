@@ -168,12 +168,23 @@ func controllersList(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	type door struct {
+		ID         int64   `json:"channel_id"`
+		Open       *bool   `json:"open"`
+		Locked     *bool   `json:"locked"`
+		ReportedAt *string `json:"reported_at"`
+	}
 	type row struct {
 		ID       int64   `json:"id"`
 		Name     string  `json:"name"`
 		Channels []int64 `json:"channel_ids"`
+		Doors    []door  `json:"door_states"` // what the controller last reported about its doors' contacts and locks
 		LastSeen *string `json:"last_seen_at"`
 		Revoked  bool    `json:"revoked"`
+	}
+	states, err := st.DoorStates(ctx, a.ID)
+	if err != nil {
+		return err
 	}
 	rows := []row{}
 	for _, c := range list {
@@ -181,7 +192,13 @@ func controllersList(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		r := row{ID: c.ID, Name: c.Name, Channels: chans, Revoked: c.RevokedAt != nil}
+		r := row{ID: c.ID, Name: c.Name, Channels: chans, Doors: []door{}, Revoked: c.RevokedAt != nil}
+		for _, ch := range chans {
+			if s, ok := states[ch]; ok {
+				at := s.ReportedAt.Format(time.RFC3339)
+				r.Doors = append(r.Doors, door{ID: ch, Open: s.Open, Locked: s.Locked, ReportedAt: &at})
+			}
+		}
 		if c.LastSeenAt != nil {
 			s := c.LastSeenAt.Format("2006-01-02T15:04:05Z07:00")
 			r.LastSeen = &s
@@ -192,13 +209,21 @@ func controllersList(ctx context.Context, args []string, out io.Writer) error {
 		return printJSON(out, rows)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tDOORS\tLAST SEEN\tREVOKED")
+	fmt.Fprintln(tw, "ID\tNAME\tDOORS\tDOOR STATES\tLAST SEEN\tREVOKED")
 	for _, r := range rows {
 		seen := "never"
 		if r.LastSeen != nil {
 			seen = *r.LastSeen
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%v\n", r.ID, r.Name, r.Channels, seen, r.Revoked)
+		var doorStates []string
+		for _, d := range r.Doors {
+			doorStates = append(doorStates, fmt.Sprintf("%d %s/%s", d.ID, word(d.Open, "open", "closed"), word(d.Locked, "locked", "unlocked")))
+		}
+		states := strings.Join(doorStates, ", ")
+		if states == "" {
+			states = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%v\t%s\t%s\t%v\n", r.ID, r.Name, r.Channels, states, seen, r.Revoked)
 	}
 	return tw.Flush()
 }
@@ -249,4 +274,15 @@ func bindBoardDoors(ctx context.Context, st *store.Store, accountID int64, seria
 		}
 	}
 	return nil
+}
+
+// word names a reported flag: yes or no, "?" when not reported.
+func word(b *bool, yes, no string) string {
+	switch {
+	case b == nil:
+		return "?"
+	case *b:
+		return yes
+	}
+	return no
 }

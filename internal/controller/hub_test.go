@@ -447,6 +447,23 @@ func TestHeartbeatAndOffline(t *testing.T) {
 		if ch, _ := st.GetChannel(ctx, f.acct.ID, door); ch.Status != "online" {
 			t.Fatalf("after heartbeat: %s", ch.Status)
 		}
+		// A heartbeat may carry the doors' contacts and locks.
+		open, locked := true, false
+		report := wire.HeartbeatRequest{Doors: []wire.DoorState{{ChannelID: door, Open: &open, Locked: &locked}}}
+		if code := f.call(t, "POST", "/controller/v1/heartbeat", report, nil); code != 200 {
+			t.Fatalf("heartbeat with door states: %d", code)
+		}
+		states, err := st.DoorStates(ctx, f.acct.ID)
+		if s := states[door]; err != nil || s.Open == nil || !*s.Open || s.Locked == nil || *s.Locked || s.ReportedAt == nil {
+			t.Fatalf("door states: %+v %v", states, err)
+		}
+		foreign := wire.HeartbeatRequest{Doors: []wire.DoorState{{ChannelID: f.doors["Server Room"], Open: &open}}}
+		if code := f.call(t, "POST", "/controller/v1/heartbeat", foreign, nil); code != 422 {
+			t.Fatalf("door states of a foreign door: %d", code)
+		}
+		if code := f.call(t, "POST", "/controller/v1/heartbeat", []int{1}, nil); code != 400 && code != 422 {
+			t.Fatalf("a heartbeat body that is not an object: %d", code)
+		}
 		f.clock.add(time.Second)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})

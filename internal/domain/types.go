@@ -90,6 +90,16 @@ type Channel struct {
 	UpdatedAt           time.Time
 }
 
+// DoorState is what a door's controller last reported about its hardware.
+// Nil fields were not reported: a door without a contact cannot say
+// whether it is open.
+type DoorState struct {
+	ChannelID  int64
+	Open       *bool // the door contact reads open
+	Locked     *bool // the lock is locked (its relay not released)
+	ReportedAt *time.Time
+}
+
 // InLockdown reports whether any lockdown flag is set.
 func (c *Channel) InLockdown() bool { return c.CardLockdown || c.RexLockdown || c.AuxLockdown }
 

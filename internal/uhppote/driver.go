@@ -58,8 +58,9 @@ type Driver struct {
 	plan    atomic.Pointer[plan]
 	issues  string
 
-	statusMu sync.Mutex
-	doors    [4]DoorStatus
+	statusMu   sync.Mutex
+	doors      [4]DoorStatus
+	statusSeen bool // the board has reported its doors
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -171,6 +172,24 @@ func (d *Driver) Doors() [4]DoorStatus {
 	d.statusMu.Lock()
 	defer d.statusMu.Unlock()
 	return d.doors
+}
+
+// DoorStates implements agent.Board: each bound door's contact and lock as
+// the board last reported them (nothing before its first answer).
+func (d *Driver) DoorStates() []wire.DoorState {
+	d.statusMu.Lock()
+	defer d.statusMu.Unlock()
+	if !d.statusSeen {
+		return nil
+	}
+	var out []wire.DoorState
+	for _, s := range d.doors {
+		if s.ChannelID != 0 {
+			open, locked := s.Open, !s.Unlocked
+			out = append(out, wire.DoorState{ChannelID: s.ChannelID, Open: &open, Locked: &locked})
+		}
+	}
+	return out
 }
 
 // Stats returns a copy of the counters.

@@ -1,6 +1,7 @@
 package uhppote_test
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -177,6 +178,22 @@ func (r *rig) doorCommands() {
 	if r.board.Unlocked(2) {
 		t.Fatal("door 2 is released before the admission")
 	}
+	// The door contact reaches Lintel with the heartbeats.
+	if _, err := r.board.OpenDoorContact(3); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "door 3's contact reported open", func() bool {
+		states, err := r.app.Store.DoorStates(context.Background(), r.acct.ID)
+		s := states[r.doors[2]]
+		return err == nil && s.Open != nil && *s.Open && s.Locked != nil && *s.Locked
+	})
+	_, _ = r.board.CloseDoorContact(3)
+	waitFor(t, 10*time.Second, "door 3's contact reported closed", func() bool {
+		states, _ := r.app.Store.DoorStates(context.Background(), r.acct.ID)
+		s := states[r.doors[2]]
+		return s.Open != nil && !*s.Open
+	})
+
 	var adm struct {
 		ID     int64  `json:"admission_request_id"`
 		Status string `json:"status"`

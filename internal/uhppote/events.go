@@ -393,6 +393,7 @@ func (d *Driver) noteStatus(st *types.Status) {
 func (d *Driver) noteDoors(relays uint8, open [4]bool) {
 	d.statusMu.Lock()
 	defer d.statusMu.Unlock()
+	d.statusSeen = true
 	for i := range d.doors {
 		was := d.doors[i].Open
 		d.doors[i].Open, d.doors[i].Unlocked = open[i], relays&(1<<i) != 0

@@ -155,7 +155,8 @@ func (l *LockedWriter) Write(p []byte) (int, error) {
 // the protocol client: it hands the board every access list it installs
 // and every change it applies, passes it the doors' commands, records the
 // events the board reports in its outbox, and heartbeats only while the
-// board answers, so the server sees the doors go offline with the board.
+// board answers, so the server sees the doors go offline with the board;
+// each heartbeat carries the doors' contacts and locks.
 type Board interface {
 	// Load makes snap the board's access list. fresh is true for a
 	// snapshot just downloaded (enrolment, resync): the board is loaded
@@ -174,6 +175,9 @@ type Board interface {
 	Run(ctx context.Context, rec Recorder) error
 	// Online reports whether the board answered its last request.
 	Online() bool
+	// DoorStates returns what the board last said about its doors'
+	// contacts and locks, sent with each heartbeat.
+	DoorStates() []wire.DoorState
 }
 
 // Recorder keeps events in the agent's outbox (synced to disk) for upload.

@@ -112,7 +112,11 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 		// A board that does not answer has doors nobody controls: without
 		// heartbeats the server marks them offline.
 		if a.cfg.Board == nil || a.cfg.Board.Online() {
-			if err := a.c.do(ctx, http.MethodPost, "/controller/v1/heartbeat", nil, nil); err != nil {
+			var body any
+			if a.cfg.Board != nil {
+				body = wire.HeartbeatRequest{Doors: a.cfg.Board.DoorStates()}
+			}
+			if err := a.c.do(ctx, http.MethodPost, "/controller/v1/heartbeat", body, nil); err != nil {
 				if ctx.Err() != nil {
 					return
 				}
