@@ -158,14 +158,12 @@ func RunBoards(ctx context.Context, cfg BoardsConfig) (*BoardsReport, error) {
 	defer cancel()
 	heap := watchHeap()
 	defer heap.stop()
-	a, err := app.New(ctx, &srvCfg, app.Options{Log: cfg.Log})
+	srv, err := startServer(ctx, &srvCfg, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
-	defer a.Close()
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx) }()
-	defer func() { cancel(); <-served }()
+	defer srv.stop()
+	a := srv.App
 
 	info, err := a.EnsureDemo(ctx, 20, nil)
 	if err != nil {

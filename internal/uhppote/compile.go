@@ -92,6 +92,14 @@ func compile(m *model, doors Doors, now time.Time) *plan {
 	return p
 }
 
+// doorModes works out the doors' control modes alone, as compile does.
+func doorModes(m *model, doors Doors, now time.Time) [4]uint8 {
+	c := &compiler{m: m, doors: doors, now: now, p: &plan{}, issues: map[string]bool{}}
+	c.zone()
+	c.modes()
+	return c.p.modes
+}
+
 type compiler struct {
 	m       *model
 	doors   Doors

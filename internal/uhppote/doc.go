@@ -17,8 +17,8 @@
 // A round of writes compares the plan with the image of what was
 // written (kept, with a journal of rounds, in the agent's state
 // directory) and writes the differences in an order that never opens
-// more than the old or the new list: profiles, removed cards, changed
-// cards, closed profiles, door modes. A snapshot download loads the board
+// more than the old or the new list: door modes, profiles, removed cards,
+// changed cards, closed profiles. A snapshot download loads the board
 // whole. Requests go through github.com/uhppoted/uhppote-core, which
 // encodes and decodes every message; lost answers are retried.
 //

@@ -54,6 +54,7 @@ type Driver struct {
 	online atomic.Bool
 
 	roundMu sync.Mutex // one round of writes at a time
+	modeMu  sync.Mutex // one write of door modes at a time (im.Modes)
 	im      *image
 	plan    atomic.Pointer[plan]
 	issues  string

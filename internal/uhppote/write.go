@@ -9,10 +9,11 @@ import (
 )
 
 // write brings the board to t, in an order that never opens more than the
-// old or the new access list would: time profiles first (cards may name
-// them only once they exist: a board allows a card whose profile is
-// missing), then cards removed, then cards added or changed, then
-// profiles no schedule uses any more are closed, then door modes. A full
+// old or the new access list would: door modes first (a lockdown must not
+// wait for a load), then time profiles (cards may name them only once
+// they exist: a board allows a card whose profile is missing), then cards
+// removed, then cards added or changed, then profiles no schedule uses
+// any more are closed. A full
 // load writes every card and profile, removes every card of the board
 // that is not in t, and closes every other profile. The image follows
 // each write that succeeds and is saved at the end.
@@ -27,7 +28,10 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) (err error) {
 			return err
 		}
 	}
-	save := full // whether the whole image is saved at the end
+	save := full || t.modes != im.Modes // whether the whole image is saved at the end
+	if err := d.writeModes(t.modes, full); err != nil {
+		return d.fail(err)
+	}
 	for _, id := range slices.Sorted(maps.Keys(t.profiles)) {
 		bp := t.profiles[id]
 		if cur, ok := im.Profiles[id]; ok && cur == bp && !full {
@@ -129,12 +133,6 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) (err error) {
 		}
 		im.Profiles[id], save = closed, true
 	}
-	if t.modes != im.Modes || full {
-		save = true
-	}
-	if err := d.writeModes(t.modes, full); err != nil {
-		return d.fail(err)
-	}
 	im.Loaded, im.Pending = true, nil
 	if save || im.journal >= maxJournal {
 		if err := im.save(d.cfg.StateDir); err != nil {
@@ -157,8 +155,11 @@ func (d *Driver) write(ctx context.Context, t *target, full bool) (err error) {
 const maxJournal = 256
 
 // writeModes sets the door control modes that differ from the image (all
-// of them with force).
+// of them with force). It may run during a round (from a command), so it
+// has a lock of its own.
 func (d *Driver) writeModes(modes [4]uint8, force bool) error {
+	d.modeMu.Lock()
+	defer d.modeMu.Unlock()
 	delay := uint8(min(max(d.cfg.OpenFor/time.Second, 1), 255))
 	for i, mode := range modes {
 		if mode == 0 || (!force && d.im.Modes[i] == mode) {
