@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/lintel-dev/lintel/internal/app"
 	"github.com/lintel-dev/lintel/internal/config"
+	"github.com/lintel-dev/lintel/internal/datadir"
 )
 
 func runDemo(ctx context.Context, args []string, out io.Writer) error {
@@ -19,9 +21,13 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		"Creates the CoWork HQ demo account (two sites, doors, credential types, groups, roles,\n"+
 			"shifts and about 50 people with cards and PINs), an operator login and an OAuth\n"+
 			"application in the testing state, prints how to use them, writes them to\n"+
-			"<data dir>/demo.json, and serves. Running it again reuses the same demo.", out)
+			"<data dir>/demo.json, and serves. Running it again reuses the same demo.\n\n"+
+			"On SQLite the data directory is locked while it serves: a second server on the same\n"+
+			"directory refuses to start, and --reset refuses to delete a database a server is using.\n"+
+			"With --no-serve it does not bind the listen address (the address only names the demo's\n"+
+			"redirect URI).", out)
 	cfg := config.Bind(fs.FlagSet)
-	reset := fs.Bool("reset", false, "delete the SQLite database and demo.json in the data directory first")
+	reset := fs.Bool("reset", false, "delete the SQLite database and demo.json in the data directory first (refused while a server uses it)")
 	noServe := fs.Bool("no-serve", false, "create the demo data, print it and exit instead of serving")
 	people := fs.Int("people", 50, "`number` of demo people")
 	coworkhq := fs.String("coworkhq", "", "also register the CoWork HQ sample app running at `URL` (e.g. http://127.0.0.1:3333)\nand write its settings to <data dir>/coworkhq.env")
@@ -35,13 +41,17 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"--people must be between 1 and 100000"}
 	}
 	infoPath := filepath.Join(cfg.DataDir, "demo.json")
+	opt := app.Options{Log: cfg.Logger(os.Stderr), NoListen: *noServe, Command: "lintel demo"}
 	if *reset {
-		if err := resetDemo(cfg, infoPath); err != nil {
+		lock, err := resetDemo(cfg, infoPath)
+		if err != nil {
 			return err
 		}
+		opt.DataLock = lock // the App keeps the directory locked from here on
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: cfg.Logger(os.Stderr)})
+	a, err := app.New(ctx, cfg, opt)
 	if err != nil {
+		opt.DataLock.Release()
 		return err
 	}
 	defer a.Close()
@@ -72,18 +82,25 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	return a.Serve(ctx)
 }
 
-// resetDemo removes the demo's SQLite files and demo.json. It refuses to
-// touch a PostgreSQL database.
-func resetDemo(cfg *config.Config, infoPath string) error {
+// resetDemo locks the data directory and removes the demo's SQLite files
+// and demo.json, returning the lock still held. It refuses to touch a
+// PostgreSQL database, and a directory another process holds (a running
+// server would go on serving the deleted file).
+func resetDemo(cfg *config.Config, infoPath string) (*datadir.Lock, error) {
 	if cfg.DatabaseURL != "" {
-		return usageError{"--reset only works with SQLite; drop the PostgreSQL database yourself"}
+		return nil, usageError{"--reset only works with SQLite; drop the PostgreSQL database yourself"}
+	}
+	lock, err := datadir.Acquire(cfg.DataDir, datadir.Holder{PID: os.Getpid(), Command: "lintel demo --reset", Since: time.Now().UTC()})
+	if err != nil {
+		return nil, fmt.Errorf("reset: %w: stop it before resetting (it would go on serving the deleted database)", err)
 	}
 	for _, p := range []string{cfg.DSN(), cfg.DSN() + "-wal", cfg.DSN() + "-shm", infoPath} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("reset: %w", err)
+			lock.Release()
+			return nil, fmt.Errorf("reset: %w", err)
 		}
 	}
-	return nil
+	return lock, nil
 }
 
 // quickstartScopes are the scopes the DoorFlow quickstart uses, for the

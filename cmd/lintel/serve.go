@@ -14,7 +14,9 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("serve", "[flags]",
 		"Runs Lintel: the DoorFlow-compatible API under /api/3, the OAuth 2.0 server under /oauth,\n"+
 			"and /healthz, /readyz and /metrics. Migrations are applied on start.\n"+
-			"Stop it with Ctrl-C (SIGINT) or SIGTERM; in-flight requests are finished first.", out)
+			"Stop it with Ctrl-C (SIGINT) or SIGTERM; in-flight requests are finished first.\n\n"+
+			"On SQLite it locks the data directory (<data dir>/lintel.lock) while it runs: a second\n"+
+			"server on the same directory refuses to start and names the process holding it.", out)
 	cfg := config.Bind(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -22,7 +24,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: cfg.Logger(os.Stderr)})
+	a, err := app.New(ctx, cfg, app.Options{Log: cfg.Logger(os.Stderr), Command: "lintel serve"})
 	if err != nil {
 		return err
 	}

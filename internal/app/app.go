@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/apispec"
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/datadir"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/gateway"
 	"github.com/lintel-dev/lintel/internal/httpx"
@@ -41,12 +43,28 @@ type App struct {
 	server   *http.Server
 	baseURL  string
 	metrics  *metrics
+	dataLock *datadir.Lock // held while the App lives, on SQLite
+	dbFile   os.FileInfo   // the SQLite file as opened, for readyz
 }
 
-// Options are the parts tests replace.
+// Options are the parts tests replace, and what commands that do not
+// serve leave out.
 type Options struct {
 	Log *slog.Logger // nil: built from the config, writing to stderr
 	Now domain.Clock // nil: time.Now
+	// NoListen builds the App without binding the listen address, for
+	// commands that only use its store and its demo (lintel demo
+	// --no-serve); BaseURL is then derived from the config, and Serve
+	// fails. Such an App takes no data-directory lock.
+	NoListen bool
+	// DataLock is a lock on the SQLite data directory the caller already
+	// holds (lintel demo --reset takes it before deleting); the App takes
+	// it over and releases it on Close. When nil, an App that listens on
+	// SQLite acquires the lock itself, and New fails with
+	// *datadir.BusyError while another process holds it.
+	DataLock *datadir.Lock
+	// Command names this process in the lock file ("lintel serve").
+	Command string
 }
 
 // OpenStore opens and migrates the database the config names.
@@ -84,19 +102,33 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if now == nil {
 		now = time.Now
 	}
-	st, err := OpenStore(ctx, cfg, log)
+	lock, err := lockDataDir(cfg, opt, now)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	st, err := OpenStore(ctx, cfg, log)
 	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("listen on %s: %w (is another program using the port? try --listen 127.0.0.1:0)", cfg.Listen, err)
+		lock.Release()
+		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Store: st, now: now, listener: ln}
+	a := &App{Config: cfg, Log: log, Store: st, now: now, dataLock: lock}
+	if cfg.DatabaseURL == "" {
+		a.dbFile, _ = os.Stat(cfg.DSN())
+	}
+	addr := cfg.Listen
+	if !opt.NoListen {
+		if a.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("listen on %s: %w (is another program using the port? try --listen 127.0.0.1:0)", cfg.Listen, err)
+		}
+		addr = a.listener.Addr().String()
+	}
 	a.baseURL = cfg.PublicURL
 	if a.baseURL == "" {
-		a.baseURL = "http://" + displayAddr(ln.Addr())
+		a.baseURL = "http://" + displayAddr(addr)
+	}
+	if lock != nil {
+		lock.SetURL(a.baseURL)
 	}
 	a.OAuth, err = oauth.New(oauth.Config{Store: st, Issuer: a.baseURL, Log: log, Now: now})
 	if err != nil {
@@ -127,23 +159,29 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	return a, nil
 }
 
-// displayAddr turns a wildcard listen address into one a browser can open.
-func displayAddr(addr net.Addr) string {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok {
-		return addr.String()
+// displayAddr turns a wildcard listen address (":8080", "0.0.0.0:8080",
+// "[::]:8080") into one a browser can open.
+func displayAddr(hostport string) string {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport
 	}
-	if tcp.IP == nil || tcp.IP.IsUnspecified() {
-		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
 	}
-	return tcp.String()
+	return net.JoinHostPort(host, port)
 }
 
 // BaseURL is the public URL of the server (the OAuth issuer).
 func (a *App) BaseURL() string { return a.baseURL }
 
-// Addr is the address the server is bound to.
-func (a *App) Addr() net.Addr { return a.listener.Addr() }
+// Addr is the address the server is bound to (nil with Options.NoListen).
+func (a *App) Addr() net.Addr {
+	if a.listener == nil {
+		return nil
+	}
+	return a.listener.Addr()
+}
 
 // Handler is the full HTTP handler: every route behind the logging middleware.
 func (a *App) Handler() http.Handler {
@@ -165,6 +203,9 @@ func (a *App) Handler() http.Handler {
 // Serve answers requests until ctx is cancelled, then shuts down gracefully
 // (in-flight requests get up to 10 seconds).
 func (a *App) Serve(ctx context.Context) error {
+	if a.listener == nil {
+		return errors.New("serve: this Lintel was built without a listener")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
 
@@ -229,7 +270,7 @@ func (a *App) purgeLoop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Close releases the listener and the database.
+// Close releases the listener, the database and the data directory.
 func (a *App) Close() error {
 	var errs []error
 	if a.listener != nil {
@@ -240,5 +281,6 @@ func (a *App) Close() error {
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())
 	}
+	errs = append(errs, a.dataLock.Release())
 	return errors.Join(errs...)
 }

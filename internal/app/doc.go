@@ -12,4 +12,10 @@
 // It also creates the demo (EnsureDemo) and, for `lintel demo --coworkhq`,
 // registers the CoWork HQ sample app of examples/coworkhq with it
 // (EnsureCoworkHQ), writing the settings that app reads to coworkhq.env.
+//
+// On SQLite an App that listens holds the data directory's lock (package
+// datadir) until Close: a second server on the same directory fails in New,
+// naming the holder. Options.NoListen builds an App for commands that only
+// use its store and demo: it binds no port and takes no lock. /readyz fails
+// when the SQLite file was removed or replaced under the running server.
 package app

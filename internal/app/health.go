@@ -16,7 +16,8 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": Version})
 }
 
-// readyz answers 200 only when the database does (readiness).
+// readyz answers 200 only when the database does (readiness) and, on
+// SQLite, its file is still the one the server opened.
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -24,6 +25,11 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := a.Store.Ping(ctx); err != nil {
 		a.Log.Warn("readiness check failed", "err", err)
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	if err := a.databaseFileIntact(); err != nil {
+		a.Log.Error("readiness check failed; restart the server", "err", err)
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "file removed or replaced"})
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(a.Store.Dialect())})

@@ -1,0 +1,14 @@
+// Package datadir guards a SQLite data directory against two Lintel
+// processes at once. The lock is an operating-system file lock (flock on
+// Unix, LockFileEx on Windows) on <dir>/lintel.lock, so it is released
+// when its process ends however it ends; no stale lock survives a crash or
+// kill -9. The file also records who holds the lock (pid, command, URL,
+// start time) so that a refusal can say which process to stop.
+//
+// Servers (lintel serve and lintel demo) hold the lock for as long as they
+// run; demo --reset holds it while it deletes the database. Other commands
+// (accounts, users, ...) open the database beside a running server, which
+// SQLite's WAL mode allows, and take no lock.
+//
+// PostgreSQL needs no such lock: several servers may share one database.
+package datadir
