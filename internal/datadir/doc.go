@@ -6,7 +6,8 @@
 // start time) so that a refusal can say which process to stop.
 //
 // Servers (lintel serve and lintel demo) hold the lock for as long as they
-// run; demo --reset holds it while it deletes the database. Other commands
+// run; demo --reset holds it while it deletes the database, and db copy
+// while it reads from or writes to the directory. Other commands
 // (accounts, users, ...) open the database beside a running server, which
 // SQLite's WAL mode allows, and take no lock.
 //

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // CopyOptions tune Copy.
@@ -42,11 +45,15 @@ type NotEmptyError struct {
 }
 
 func (e *NotEmptyError) Error() string {
-	parts := make([]string, len(e.Tables))
+	var parts []string
 	for i, t := range e.Tables {
-		parts[i] = fmt.Sprintf("%s: %d", t.Table, t.Rows)
+		if i == 4 && len(e.Tables) > 5 {
+			parts = append(parts, fmt.Sprintf("and %d more tables", len(e.Tables)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", t.Table, t.Rows))
 	}
-	return "the target database already holds data (" + strings.Join(parts, ", ") + ")"
+	return "the target database already holds data (rows per table: " + strings.Join(parts, ", ") + ")"
 }
 
 // copyMaxParams bounds the parameters of one INSERT, under SQLite's limit
@@ -112,7 +119,7 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (*CopyReport, e
 		if err != nil {
 			return fmt.Errorf("source database: %w", err)
 		}
-		return dst.InTx(ctx, func(tx *Store) error {
+		return dst.inCopyTx(ctx, func(tx *Store, conn *sql.Conn) error {
 			if opt.Replace {
 				if err := tx.deleteAll(ctx, dstTables); err != nil {
 					return err
@@ -122,7 +129,7 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (*CopyReport, e
 			}
 			var done int64
 			for _, t := range dstTables {
-				err := copyTable(ctx, sx, tx, t, func(n int) {
+				err := copyTable(ctx, sx, tx, conn, t, func(n int) {
 					done += int64(n)
 					if opt.Progress != nil {
 						opt.Progress(done, total)
@@ -168,7 +175,34 @@ func (s *Store) inSnapshot(ctx context.Context, fn func(tx *Store) error) error 
 		return fmt.Errorf("begin a read snapshot: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&Store{db: s.db, q: tx, dialect: s.dialect, inTx: true})
+	return fn(s.bound(tx))
+}
+
+// inCopyTx runs fn in a transaction on dst. On PostgreSQL the transaction
+// is held on one connection, which fn also gets, so that COPY (a pgx call,
+// not database/sql) runs inside it; elsewhere conn is nil.
+func (s *Store) inCopyTx(ctx context.Context, fn func(tx *Store, conn *sql.Conn) error) error {
+	if s.dialect != Postgres {
+		return s.InTx(ctx, func(tx *Store) error { return fn(tx, nil) })
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection returned with a transaction still open is discarded by
+	// the driver, so an early return cannot leak one into the pool.
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(s.bound(conn), conn); err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // sameTables checks that both sides have the same tables with the same
@@ -229,29 +263,48 @@ func (s *Store) deleteAll(ctx context.Context, ts []*table) error {
 	return nil
 }
 
-// copyTable streams the rows of t from src into dst with multi-row
-// INSERTs, converting each value to the kind dst declares, and calls
-// copied with the number of rows of each batch written.
-func copyTable(ctx context.Context, src, dst *Store, t *table, copied func(n int)) error {
-	cols := t.Columns
-	names := make([]string, len(cols))
-	idCol := -1
-	for i, c := range cols {
-		names[i] = quoteIdent(c.Name)
-		if c.Name == t.Identity || (idCol < 0 && c.Name == "id") {
-			idCol = i
-		}
+// copyTable streams the rows of t from src into dst, converting each value
+// to the kind dst declares, and calls copied with the number of rows of
+// each batch written. On PostgreSQL (conn set: the connection holding
+// dst's transaction) it uses COPY; elsewhere multi-row INSERTs.
+func copyTable(ctx context.Context, src, dst *Store, conn *sql.Conn, t *table, copied func(n int)) error {
+	names := make([]string, len(t.Columns))
+	quoted := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i], quoted[i] = c.Name, quoteIdent(c.Name)
 	}
-	list := strings.Join(names, ", ")
+	list := strings.Join(quoted, ", ")
 	rows, err := src.query(ctx, `SELECT `+list+` FROM `+quoteIdent(t.Name))
 	if err != nil {
 		return fmt.Errorf("read %s: %w", t.Name, err)
 	}
 	defer rows.Close()
+	in := newRowSource(rows, t, dst.dialect)
+	if conn != nil {
+		err = conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("unexpected driver connection %T", dc)
+			}
+			in.every, in.copied = copyMaxRows, copied
+			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{t.Name}, names, in)
+			return err
+		})
+		if in.err != nil {
+			return in.err
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", t.Name, err)
+		}
+		if rest := in.n % copyMaxRows; rest > 0 {
+			copied(rest)
+		}
+		return nil
+	}
 
-	per := max(1, min(copyMaxRows, copyMaxParams/len(cols)))
+	per := max(1, min(copyMaxRows, copyMaxParams/len(names)))
 	insert := func(n int) string {
-		row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+		row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")"
 		return `INSERT INTO ` + quoteIdent(t.Name) + ` (` + list + `) VALUES ` +
 			strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 	}
@@ -261,9 +314,9 @@ func copyTable(ctx context.Context, src, dst *Store, t *table, copied func(n int
 			full.Close()
 		}
 	}()
-	batch := make([]any, 0, per*len(cols))
+	batch := make([]any, 0, per*len(names))
 	flush := func() error {
-		n := len(batch) / len(cols)
+		n := len(batch) / len(names)
 		if n == 0 {
 			return nil
 		}
@@ -285,38 +338,85 @@ func copyTable(ctx context.Context, src, dst *Store, t *table, copied func(n int
 		copied(n)
 		return nil
 	}
-
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("read %s: %w", t.Name, err)
-		}
-		for i, c := range cols {
-			v, err := convertValue(vals[i], c.Kind, dst.dialect)
-			if err != nil {
-				row := "a row"
-				if idCol >= 0 {
-					row = fmt.Sprintf("the row with %s %v", cols[idCol].Name, vals[idCol])
-				}
-				return fmt.Errorf("table %s, %s, column %s: %w", t.Name, row, c.Name, err)
-			}
-			batch = append(batch, v)
-		}
-		if len(batch) == per*len(cols) {
+	for in.Next() {
+		batch = append(batch, in.out...)
+		if len(batch) == per*len(names) {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", t.Name, err)
+	if in.err != nil {
+		return in.err
 	}
 	return flush()
 }
+
+// rowSource reads a table's rows and converts them for the target, one
+// at a time; it is also the pgx.CopyFromSource of a COPY.
+type rowSource struct {
+	rows   *sql.Rows
+	t      *table
+	to     Dialect
+	idCol  int   // the column naming a row in errors, -1 if none
+	vals   []any // as read
+	ptrs   []any
+	out    []any // as converted
+	n      int   // rows read
+	err    error
+	every  int         // with copied: report every so many rows
+	copied func(n int) // nil: no reports
+}
+
+func newRowSource(rows *sql.Rows, t *table, to Dialect) *rowSource {
+	r := &rowSource{rows: rows, t: t, to: to, idCol: -1,
+		vals: make([]any, len(t.Columns)), ptrs: make([]any, len(t.Columns)), out: make([]any, len(t.Columns))}
+	for i, c := range t.Columns {
+		r.ptrs[i] = &r.vals[i]
+		if c.Name == t.Identity || (r.idCol < 0 && c.Name == "id") {
+			r.idCol = i
+		}
+	}
+	return r
+}
+
+// Next reads and converts the next row; false at the end or on an error
+// (see err).
+func (r *rowSource) Next() bool {
+	if r.err != nil || !r.rows.Next() {
+		if r.err == nil && r.rows.Err() != nil {
+			r.err = fmt.Errorf("read %s: %w", r.t.Name, r.rows.Err())
+		}
+		return false
+	}
+	if err := r.rows.Scan(r.ptrs...); err != nil {
+		r.err = fmt.Errorf("read %s: %w", r.t.Name, err)
+		return false
+	}
+	for i, c := range r.t.Columns {
+		v, err := convertValue(r.vals[i], c.Kind, r.to)
+		if err != nil {
+			row := "a row"
+			if r.idCol >= 0 {
+				row = fmt.Sprintf("the row with %s %v", r.t.Columns[r.idCol].Name, r.vals[r.idCol])
+			}
+			r.err = fmt.Errorf("table %s, %s, column %s: %w", r.t.Name, row, c.Name, err)
+			return false
+		}
+		r.out[i] = v
+	}
+	r.n++
+	if r.copied != nil && r.n%r.every == 0 {
+		r.copied(r.every)
+	}
+	return true
+}
+
+// Values returns the current row, converted.
+func (r *rowSource) Values() ([]any, error) { return r.out, nil }
+
+// Err returns what stopped Next early.
+func (r *rowSource) Err() error { return r.err }
 
 // convertValue turns a value read from one engine into what the other
 // stores in a column of the given kind: SQLite keeps booleans as 0 and 1,

@@ -21,11 +21,12 @@
 // Copy copies a whole database to another (SQLite to PostgreSQL, or any
 // other pair) with its ids, in one read snapshot of the source and one
 // transaction on the target, and checks the row counts of every table
-// before committing. It takes its list of tables, columns and foreign keys
-// from the database's catalog (Tables), never from a list kept by hand, so
-// a table a migration adds is copied without anyone remembering it.
-// CheckSchema tells whether a database has applied exactly this binary's
-// migrations.
+// before committing (on PostgreSQL it writes with COPY, on the one
+// connection that holds the target's transaction). It takes its list of
+// tables, columns and foreign keys from the database's catalog (Tables),
+// never from a list kept by hand, so a table a migration adds is copied
+// without anyone remembering it. CheckSchema tells whether a database has
+// applied exactly this binary's migrations.
 //
 // Methods return *domain.Error values with code ENOTFOUND, ECONFLICT or
 // EINVALID where the caller can act on them; any other error is internal.

@@ -1,0 +1,61 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/demo"
+	"github.com/lintel-dev/lintel/internal/store"
+	"github.com/lintel-dev/lintel/internal/store/storetest"
+)
+
+// benchSource returns a SQLite database holding the demo plus n people.
+func benchSource(b *testing.B, n int) *store.Store {
+	b.Helper()
+	ctx := context.Background()
+	src := storetest.Open(b, storetest.Backend{Name: "sqlite", DSN: filepath.Join(b.TempDir(), "source.db")})
+	now := time.Now()
+	acct, err := demo.Seed(ctx, src, demo.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := demo.AddPeople(ctx, src, acct.ID, n, now, nil); err != nil {
+		b.Fatal(err)
+	}
+	return src
+}
+
+// BenchmarkCopyDemoPlus10000People copies the demo plus 10,000 people from
+// SQLite into a fresh database per iteration: PostgreSQL when
+// LINTEL_TEST_POSTGRES_URL is set, else SQLite. The time includes
+// migrating the target; rows/s counts every row of every table.
+func BenchmarkCopyDemoPlus10000People(b *testing.B) {
+	ctx := context.Background()
+	src := benchSource(b, 10000)
+	var rows int64
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		dsn, ok := storetest.PostgresDSN(b)
+		if !ok {
+			dsn = filepath.Join(b.TempDir(), "target.db")
+		}
+		dst, err := store.Open(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		report, err := store.Copy(ctx, src, dst, store.CopyOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		rows = report.Rows
+		dst.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rows), "rows")
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
