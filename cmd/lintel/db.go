@@ -17,8 +17,15 @@ import (
 )
 
 var runDB = subcommand("db", map[string]func(context.Context, []string, io.Writer) error{
-	"copy": dbCopy,
-}, "Moves the database from SQLite to PostgreSQL (copy). See docs/scaling.md.")
+	"copy":    dbCopy,
+	"backup":  dbBackup,
+	"restore": dbRestore,
+}, "Moves the database from SQLite to PostgreSQL (copy), and backs up and restores a\n"+
+	"SQLite data directory (backup while the server runs, restore while it is stopped).\n"+
+	"See docs/scaling.md.")
+
+// dataDirUsage documents the --data-dir flag of the db commands.
+const dataDirUsage = "the data `directory` holding lintel.db (default $LINTEL_DATA_DIR, else " + config.DefaultDataDir + ")"
 
 // dataDir returns the --data-dir value, else $LINTEL_DATA_DIR, else the
 // default. (Defaults are resolved after parsing so that --help never prints
@@ -31,6 +38,9 @@ func dataDir(flag string) string {
 	}
 	return config.DefaultDataDir
 }
+
+// onPostgres reports whether the environment selects PostgreSQL.
+func onPostgres() bool { return strings.TrimSpace(config.Env("LINTEL_DATABASE_URL")) != "" }
 
 // dbLocation is a database named on the command line: a PostgreSQL URL,
 // or a SQLite file with the data directory that holds it.
@@ -138,4 +148,17 @@ func schemaAdvice(side string, db dbLocation, err error) error {
 		return fmt.Errorf("the %s %s needs migrating: %w; run 'lintel migrate %s' (or start this version of lintel serve on it once), then copy again",
 			side, db, se, flag)
 	}
+}
+
+// humanBytes formats a size for people.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -28,7 +28,7 @@ func commands() []command {
 		{"serve", "run the server (API, OAuth, health and metrics)", runServe},
 		{"demo", "create the CoWork HQ demo account and serve it", runDemo},
 		{"migrate", "apply database migrations and exit", runMigrate},
-		{"db", "copy the database to PostgreSQL", runDB},
+		{"db", "copy the database to PostgreSQL; back up and restore SQLite", runDB},
 		{"accounts", "create and list accounts", runAccounts},
 		{"users", "create operator users", runUsers},
 		{"apps", "create OAuth applications", runApps},

@@ -6,10 +6,10 @@
 // start time) so that a refusal can say which process to stop.
 //
 // Servers (lintel serve and lintel demo) hold the lock for as long as they
-// run; demo --reset holds it while it deletes the database, and db copy
-// while it reads from or writes to the directory. Other commands
-// (accounts, users, ...) open the database beside a running server, which
-// SQLite's WAL mode allows, and take no lock.
+// run; commands that delete or replace the database (demo --reset, db
+// restore) and db copy from or to the directory hold it while they work.
+// Other commands (accounts, users, db backup, ...) open the database beside
+// a running server, which SQLite's WAL mode allows, and take no lock.
 //
 // PostgreSQL needs no such lock: several servers may share one database.
 package datadir

@@ -59,3 +59,22 @@ func BenchmarkCopyDemoPlus10000People(b *testing.B) {
 	b.ReportMetric(float64(rows), "rows")
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkBackupDemoPlus10000People backs the same database up with
+// VACUUM INTO, as "lintel db backup" does.
+func BenchmarkBackupDemoPlus10000People(b *testing.B) {
+	ctx := context.Background()
+	src := benchSource(b, 10000)
+	dir := b.TempDir()
+	var size int64
+	i := 0
+	for b.Loop() {
+		i++
+		info, err := src.Backup(ctx, filepath.Join(dir, "backup-"+string(rune('a'+i%26))+time.Now().Format("150405.000000")+".db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = info.Bytes
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MiB")
+}

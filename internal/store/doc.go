@@ -28,6 +28,12 @@
 // without anyone remembering it. CheckSchema tells whether a database has
 // applied exactly this binary's migrations.
 //
+// Backup writes a consistent copy of a SQLite database with VACUUM INTO
+// while the database stays in use; RestoreSQLite checks a backup, migrates
+// it, moves its ids past those of the database it replaces, makes every
+// door controller resync, and puts it in place (see backup.go for why
+// VACUUM INTO rather than the backup API).
+//
 // Methods return *domain.Error values with code ENOTFOUND, ECONFLICT or
 // EINVALID where the caller can act on them; any other error is internal.
 package store

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,6 +77,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // PostgreSQL an advisory lock keeps concurrent servers from racing. It
 // returns the migrations it applied.
 func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
+	return s.migrateTo(ctx, math.MaxInt)
+}
+
+// migrateTo is Migrate, leaving out migrations above version upTo.
+func (s *Store) migrateTo(ctx context.Context, upTo int) ([]Migration, error) {
 	if s.dialect == Postgres {
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
@@ -103,7 +109,7 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		// Every missing version is applied, not only those above the
 		// highest: a migration merged with a lower number than one already
 		// applied must still run.
-		if done[m.Version] {
+		if done[m.Version] || m.Version > upTo {
 			continue
 		}
 		err := s.InTx(ctx, func(tx *Store) error {
