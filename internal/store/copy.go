@@ -532,9 +532,9 @@ func (s *Store) idPositions(ctx context.Context, ts []*table) (map[string]int64,
 		if t.Identity == "" {
 			continue
 		}
-		var top int64
-		if err := s.queryRow(ctx, `SELECT COALESCE(MAX(`+quoteIdent(t.Identity)+`), 0) FROM `+quoteIdent(t.Name)).Scan(&top); err != nil {
-			return nil, fmt.Errorf("highest id of %s: %w", t.Name, err)
+		top, err := s.maxID(ctx, t)
+		if err != nil {
+			return nil, err
 		}
 		if s.dialect == Postgres {
 			var seqName sql.NullString
@@ -561,6 +561,16 @@ func (s *Store) idPositions(ctx context.Context, ts []*table) (map[string]int64,
 	return out, nil
 }
 
+// maxID returns the highest id a table with an auto-increment column
+// holds (0 when empty).
+func (s *Store) maxID(ctx context.Context, t *table) (int64, error) {
+	var top int64
+	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(`+quoteIdent(t.Identity)+`), 0) FROM `+quoteIdent(t.Name)).Scan(&top); err != nil {
+		return 0, fmt.Errorf("highest id of %s: %w", t.Name, err)
+	}
+	return top, nil
+}
+
 // setIDPositions makes the next id of each auto-increment column come
 // after positions[table] and after every id the table holds.
 func (s *Store) setIDPositions(ctx context.Context, ts []*table, positions map[string]int64) error {
@@ -568,12 +578,11 @@ func (s *Store) setIDPositions(ctx context.Context, ts []*table, positions map[s
 		if t.Identity == "" {
 			continue
 		}
-		var top int64
-		if err := s.queryRow(ctx, `SELECT COALESCE(MAX(`+quoteIdent(t.Identity)+`), 0) FROM `+quoteIdent(t.Name)).Scan(&top); err != nil {
-			return fmt.Errorf("highest id of %s: %w", t.Name, err)
+		top, err := s.maxID(ctx, t)
+		if err != nil {
+			return err
 		}
 		pos := max(top, positions[t.Name])
-		var err error
 		switch {
 		case s.dialect == Postgres && pos > 0:
 			_, err = s.exec(ctx, `SELECT setval(pg_get_serial_sequence(?, ?), ?, true)`, quoteIdent(t.Name), t.Identity, pos)

@@ -16,17 +16,17 @@ import (
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
 
-// copySource returns a migrated SQLite database with the demo, extra
-// people, and at least one row in every table: tables the demo leaves
-// empty get a row made up from their declared columns, so that a table a
-// future migration adds is copied (or the test fails) without anyone
-// having to remember it here.
-func copySource(t *testing.T, people int) *store.Store {
+// copySource returns a migrated SQLite database with the demo (50
+// people), extra people, and at least one row in every table: tables the
+// demo leaves empty get a row made up from their declared columns, so that
+// a table a future migration adds is copied (or the test fails) without
+// anyone having to remember it here.
+func copySource(t testing.TB, people int) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	src := storetest.Open(t, storetest.Backend{Name: "sqlite", DSN: filepath.Join(t.TempDir(), "source.db")})
 	now := time.Now()
-	acct, err := demo.Seed(ctx, src, demo.Options{Now: func() time.Time { return now }, People: 20})
+	acct, err := demo.Seed(ctx, src, demo.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func copySource(t *testing.T, people int) *store.Store {
 // fillEmptyTables inserts one row into every empty table of a SQLite
 // database, parents first: foreign keys point at an existing parent row,
 // other columns get a value of their declared type.
-func fillEmptyTables(t *testing.T, st *store.Store) {
+func fillEmptyTables(t testing.TB, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	db := st.DB()
@@ -154,18 +154,25 @@ func tableRows(t *testing.T, st *store.Store, name string) []string {
 	return out
 }
 
+// goneAccount creates an account and deletes it: the database has issued
+// an id it no longer holds, which a copy must never hand out again.
+func goneAccount(t *testing.T, st *store.Store) *domain.Account {
+	t.Helper()
+	ctx := context.Background()
+	gone := &domain.Account{Name: "Gone", TimeZone: "UTC"}
+	if err := st.CreateAccount(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	return gone
+}
+
 func TestCopyCopiesEveryTable(t *testing.T) {
 	ctx := context.Background()
 	src := copySource(t, 600)
-	// An account created and deleted: the source has issued an id it no
-	// longer holds, which the target must never hand out again.
-	gone := &domain.Account{Name: "Gone", TimeZone: "UTC"}
-	if err := src.CreateAccount(ctx, gone); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := src.DB().ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, gone.ID); err != nil {
-		t.Fatal(err)
-	}
+	gone := goneAccount(t, src)
 	tables, err := src.Tables(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -337,13 +344,7 @@ func TestCopyFromPostgres(t *testing.T) {
 	}
 	ctx := context.Background()
 	src := copySource(t, 50)
-	gone := &domain.Account{Name: "Gone", TimeZone: "UTC"}
-	if err := src.CreateAccount(ctx, gone); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := src.DB().ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, gone.ID); err != nil {
-		t.Fatal(err)
-	}
+	gone := goneAccount(t, src)
 	pg, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -101,35 +101,20 @@ func (s *Store) tableNames(ctx context.Context) ([]string, error) {
 
 // tableColumns returns a table's columns and its auto-increment column.
 func (s *Store) tableColumns(ctx context.Context, name string) ([]column, string, error) {
-	if s.dialect == Postgres {
-		rows, err := s.query(ctx, `SELECT column_name, data_type, is_identity FROM information_schema.columns
-			WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, name)
-		if err != nil {
+	q := `SELECT column_name, data_type, is_identity = 'YES' FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
+	args := []any{name}
+	if s.dialect == SQLite {
+		var ddl string
+		if err := s.queryRow(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&ddl); err != nil {
 			return nil, "", err
 		}
-		defer rows.Close()
-		var (
-			cols     []column
-			identity string
-		)
-		for rows.Next() {
-			var col, typ, ident string
-			if err := rows.Scan(&col, &typ, &ident); err != nil {
-				return nil, "", err
-			}
-			cols = append(cols, column{Name: col, Kind: kindOf(typ)})
-			if ident == "YES" {
-				identity = col
-			}
-		}
-		return cols, identity, rows.Err()
+		// Only an INTEGER PRIMARY KEY can be AUTOINCREMENT, and a table
+		// has at most one.
+		q = `SELECT name, type, pk = 1 AND ? FROM pragma_table_info(?) ORDER BY cid`
+		args = []any{strings.Contains(strings.ToUpper(ddl), "AUTOINCREMENT"), name}
 	}
-	var ddl string
-	if err := s.queryRow(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&ddl); err != nil {
-		return nil, "", err
-	}
-	autoinc := strings.Contains(strings.ToUpper(ddl), "AUTOINCREMENT")
-	rows, err := s.query(ctx, `SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid`, name)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -141,15 +126,13 @@ func (s *Store) tableColumns(ctx context.Context, name string) ([]column, string
 	for rows.Next() {
 		var (
 			col, typ string
-			pk       int
+			ident    bool
 		)
-		if err := rows.Scan(&col, &typ, &pk); err != nil {
+		if err := rows.Scan(&col, &typ, &ident); err != nil {
 			return nil, "", err
 		}
 		cols = append(cols, column{Name: col, Kind: kindOf(typ)})
-		// Only an INTEGER PRIMARY KEY can be AUTOINCREMENT, and a table
-		// has at most one.
-		if autoinc && pk == 1 {
+		if ident {
 			identity = col
 		}
 	}
