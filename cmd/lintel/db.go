@@ -51,6 +51,16 @@ type dbLocation struct {
 
 func (l dbLocation) postgres() bool { return store.IsPostgresURL(l.DSN) }
 
+// serverDir is the data directory a server would lock to use this
+// database: "" for PostgreSQL and for a SQLite file a server never opens
+// (only <data dir>/lintel.db is), such as a backup.
+func (l dbLocation) serverDir() string {
+	if l.postgres() || filepath.Base(l.DSN) != config.SQLiteFile {
+		return ""
+	}
+	return l.DataDir
+}
+
 // String names the database without credentials.
 func (l dbLocation) String() string {
 	if !l.postgres() {

@@ -62,6 +62,16 @@ func TestDBBackupAndRestore(t *testing.T) {
 	}
 	after := createPerson(t, srv.BaseURL(), token, "After")
 
+	// A backup file is a database db copy reads like any other; the
+	// directory it lies in is no data directory and gets no lock file.
+	elsewhere := t.TempDir()
+	if code, out, errOut := lintel(t, "db", "copy", "--from", backup, "--to", elsewhere); code != 0 || !strings.Contains(out, "Every table holds as many rows") {
+		t.Errorf("copy from the backup: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(backups, "lintel.lock")); err == nil {
+		t.Error("db copy left a lock file among the backups")
+	}
+
 	code, _, errOut = lintel(t, "db", "restore", "--data-dir", dir, "--from", backup)
 	if code != 1 || !strings.Contains(errOut, fmt.Sprintf("in use by another Lintel, pid %d", os.Getpid())) || !strings.Contains(errOut, "stop it before restoring") {
 		t.Fatalf("restore under a running server: exit %d, %q", code, errOut)

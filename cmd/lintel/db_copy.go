@@ -56,15 +56,15 @@ func dbCopy(ctx context.Context, args []string, out io.Writer) error {
 
 	// A server on the source would go on writing what the copy misses; a
 	// server on a SQLite target would see its database rewritten.
-	if !src.postgres() && !*running {
-		lock, err := lockDir(src.DataDir, "lintel db copy", "stop it first, or pass --allow-running to copy a snapshot (writes made after it are not copied)")
+	if dir := src.serverDir(); dir != "" && !*running {
+		lock, err := lockDir(dir, "lintel db copy", "stop it first, or pass --allow-running to copy a snapshot (writes made after it are not copied)")
 		if err != nil {
 			return err
 		}
 		defer lock.Release()
 	}
-	if !dst.postgres() {
-		lock, err := lockDir(dst.DataDir, "lintel db copy", "stop it before copying into its database")
+	if dir := dst.serverDir(); dir != "" {
+		lock, err := lockDir(dir, "lintel db copy", "stop it before copying into its database")
 		if err != nil {
 			return err
 		}
