@@ -211,7 +211,12 @@ func TestSeveralServersOnePostgreSQL(t *testing.T) {
 	})
 	t.Logf("a revocation through A reached the door on B in %s", time.Since(revoked))
 
-	// A remote admission sent to A opens the door connected to B.
+	// A remote admission sent to A opens the door connected to B, once the
+	// door's heartbeat through B is in the database.
+	waitFor(t, "the door's heartbeat through B", func() bool {
+		_, ok, err := s.Store.ChannelHeartbeat(ctx, front)
+		return err == nil && ok
+	})
 	var adm map[string]any
 	api.call("POST", fmt.Sprintf("/api/3/channels/%d/admit_person", front), map[string]any{"person_id": johnID}).
 		expect(t, "admit through A", 202).decode(t, &adm)

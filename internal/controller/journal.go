@@ -40,14 +40,23 @@ func (h *Hub) Notify(accountID int64) { h.kick(accountID) }
 // this process or, through PostgreSQL NOTIFY, from others: access changes
 // start a catch-up of the account, queued commands wake the account's
 // waiting controllers so they collect them, and "anything may have
-// changed" (a lost notification connection) reads the journal of every
-// account at once. It never blocks.
+// changed" (a notification connection made or made again) reads the
+// journal of every account at once and has every waiting controller
+// collect its commands: a command queued while the connection was down
+// was announced to nobody here. It never blocks.
 func (h *Hub) changed(c store.Change) {
 	if c.AccountID == 0 {
 		select {
 		case h.pollNow <- struct{}{}:
 		default:
 		}
+		h.mu.Lock()
+		for _, a := range h.accounts {
+			a.commands++
+			close(a.wake)
+			a.wake = make(chan struct{})
+		}
+		h.mu.Unlock()
 		return
 	}
 	if c.Has(store.ChangeCommands) {

@@ -304,12 +304,16 @@ type RuleEndpoint struct {
 	AccountID int64
 	URL       string
 	Secret    string // "" keeps the current secret (or, for a new endpoint, uses newSecret)
+	// Since, for a new endpoint, is when the rule was made: events stored
+	// from then on are delivered. Zero means from the newest event on.
+	Since time.Time
 }
 
 // SaveRuleEndpoint creates or updates the endpoint of an active rule. It
 // re-enables an endpoint disabled with RuleInactiveReason, or any disabled
-// endpoint whose URL or secret changes; a new or re-enabled endpoint starts
-// after the account's newest event. newSecret is used when the rule brings
+// endpoint whose URL or secret changes. A new endpoint starts with the
+// events stored since r.Since (the rule's creation), a re-enabled one after
+// the account's newest event. newSecret is used when the rule brings
 // no secret and the endpoint has none yet.
 func (s *Store) SaveRuleEndpoint(ctx context.Context, r RuleEndpoint, newSecret string, now time.Time) (*WebhookEndpoint, error) {
 	var ep *WebhookEndpoint
@@ -326,6 +330,13 @@ func (s *Store) SaveRuleEndpoint(ctx context.Context, r RuleEndpoint, newSecret 
 			secret := r.Secret
 			if secret == "" {
 				secret = newSecret
+			}
+			if !r.Since.IsZero() {
+				// Events are stored with updated_at at the time of storage.
+				if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events WHERE account_id = ? AND updated_at < ?`,
+					r.AccountID, ms(r.Since)).Scan(&max); err != nil {
+					return fmt.Errorf("rule endpoint start: %w", err)
+				}
 			}
 			id, err := tx.insert(ctx, `INSERT INTO webhook_endpoints (kind, rule_id, account_id, url, secret, event_cursor, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, WebhookRule, r.RuleID, r.AccountID, r.URL, secret, max, ms(now), ms(now))

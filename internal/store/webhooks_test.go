@@ -182,6 +182,16 @@ func TestWebhookAccountsAndRules(t *testing.T) {
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("events after: %d %v", len(evs), err)
 		}
+
+		// A rule made before an event its endpoint is created after still
+		// gets that event: the endpoint starts at the rule's creation.
+		time.Sleep(2 * time.Millisecond) // times are stored in milliseconds
+		made := time.Now()
+		late := addEvents(t, s, a.ID, 1)
+		fresh, err := s.SaveRuleEndpoint(ctx, store.RuleEndpoint{RuleID: 8, AccountID: a.ID, URL: "https://r.test/2", Since: made}, "gen", now)
+		if err != nil || fresh.EventCursor != evs[0].ID {
+			t.Fatalf("endpoint of a rule made before event %d starts at %d: %v", late[0], fresh.EventCursor, err)
+		}
 	})
 }
 

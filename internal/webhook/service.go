@@ -27,6 +27,10 @@ type Rule struct {
 	// webhook secret, signs its callbacks with that secret. Otherwise the
 	// endpoint gets a secret of its own (see "lintel webhooks log").
 	AppID int64
+	// Since is when the rule was created: its endpoint, made when a worker
+	// first sees the rule, starts with the events stored from then on, so
+	// none recorded before the worker noticed the rule is missed.
+	Since time.Time
 }
 
 // Config is what the service needs. Zero tuning values take the defaults.
@@ -177,7 +181,7 @@ func StoreRules(st *store.Store) func(context.Context) ([]Rule, error) {
 		out := make([]Rule, 0, len(rs))
 		for _, r := range rs {
 			out = append(out, Rule{ID: r.ID, AccountID: r.AccountID, URL: r.CallbackURL, Active: r.Active,
-				Codes: r.EventCodes, ChannelIDs: r.ChannelIDs})
+				Codes: r.EventCodes, ChannelIDs: r.ChannelIDs, Since: r.CreatedAt})
 		}
 		return out, nil
 	}

@@ -240,7 +240,7 @@ func (s *Service) syncRules(ctx context.Context) error {
 		if s.ruleSeen[id] == key {
 			continue
 		}
-		if _, err := s.st.SaveRuleEndpoint(ctx, store.RuleEndpoint{RuleID: id, AccountID: r.AccountID, URL: r.URL, Secret: secret},
+		if _, err := s.st.SaveRuleEndpoint(ctx, store.RuleEndpoint{RuleID: id, AccountID: r.AccountID, URL: r.URL, Secret: secret, Since: r.Since},
 			NewSecret(), s.now()); err != nil {
 			return err
 		}
