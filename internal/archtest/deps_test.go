@@ -64,9 +64,12 @@ func TestLayers(t *testing.T) {
 	allowed := map[string][]string{
 		"internal/domain":          {},
 		"internal/access":          {"internal/domain"},
+		"internal/authz":           {"internal/domain"},
 		"internal/controller/wire": {"internal/domain", "internal/access"},
-		"internal/config":          {"internal/domain"},
-		"internal/demo":            {"internal/domain", "internal/store", "internal/password"},
+		"internal/config":          {"internal/domain", "internal/mail"},
+		"internal/mail":            {},
+		"internal/photo":           {},
+		"internal/demo":            {"internal/domain", "internal/store", "internal/password", "internal/photo"},
 	}
 	for pkg, ok := range allowed {
 		for _, d := range deps(t, pkg) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Error codes. Each maps to one HTTP status in internal/httpx.
@@ -33,6 +34,11 @@ type Error struct {
 	Wire string
 	// RetryAfter, in seconds, is sent with rate-limit errors.
 	RetryAfter int
+	// Scope names the scope a 403 is missing (space-separated when any one
+	// of several would do): the answer then carries WWW-Authenticate:
+	// Bearer error="insufficient_scope", scope="..." (RFC 6750 section 3)
+	// and a "scope" member. Set by InsufficientScope.
+	Scope string
 }
 
 func (e *Error) Error() string {
@@ -62,6 +68,20 @@ func Errorf(code, format string, args ...any) *Error {
 // NotFound is the standard 404 for a resource kind ("person", "channel").
 func NotFound(kind string) *Error {
 	return &Error{Code: ENOTFOUND, Message: "The requested " + kind + " was not found"}
+}
+
+// InsufficientScope is the 403 for a credential that lacks the scope an
+// operation needs (or, with several, all of them: any one would do). The
+// body keeps DoorFlow's "forbidden" and its description, followed by the
+// scope, so a DoorFlow client sees what it expects and a person reading it
+// sees what to ask for.
+func InsufficientScope(scopes ...string) *Error {
+	need := strings.Join(scopes, " ")
+	msg := "You are not authorized to access this resource: it needs the scope " + need
+	if len(scopes) > 1 {
+		msg = "You are not authorized to access this resource: it needs one of the scopes " + strings.Join(scopes, ", ")
+	}
+	return &Error{Code: EFORBIDDEN, Message: msg, Scope: need}
 }
 
 // ErrorCode returns the code of err if it is (or wraps) an *Error, else EINTERNAL.

@@ -42,7 +42,13 @@ var Scopes = []Scope{
 	{Name: "account.role", Description: "Add, change and remove roles", Extension: true},
 	{Name: "account.shift.readonly", Description: "See shifts: the weekly time windows roles use", Extension: true},
 	{Name: "account.shift", Description: "Add, change and remove shifts", Extension: true},
+	{Name: ScopeAuditRead, Description: "See the audit log: which operator, application or key changed what, and when", Extension: true},
 }
+
+// ScopeAuditRead is the scope of the audit log (GET /api/3/audit_events).
+// Only operators who may read the audit log (admins and owners) may hold
+// it or grant it to an application.
+const ScopeAuditRead = "account.audit.readonly"
 
 var scopeIndex = func() map[string]Scope {
 	m := make(map[string]Scope, len(Scopes))

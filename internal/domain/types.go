@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -33,16 +34,38 @@ func (a *Account) Location() *time.Location {
 
 // User is an operator who signs in to Lintel (and authorizes OAuth apps).
 type User struct {
-	ID                int64
-	AccountID         int64
-	Email             string // stored lower-cased
-	FirstName         string
-	LastName          string
-	PasswordHash      string // argon2id, PHC string format
-	Admin             bool
+	ID           int64
+	AccountID    int64
+	Email        string // stored lower-cased
+	FirstName    string
+	LastName     string
+	PasswordHash string // argon2id, PHC string format; "" until an invitation is accepted
+	// Role bounds everything the operator may do (see OperatorRole).
+	Role OperatorRole
+	// Admin is the role before roles existed: when creating a user without
+	// a Role, true means RoleAdmin and false RoleOperator. Read back, it
+	// reports whether Role is at least RoleAdmin.
+	Admin bool
+	// Disabled is set while the operator is disabled (DisabledAt says
+	// since when): they cannot sign in and hold no session, token or key.
+	Disabled    bool
+	DisabledAt  *time.Time
+	TOTPEnabled bool // a TOTP second factor is required at sign-in
+	// LastSignInAt is when the operator last signed in to a browser
+	// session (console or consent pages); nil if never.
+	LastSignInAt      *time.Time
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+}
+
+// Name returns the operator's full name, or their email when they have none.
+func (u *User) Name() string {
+	n := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if n == "" {
+		return u.Email
+	}
+	return n
 }
 
 // SiteIP is one allowed network of a site.
@@ -304,6 +327,13 @@ type Principal struct {
 	ExpiresAt *time.Time
 	CreatedAt time.Time
 	ViaAPIKey bool
+	APIKeyID  int64 // the personal API key, when ViaAPIKey
+	// Display names the caller for the audit log: "App name for
+	// ops@example.com", "key name (ops@example.com)".
+	Display string
+	// Role is the operator's role when the request was authenticated:
+	// Scopes never exceed what it allows (authz.AllowsScope checks both).
+	Role OperatorRole
 }
 
 // Remote-control event codes. DoorFlow reserves 50-63 for remote control

@@ -14,6 +14,8 @@ type ErrorBody struct {
 	Error       string              `json:"error"`
 	Description string              `json:"error_description"`
 	Errors      map[string][]string `json:"errors,omitempty"`
+	// Scope is the scope a 403 is missing (domain.InsufficientScope).
+	Scope string `json:"scope,omitempty"`
 }
 
 // codes maps each domain error code to its HTTP status and the default
@@ -61,6 +63,9 @@ func ErrorBodyFor(err error) (int, ErrorBody) {
 			body.Error = e.Wire
 		}
 		body.Errors = e.Fields
+		if code == domain.EFORBIDDEN {
+			body.Scope = e.Scope
+		}
 	}
 	return Status(code), body
 }
@@ -78,8 +83,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	if status == http.StatusUnauthorized {
+	switch {
+	case status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="lintel", error="`+body.Error+`"`)
+	case status == http.StatusForbidden && body.Scope != "":
+		w.Header().Set("WWW-Authenticate", `Bearer realm="lintel", error="insufficient_scope", scope="`+body.Scope+`"`)
 	}
 	WriteJSON(w, status, body)
 }

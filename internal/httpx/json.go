@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lintel-dev/lintel/internal/domain"
 )
@@ -58,10 +59,15 @@ func DecodeObject(r *http.Request, limit int64) (map[string]any, error) {
 	return ParseObject(buf)
 }
 
-// ParseObject parses buf as a JSON object (see DecodeObject).
+// ParseObject parses buf as a JSON object (see DecodeObject). A body that
+// is not UTF-8, or a string (or key) holding a NUL character, is
+// EBADREQUEST naming the field (see CheckStrings).
 func ParseObject(buf []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(buf)) == 0 {
 		return map[string]any{}, nil
+	}
+	if !utf8.Valid(buf) {
+		return nil, errBodyUTF8
 	}
 	dec := json.NewDecoder(bytes.NewReader(buf))
 	dec.UseNumber()
@@ -79,13 +85,19 @@ func ParseObject(buf []byte) (map[string]any, error) {
 	if !ok {
 		return nil, domain.Errorf(domain.EBADREQUEST, "The request body must be a JSON object")
 	}
+	if err := CheckStrings("", obj); err != nil {
+		return nil, err
+	}
 	return obj, nil
 }
+
+var errBodyUTF8 = domain.Errorf(domain.EBADREQUEST, "The request body is not valid UTF-8")
 
 // Decode reads a JSON body into dst (a pointer to a struct). An empty body
 // leaves dst untouched. Unknown fields are ignored, as real clients send
 // extra keys. Syntax errors are EBADREQUEST; a value of the wrong type is
-// EINVALID naming the field.
+// EINVALID naming the field; a body that is not UTF-8 or a string holding
+// a NUL character is EBADREQUEST naming the field (see CheckStrings).
 func Decode(r *http.Request, limit int64, dst any) error {
 	buf, err := ReadBody(r, limit)
 	if err != nil {
@@ -94,6 +106,31 @@ func Decode(r *http.Request, limit int64, dst any) error {
 	if len(bytes.TrimSpace(buf)) == 0 {
 		return nil
 	}
+	if !utf8.Valid(buf) {
+		return errBodyUTF8
+	}
+	if err := unmarshal(buf, dst); err != nil {
+		return err
+	}
+	return CheckStrings("", dst)
+}
+
+// DecodeUnchecked is Decode without the text checks, for a handler that
+// checks each item of a batch itself and answers per item: bytes that are
+// not UTF-8 become U+FFFD, as encoding/json does, and NUL characters are
+// left for the caller (CheckStrings).
+func DecodeUnchecked(r *http.Request, limit int64, dst any) error {
+	buf, err := ReadBody(r, limit)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(buf)) == 0 {
+		return nil
+	}
+	return unmarshal(buf, dst)
+}
+
+func unmarshal(buf []byte, dst any) error {
 	if err := json.Unmarshal(buf, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

@@ -1,6 +1,8 @@
 // Package password hashes operator passwords with argon2id and verifies
 // them in constant time. Hashes use the PHC string format, so parameters
-// can be raised later without breaking stored hashes.
+// can be raised later without breaking stored hashes. A Gate bounds how
+// many checks run at once, so that a flood of sign-in attempts cannot
+// exhaust memory (each argon2id check allocates Params.Memory).
 package password
 
 import (
