@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -19,57 +18,49 @@ import (
 
 // onlyPeople returns the condition and arguments that restrict a read to
 // the listed people (col is the person id column); "" when only is nil.
-func onlyPeople(col string, only []int64) (string, []any) {
+// The ids are one argument (inIDs), so the query text, and its prepared
+// statement, is the same for any number of people.
+func (s *Store) onlyPeople(col string, only []int64) (string, []any) {
 	if only == nil {
 		return "", nil
 	}
 	if len(only) == 0 {
 		return " AND 1 = 0", nil
 	}
-	return " AND " + col + " IN (" + placeholders(len(only)) + ")", idArgs(only)
+	in, arg := s.inIDs(col, only)
+	return " AND " + in, []any{arg}
 }
 
 // ReadConsistent runs fn with a Store whose reads all see one consistent
 // state of the database: a read-only REPEATABLE READ transaction on
-// PostgreSQL, a deferred read transaction on one connection on SQLite
-// (which, unlike InTx, does not block writers). fn must only read. Inside
+// PostgreSQL, a deferred read transaction on SQLite (which, unlike InTx,
+// does not block writers). fn must only read. Inside
 // a transaction already, fn runs in it.
 func (s *Store) ReadConsistent(ctx context.Context, fn func(*Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
+	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == Postgres {
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-		if err != nil {
-			return fmt.Errorf("begin read: %w", err)
-		}
-		defer func() { _ = tx.Rollback() }()
-		return fn(s.bound(tx))
+		opts.Isolation = sql.LevelRepeatableRead
 	}
-	conn, err := s.db.Conn(ctx)
+	// On SQLite a read-only transaction begins DEFERRED whatever the
+	// connection's _txlock: it takes no write lock. Being a *sql.Tx, it
+	// runs the pool's prepared statements (bindStmt) instead of preparing
+	// each query again, as a bare connection would.
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("read connection: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	ferr := fn(s.bound(conn))
-	if _, err := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); err != nil {
-		// Never hand a connection stuck in a transaction back to the pool.
-		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		if ferr == nil {
-			ferr = fmt.Errorf("end read: %w", err)
-		}
-	}
-	return ferr
+	defer func() { _ = tx.Rollback() }()
+	return fn(s.bound(tx))
 }
 
 // EachAccessPerson calls fn for every person of the account, by id, with
 // ID, AccountID, FirstName, LastName, Enabled, ValidFrom and ValidTo set
 // (memberships come from EachPersonLink). fn must not keep p: it is reused.
 func (s *Store) EachAccessPerson(ctx context.Context, accountID int64, only []int64, fn func(p *domain.Person) error) error {
-	cond, args := onlyPeople("id", only)
+	cond, args := s.onlyPeople("id", only)
 	rows, err := s.query(ctx, `SELECT id, first_name, last_name, enabled, valid_from, valid_to FROM people WHERE account_id = ?`+cond+` ORDER BY id`,
 		append([]any{accountID}, args...)...)
 	if err != nil {
@@ -94,10 +85,18 @@ func (s *Store) EachAccessPerson(ctx context.Context, accountID int64, only []in
 // EachPersonLink calls fn for every group membership (role false) and
 // direct role (role true) of the account's people.
 func (s *Store) EachPersonLink(ctx context.Context, accountID int64, only []int64, fn func(personID, id int64, role bool) error) error {
-	cond, args := onlyPeople("person_id", only)
+	cond, args := s.onlyPeople("person_id", only)
 	all := append([]any{accountID}, args...)
-	rows, err := s.query(ctx, `SELECT person_id, group_id, 0 FROM person_groups WHERE account_id = ?`+cond+`
-		UNION ALL SELECT person_id, role_id, 1 FROM person_roles WHERE account_id = ?`+cond, append(all, all...)...)
+	// For some people, the unary + keeps account_id out of index choice,
+	// so that each person is sought through the primary key: otherwise
+	// SQLite walks every membership of the account through the
+	// (account_id, group_id, person_id) index (see loadPeopleLinks).
+	acct := `account_id = ?`
+	if only != nil {
+		acct = `+account_id = ?`
+	}
+	rows, err := s.query(ctx, `SELECT person_id, group_id, 0 FROM person_groups WHERE `+acct+cond+`
+		UNION ALL SELECT person_id, role_id, 1 FROM person_roles WHERE `+acct+cond, append(all, all...)...)
 	if err != nil {
 		return fmt.Errorf("read memberships: %w", err)
 	}
@@ -119,7 +118,7 @@ func (s *Store) EachPersonLink(ctx context.Context, accountID int64, only []int6
 // has a value, with ID, AccountID, PersonID, CredentialTypeID, Value,
 // Status and WalletType set. fn must not keep c: it is reused.
 func (s *Store) EachAccessCredential(ctx context.Context, accountID int64, only []int64, fn func(c *domain.Credential) error) error {
-	cond, args := onlyPeople("person_id", only)
+	cond, args := s.onlyPeople("person_id", only)
 	rows, err := s.query(ctx, `SELECT id, person_id, credential_type_id, value, status, wallet_type FROM credentials
 		WHERE account_id = ? AND value IS NOT NULL`+cond, append([]any{accountID}, args...)...)
 	if err != nil {
@@ -146,7 +145,7 @@ func (s *Store) EachAccessCredential(ctx context.Context, accountID int64, only 
 // ends after endsAfter, with ID, AccountID, PersonID, StartTime, EndTime
 // and ChannelIDs set. A reservation without doors is skipped.
 func (s *Store) EachAccessReservation(ctx context.Context, accountID int64, only []int64, endsAfter time.Time, fn func(r *domain.Reservation) error) error {
-	cond, args := onlyPeople("r.person_id", only)
+	cond, args := s.onlyPeople("r.person_id", only)
 	rows, err := s.query(ctx, `SELECT r.id, r.person_id, r.start_time, r.end_time, rc.channel_id
 		FROM reservations r JOIN reservation_channels rc ON rc.reservation_id = r.id AND rc.account_id = r.account_id
 		WHERE r.account_id = ? AND r.end_time > ?`+cond+` ORDER BY r.id, rc.channel_id`, append([]any{accountID, ms(endsAfter)}, args...)...)
@@ -185,7 +184,7 @@ func (s *Store) EachAccessReservation(ctx context.Context, accountID int64, only
 // AccountID, PersonID, StartTime, EndTime and GroupIDs set. One without
 // groups is skipped.
 func (s *Store) EachAccessGroupReservation(ctx context.Context, accountID int64, only []int64, endsAfter time.Time, fn func(g *domain.GroupReservation) error) error {
-	cond, args := onlyPeople("g.person_id", only)
+	cond, args := s.onlyPeople("g.person_id", only)
 	rows, err := s.query(ctx, `SELECT g.id, g.person_id, g.start_time, g.end_time, gg.group_id
 		FROM group_reservations g JOIN group_reservation_groups gg ON gg.group_reservation_id = g.id AND gg.account_id = g.account_id
 		WHERE g.account_id = ? AND g.end_time > ? AND g.deactivated_at IS NULL`+cond+` ORDER BY g.id, gg.group_id`, append([]any{accountID, ms(endsAfter)}, args...)...)

@@ -144,24 +144,41 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*domain.Account, error) {
 	return out, rows.Err()
 }
 
-const userCols = `id, account_id, email, first_name, last_name, password_hash, admin, password_changed_at, created_at, updated_at`
+const userCols = `id, account_id, email, first_name, last_name, password_hash, role, disabled_at, totp_enabled_at, password_changed_at, created_at, updated_at, last_sign_in_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (*domain.User, error) {
 	var (
-		u                   domain.User
-		changed, created, m int64
+		u                    domain.User
+		disabled, totp, last sql.NullInt64
+		changed, created, m  int64
 	)
-	if err := sc.Scan(&u.ID, &u.AccountID, &u.Email, &u.FirstName, &u.LastName, &u.PasswordHash, &u.Admin, &changed, &created, &m); err != nil {
+	if err := sc.Scan(&u.ID, &u.AccountID, &u.Email, &u.FirstName, &u.LastName, &u.PasswordHash, &u.Role, &disabled, &totp, &changed, &created, &m, &last); err != nil {
 		return nil, err
 	}
+	u.DisabledAt = timePtr(disabled)
+	u.Disabled = u.DisabledAt != nil
+	u.TOTPEnabled = totp.Valid
+	u.LastSignInAt = timePtr(last)
+	u.Admin = u.Role.AtLeast(domain.RoleAdmin)
 	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = fromMS(changed), fromMS(created), fromMS(m)
 	return &u, nil
 }
 
 // CreateUser inserts an operator. The email is stored lower-cased; a
-// duplicate within the account gives ECONFLICT.
+// duplicate within the account gives ECONFLICT. Without a Role, Admin
+// picks RoleAdmin or RoleOperator; an unknown role gives EINVALID.
 func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	if u.Role == "" {
+		u.Role = domain.RoleOperator
+		if u.Admin {
+			u.Role = domain.RoleAdmin
+		}
+	}
+	if _, err := domain.ParseOperatorRole(string(u.Role)); err != nil {
+		return domain.Errorf(domain.EINVALID, "%v", err)
+	}
+	u.Admin = u.Role.AtLeast(domain.RoleAdmin)
 	now := time.Now().UTC()
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = now
@@ -170,9 +187,9 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	if u.PasswordChangedAt.IsZero() {
 		u.PasswordChangedAt = u.CreatedAt
 	}
-	id, err := s.insert(ctx, `INSERT INTO users (account_id, email, first_name, last_name, password_hash, admin, password_changed_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.AccountID, u.Email, u.FirstName, u.LastName, u.PasswordHash, u.Admin, ms(u.PasswordChangedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+	id, err := s.insert(ctx, `INSERT INTO users (account_id, email, first_name, last_name, password_hash, admin, role, password_changed_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.AccountID, u.Email, u.FirstName, u.LastName, u.PasswordHash, u.Admin, string(u.Role), ms(u.PasswordChangedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
 	if isUniqueViolation(err) {
 		return domain.Errorf(domain.ECONFLICT, "a user with email %s already exists on this account", u.Email)
 	}

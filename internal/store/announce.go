@@ -30,12 +30,14 @@ const (
 	ChangeCommands
 	// ChangeDoorStatus: doors came online or went offline.
 	ChangeDoorStatus
+	// ChangeRules: notification rules were created, changed or deleted.
+	ChangeRules
 )
 
 // ChangeAll is every kind: something may have changed that was not
 // announced (a notification connection was lost), so subscribers should
 // look again at everything they follow.
-const ChangeAll = ChangeAccess | ChangeEvents | ChangeCredentials | ChangeCommands | ChangeDoorStatus
+const ChangeAll = ChangeAccess | ChangeEvents | ChangeCredentials | ChangeCommands | ChangeDoorStatus | ChangeRules
 
 // Change is an announcement that writes to one account were committed.
 // AccountID 0 (with ChangeAll) means any account.

@@ -23,6 +23,12 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+
+	// Set by GetAPIKeyByDigest only: the operator's email, role and
+	// whether they are disabled, now.
+	UserEmail    string
+	UserRole     domain.OperatorRole
+	UserDisabled bool
 }
 
 const apiKeyCols = `id, account_id, user_id, name, prefix, digest, scopes, created_at, last_used_at, revoked_at`
@@ -68,15 +74,32 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 // GetAPIKeyByDigest returns the key with a digest, revoked or not, or
 // ENOTFOUND. It is the hot-path lookup (a unique index).
 func (s *Store) GetAPIKeyByDigest(ctx context.Context, digest string) (*APIKey, error) {
-	k, err := scanAPIKey(s.queryRow(ctx, `SELECT `+apiKeyCols+` FROM api_keys WHERE digest = ?`, digest))
+	var (
+		email, role string
+		disabled    sql.NullInt64
+	)
+	row := s.queryRow(ctx, `SELECT k.id, k.account_id, k.user_id, k.name, k.prefix, k.digest, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
+			u.email, u.role, u.disabled_at
+		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.digest = ?`, digest)
+	k, err := scanAPIKey(extraScan{row, []any{&email, &role, &disabled}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("API key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get API key: %w", err)
 	}
+	k.UserEmail, k.UserRole, k.UserDisabled = email, domain.OperatorRole(role), disabled.Valid
 	return k, nil
 }
+
+// extraScan scans a row's leading columns into the caller's destinations
+// and its trailing ones into extra.
+type extraScan struct {
+	sc    scanner
+	extra []any
+}
+
+func (e extraScan) Scan(dst ...any) error { return e.sc.Scan(append(dst, e.extra...)...) }
 
 // ListAPIKeys returns the keys of an account (every account when
 // accountID is 0), optionally of one user (userID 0 means all), oldest

@@ -94,6 +94,12 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 		if err != nil {
 			return fmt.Errorf("bulk credentials: %w", err)
 		}
+		if err := tx.addCount(accountID, countPeople, int64(len(people))); err != nil {
+			return err
+		}
+		if err := tx.addCount(accountID, countCredentials, int64(len(creds)/9)); err != nil {
+			return err
+		}
 		if err := tx.insertMany(ctx, `INSERT INTO resource_changes (account_id, resource_type, resource_id, person_id, action, created_at) VALUES `,
 			6, changes); err != nil {
 			return fmt.Errorf("bulk credential changes: %w", err)
@@ -200,6 +206,7 @@ func (s *Store) insertPeople(ctx context.Context, accountID int64, people []Bulk
 	if s.dialect == Postgres {
 		return s.insertPeopleReserved(ctx, people, rows)
 	}
+	ctx = s.live(ctx) // the statements below run here, not through exec
 	stmt, err := s.prepareInTx(ctx, `INSERT INTO people (`+personInsertCols+`) VALUES (`+placeholders(len(rows[0]))+`)`)
 	if err != nil {
 		return fmt.Errorf("bulk people: %w", err)
@@ -264,6 +271,7 @@ func (s *Store) insertPeopleReserved(ctx context.Context, people []BulkPerson, r
 // columns each taken in order from args, bulkRows rows per statement
 // (prepared once for all the full ones).
 func (s *Store) insertMany(ctx context.Context, head string, width int, args []any) error {
+	ctx = s.live(ctx) // the statements below run here, not through exec
 	one := "(" + placeholders(width) + ")"
 	var stmt *sql.Stmt
 	stmtRows := 0
@@ -322,4 +330,49 @@ func (s *Store) EachEventReceipt(ctx context.Context, accountID, afterID int64, 
 		}
 	}
 	return rows.Err()
+}
+
+// BulkCreateEvents appends many events in one transaction (the caller's
+// when it has one) with multi-row INSERTs, for seeding and benchmarks. It
+// does not read back their IDs; CreatedAt defaults to now and UpdatedAt to
+// CreatedAt. Errors: ECONFLICT for a client event id already recorded on
+// the account; otherwise the store's.
+func (s *Store) BulkCreateEvents(ctx context.Context, events []*domain.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	args := make([]any, 0, 13*len(events))
+	accounts := map[int64]bool{}
+	for _, e := range events {
+		if e.CreatedAt.IsZero() {
+			e.CreatedAt = now
+		}
+		if e.UpdatedAt.IsZero() {
+			e.UpdatedAt = e.CreatedAt
+		}
+		accounts[e.AccountID] = true
+		args = append(args, e.AccountID, e.EventCode, e.EventLabel, nullInt(e.ChannelID), nullStr(e.ChannelName), nullInt(e.PersonID),
+			nullStr(e.PersonName), nullStr(e.PersonFirstName), nullStr(e.PersonLastName), nullStr(e.CredentialsNumber),
+			nullStr(e.ClientEventID), ms(e.CreatedAt), ms(e.UpdatedAt))
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		err := tx.insertMany(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
+			person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at) VALUES `, 13, args)
+		if isUniqueViolation(err) {
+			return domain.Errorf(domain.ECONFLICT, "an event with that client id was already recorded")
+		}
+		if err != nil {
+			return fmt.Errorf("bulk events: %w", err)
+		}
+		if err := tx.countEvents(events...); err != nil {
+			return err
+		}
+		for id := range accounts {
+			if err := tx.announce(ctx, id, ChangeEvents); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -64,6 +64,21 @@ func (s *Store) SetChannelCommandStatus(ctx context.Context, id int64, status st
 	return nil
 }
 
+// ExpireQueuedChannelCommand expires a command that no controller has
+// taken yet and reports whether it did: false means a controller's poll
+// claimed the command in the meantime, so it is on its way to the door.
+func (s *Store) ExpireQueuedChannelCommand(ctx context.Context, id int64) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE channel_commands SET status = ? WHERE id = ? AND status = ?`, domain.CommandExpired, id, domain.CommandQueued)
+	if err != nil {
+		return false, fmt.Errorf("expire channel command %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("expire channel command %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // QueuedChannelCommands returns a door's queued commands, oldest first.
 func (s *Store) QueuedChannelCommands(ctx context.Context, channelID int64) ([]*domain.ChannelCommand, error) {
 	rows, err := s.query(ctx, `SELECT `+channelCommandCols+` FROM channel_commands WHERE channel_id = ? AND status = ? ORDER BY id`,

@@ -137,7 +137,7 @@ func (s *Store) ListChannels(ctx context.Context, accountID int64, siteID *int64
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM channels`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count channels: %w", err)
 	}
-	rows, err := s.query(ctx, `SELECT `+channelCols+` FROM channels`+where+` ORDER BY id`+page.sql(), args...)
+	rows, err := s.query(ctx, `SELECT `+channelCols+` FROM channels`+where+` ORDER BY id`+page.sql(), page.bind(args...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list channels: %w", err)
 	}

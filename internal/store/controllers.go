@@ -120,14 +120,18 @@ func (s *Store) ListControllers(ctx context.Context, accountID int64) ([]*Contro
 // ENOTFOUND unless a controller of the account that is not yet revoked
 // has the id.
 func (s *Store) RevokeController(ctx context.Context, accountID, id int64, at time.Time) error {
-	res, err := s.exec(ctx, `UPDATE controllers SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL`, ms(at), id, accountID)
-	if err != nil {
-		return fmt.Errorf("revoke controller %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return domain.NotFound("controller")
-	}
-	return nil
+	return s.InTx(ctx, func(tx *Store) error {
+		res, err := tx.exec(ctx, `UPDATE controllers SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL`, ms(at), id, accountID)
+		if err != nil {
+			return fmt.Errorf("revoke controller %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound("controller")
+		}
+		// A revoked controller no longer holds back mobile revocations.
+		_, err = tx.FinishMobileRevocations(ctx, accountID, at)
+		return err
+	})
 }
 
 // ControllerChannels returns the ids of the doors a controller covers,
@@ -248,6 +252,7 @@ func (s *Store) StoreControllerEvents(ctx context.Context, events []*domain.Even
 	err := s.InTx(ctx, func(tx *Store) error {
 		// One statement for the whole batch: parsing it per event cost as
 		// much as the insert.
+		ctx := tx.live(ctx) // the statement below runs here, not through exec
 		insert, err := tx.prepareInTx(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
 				person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -278,6 +283,9 @@ func (s *Store) StoreControllerEvents(ctx context.Context, events []*domain.Even
 			}
 			e.ID = id
 			out[i] = ControllerEventResult{EventID: id}
+			if err := tx.countEvents(e); err != nil {
+				return err
+			}
 			if err := tx.announce(ctx, e.AccountID, ChangeEvents); err != nil {
 				return err
 			}
@@ -323,16 +331,28 @@ func (s *Store) PendingControllerCommands(ctx context.Context, channelIDs []int6
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("pending commands: %w", err)
 		}
+		claimed := out[:0]
 		for _, c := range out {
 			if c.Status != domain.CommandQueued {
+				claimed = append(claimed, c)
 				continue
 			}
-			if _, err := tx.exec(ctx, `UPDATE channel_commands SET status = ?, delivered_at = ? WHERE id = ? AND status = ?`,
-				domain.CommandDelivered, ms(now), c.ID, domain.CommandQueued); err != nil {
+			// Claimed unless the API expired it in the meantime (its door
+			// seemed offline: it must not open the door). The API may also
+			// have marked it delivered since it was read; then it is still
+			// this controller's to run.
+			res, err := tx.exec(ctx, `UPDATE channel_commands SET status = ?, delivered_at = COALESCE(delivered_at, ?) WHERE id = ? AND status IN (?, ?)`,
+				domain.CommandDelivered, ms(now), c.ID, domain.CommandQueued, domain.CommandDelivered)
+			if err != nil {
 				return fmt.Errorf("deliver command %d: %w", c.ID, err)
 			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				continue
+			}
 			c.Status, c.DeliveredAt = domain.CommandDelivered, &now
+			claimed = append(claimed, c)
 		}
+		out = claimed
 		return nil
 	})
 	if err != nil {

@@ -167,5 +167,25 @@ func TestControllerCommands(t *testing.T) {
 		if len(left) != 0 {
 			t.Fatalf("reported command handed out: %+v", left)
 		}
+		// The API expires an admission only while no controller has claimed
+		// it; a claimed one stays with the controller, an expired one is
+		// never handed out.
+		fresh := &domain.ChannelCommand{AccountID: acct.ID, ChannelID: doors[1].ID, Kind: domain.CommandAdmit, AdmissionRequestID: &reqID, CreatedAt: now}
+		late := &domain.ChannelCommand{AccountID: acct.ID, ChannelID: doors[1].ID, Kind: domain.CommandAdmit, AdmissionRequestID: &reqID, CreatedAt: now}
+		for _, c := range []*domain.ChannelCommand{fresh, late} {
+			if err := s.CreateChannelCommand(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := s.ExpireQueuedChannelCommand(ctx, late.ID); !ok || err != nil {
+			t.Fatalf("expire a queued command: %v %v", ok, err)
+		}
+		claimed, err := s.PendingControllerCommands(ctx, []int64{doors[1].ID}, now.Add(-2*time.Minute), now)
+		if err != nil || len(claimed) != 1 || claimed[0].ID != fresh.ID {
+			t.Fatalf("claimed: %+v %v", claimed, err)
+		}
+		if ok, err := s.ExpireQueuedChannelCommand(ctx, fresh.ID); ok || err != nil {
+			t.Fatalf("expired a command a controller had claimed: %v %v", ok, err)
+		}
 	})
 }

@@ -159,6 +159,10 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (*CopyReport, e
 	if err != nil {
 		return nil, err
 	}
+	// Every table was loaded at once: the planner learns their sizes.
+	if err := dst.AfterBulkLoad(ctx); err != nil {
+		return nil, err
+	}
 	return report, nil
 }
 

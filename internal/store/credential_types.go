@@ -81,7 +81,7 @@ func (s *Store) ListCredentialTypes(ctx context.Context, accountID int64, page P
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM credential_types WHERE account_id = ?`, accountID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count credential types: %w", err)
 	}
-	rows, err := s.query(ctx, `SELECT `+credentialTypeCols+` FROM credential_types WHERE account_id = ? ORDER BY id`+page.sql(), accountID)
+	rows, err := s.query(ctx, `SELECT `+credentialTypeCols+` FROM credential_types WHERE account_id = ? ORDER BY id`+page.sql(), page.bind(accountID)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list credential types: %w", err)
 	}

@@ -134,6 +134,9 @@ func (s *Store) CreateCredential(ctx context.Context, c *domain.Credential) erro
 			return fmt.Errorf("create credential: %w", err)
 		}
 		c.ID = id
+		if err := tx.addCount(c.AccountID, countCredentials, 1); err != nil {
+			return err
+		}
 		if err := tx.recordCredentialChange(ctx, c, ChangeCreate, c.CreatedAt); err != nil {
 			return err
 		}
@@ -203,8 +206,14 @@ func (s *Store) DeleteCredential(ctx context.Context, accountID, personID int64,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM credentials WHERE id = ? AND account_id = ?`, c.ID, accountID); err != nil {
+		res, err := tx.exec(ctx, `DELETE FROM credentials WHERE id = ? AND account_id = ?`, c.ID, accountID)
+		if err != nil {
 			return fmt.Errorf("delete credential: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete credential: %w", err)
+		} else if err := tx.addCount(accountID, countCredentials, -n); err != nil {
+			return err
 		}
 		out = c
 		if err := tx.recordCredentialChange(ctx, c, ChangeDestroy, at); err != nil {
@@ -225,13 +234,20 @@ func (s *Store) ListCredentials(ctx context.Context, accountID int64, personID *
 		args = append(args, *personID)
 	}
 	var total int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM credentials c`+where, args...).Scan(&total); err != nil {
+	if personID == nil {
+		// The account's count is kept (see counts.go).
+		n, err := s.accountCount(ctx, accountID, countCredentials)
+		if err != nil {
+			return nil, 0, err
+		}
+		total = n
+	} else if err := s.queryRow(ctx, `SELECT COUNT(*) FROM credentials c`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count credentials: %w", err)
 	}
 	if total == 0 || page.Offset >= total {
 		return []*domain.Credential{}, total, nil
 	}
-	out, err := s.listCredentials(ctx, credentialFrom+where+` ORDER BY c.id`+page.sql(), args...)
+	out, err := s.listCredentials(ctx, credentialFrom+where+` ORDER BY c.id`+page.sql(), page.bind(args...)...)
 	return out, total, err
 }
 
@@ -243,8 +259,8 @@ func (s *Store) CredentialsOfPeople(ctx context.Context, accountID int64, person
 	}
 	// Ordered to match the (account_id, person_id) index: ordering by c.id
 	// alone would lead SQLite to walk every credential of the account.
-	return s.listCredentials(ctx, credentialFrom+` WHERE c.account_id = ? AND c.person_id IN (`+placeholders(len(personIDs))+`) ORDER BY c.person_id, c.id`,
-		idArgs(personIDs, accountID)...)
+	in, arg := s.inIDs("c.person_id", personIDs)
+	return s.listCredentials(ctx, credentialFrom+` WHERE c.account_id = ? AND `+in+` ORDER BY c.person_id, c.id`, accountID, arg)
 }
 
 func (s *Store) listCredentials(ctx context.Context, tail string, args ...any) ([]*domain.Credential, error) {

@@ -10,6 +10,18 @@
 // the doors' zone) before it writes, so no caller can store what the API
 // would refuse.
 //
+// The totals of the people, credential and event lists come from counts
+// kept per account (and per UTC day and event code for events) in the
+// transaction of every insert and delete of those rows (counts.go), so a
+// list page costs the same whatever the size of the account; the totals
+// are exact. Lists filtered otherwise count their rows.
+//
+// On SQLite, which runs one writing transaction at a time, the
+// transactions that queue while one runs share the next one (group
+// commit, group.go): each in a savepoint of its own, so each succeeds or
+// fails alone, and one commit (one fsync) for all of them; a caller
+// returns after that commit. PostgreSQL commits each on its own.
+//
 // After a transaction commits, the store announces what it changed to its
 // subscribers (Subscribe): access data (with a row of the access journal
 // written in the same transaction), events, credential changes, queued

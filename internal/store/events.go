@@ -42,20 +42,26 @@ func (s *Store) CreateEvent(ctx context.Context, e *domain.Event) error {
 	if e.UpdatedAt.IsZero() {
 		e.UpdatedAt = e.CreatedAt
 	}
-	id, err := s.insert(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
-		person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.AccountID, e.EventCode, e.EventLabel, nullInt(e.ChannelID), nullStr(e.ChannelName), nullInt(e.PersonID), nullStr(e.PersonName),
-		nullStr(e.PersonFirstName), nullStr(e.PersonLastName), nullStr(e.CredentialsNumber), nullStr(e.ClientEventID),
-		ms(e.CreatedAt), ms(e.UpdatedAt))
-	if isUniqueViolation(err) {
-		return domain.Errorf(domain.ECONFLICT, "an event with that client id was already recorded")
-	}
-	if err != nil {
-		return fmt.Errorf("create event: %w", err)
-	}
-	e.ID = id
-	return s.announce(ctx, e.AccountID, ChangeEvents)
+	// In a transaction with the event's count (see counts.go).
+	return s.InTx(ctx, func(tx *Store) error {
+		id, err := tx.insert(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
+			person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.AccountID, e.EventCode, e.EventLabel, nullInt(e.ChannelID), nullStr(e.ChannelName), nullInt(e.PersonID), nullStr(e.PersonName),
+			nullStr(e.PersonFirstName), nullStr(e.PersonLastName), nullStr(e.CredentialsNumber), nullStr(e.ClientEventID),
+			ms(e.CreatedAt), ms(e.UpdatedAt))
+		if isUniqueViolation(err) {
+			return domain.Errorf(domain.ECONFLICT, "an event with that client id was already recorded")
+		}
+		if err != nil {
+			return fmt.Errorf("create event: %w", err)
+		}
+		e.ID = id
+		if err := tx.countEvents(e); err != nil {
+			return err
+		}
+		return tx.announce(ctx, e.AccountID, ChangeEvents)
+	})
 }
 
 // GetEvent returns an event of the account, or ENOTFOUND.
@@ -108,9 +114,19 @@ func (s *Store) ListEvents(ctx context.Context, accountID int64, f EventFilter) 
 		where.WriteString(` AND lower(person_last_name) = ?`)
 		args = append(args, strings.ToLower(f.LastName))
 	}
-	var total int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM events`+where.String(), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count events: %w", err)
+	// Filtered by time and code only (the API's default), the total comes
+	// from the day counts (see counts.go); otherwise the rows are counted.
+	total, counted := 0, false
+	if len(f.ChannelIDs) == 0 && f.FirstName == "" && f.LastName == "" && !f.Since.IsZero() {
+		var err error
+		if total, counted, err = s.eventTotal(ctx, accountID, f.Since, f.Codes); err != nil {
+			return nil, 0, err
+		}
+	}
+	if !counted {
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM events`+where.String(), args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count events: %w", err)
+		}
 	}
 	if total == 0 || f.Page.Offset >= total {
 		return []*domain.Event{}, total, nil
@@ -119,7 +135,23 @@ func (s *Store) ListEvents(ctx context.Context, accountID int64, f EventFilter) 
 	if f.Ascending {
 		order = ` ORDER BY created_at, id`
 	}
-	rows, err := s.query(ctx, `SELECT `+eventCols+` FROM events`+where.String()+order+f.Page.sql(), args...)
+	page := f.Page
+	if counted && page.Offset >= seekOffset {
+		// A deep page starts from the day its first event falls in,
+		// found from the day counts, not by skipping every newer event.
+		bound, skip, err := s.eventSeek(ctx, accountID, f, total)
+		if err != nil {
+			return nil, 0, err
+		}
+		where.WriteString(bound.sql)
+		args = append(args, bound.arg)
+		page.Offset = skip
+	}
+	// The page is chosen on the sort index alone, which holds every
+	// column the default filter reads (an index-only scan on PostgreSQL),
+	// then only its rows are read.
+	rows, err := s.query(ctx, `SELECT `+eventCols+` FROM events WHERE `+s.inPage("id", `SELECT id FROM events`+where.String()+order+page.sql())+order,
+		page.bind(args...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list events: %w", err)
 	}
@@ -133,4 +165,76 @@ func (s *Store) ListEvents(ctx context.Context, accountID int64, f EventFilter) 
 		out = append(out, e)
 	}
 	return out, total, rows.Err()
+}
+
+// seekOffset is the OFFSET from which ListEvents seeks its page through
+// the day counts: below it, skipping rows on the index costs less.
+const seekOffset = 1000
+
+// dayBound is a condition on created_at and its argument.
+type dayBound struct {
+	sql string
+	arg int64
+}
+
+// eventSeek finds where the page of f (filtered by time and code only,
+// total events in all) starts without skipping f.Page.Offset rows: from
+// the day counts, the day its first event falls in. It returns a bound
+// on created_at starting at that day (newest first: events before its
+// end; oldest first: events from its start) and the number of rows to
+// skip from there, less than one day of events.
+func (s *Store) eventSeek(ctx context.Context, accountID int64, f EventFilter, total int) (dayBound, int, error) {
+	from := ms(f.Since)
+	first := from / dayMS
+	codeSQL := ""
+	args := []any{accountID, first}
+	if len(f.Codes) > 0 {
+		codeSQL = ` AND event_code IN (` + placeholders(len(f.Codes)) + `)`
+		for _, c := range f.Codes {
+			args = append(args, c)
+		}
+	}
+	order := ` DESC`
+	if f.Ascending {
+		order = ``
+	}
+	rows, err := s.query(ctx, `SELECT day, SUM(n) FROM event_day_counts WHERE account_id = ? AND day > ?`+codeSQL+
+		` GROUP BY day ORDER BY day`+order, args...)
+	if err != nil {
+		return dayBound{}, 0, fmt.Errorf("seek events: %w", err)
+	}
+	defer rows.Close()
+	type dayN struct{ day, n int64 }
+	var days []dayN
+	var later int64 // events of the days after the first
+	for rows.Next() {
+		var d dayN
+		if err := rows.Scan(&d.day, &d.n); err != nil {
+			return dayBound{}, 0, fmt.Errorf("seek events: %w", err)
+		}
+		days = append(days, d)
+		later += d.n
+	}
+	if err := rows.Err(); err != nil {
+		return dayBound{}, 0, fmt.Errorf("seek events: %w", err)
+	}
+	// The first day holds the rest, from the list's start on.
+	firstN := int64(total) - later
+	if f.Ascending {
+		days = append([]dayN{{first, firstN}}, days...)
+	} else {
+		days = append(days, dayN{first, firstN})
+	}
+	off := int64(f.Page.Offset)
+	var before int64 // events ahead of the day in the list's order
+	for i, d := range days {
+		if off < before+d.n || i == len(days)-1 {
+			if f.Ascending {
+				return dayBound{` AND created_at >= ?`, max(d.day*dayMS, from)}, int(off - before), nil
+			}
+			return dayBound{` AND created_at < ?`, (d.day + 1) * dayMS}, int(off - before), nil
+		}
+		before += d.n
+	}
+	return dayBound{` AND created_at >= ?`, from}, f.Page.Offset, nil
 }

@@ -8,3 +8,27 @@ func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	_, err := s.migrateTo(ctx, version)
 	return err
 }
+
+// ExecForTest runs a statement on the store (to write rows as an older
+// schema had them).
+func (s *Store) ExecForTest(ctx context.Context, query string, args ...any) error {
+	_, err := s.exec(ctx, query, args...)
+	return err
+}
+
+// SetSQLiteSynchronous sets SQLite's synchronous pragma for stores opened
+// afterwards and returns the previous value (for the durability benchmark).
+func SetSQLiteSynchronous(mode string) string {
+	old := sqliteSynchronous
+	sqliteSynchronous = mode
+	return old
+}
+
+// SetSQLiteGroupCommit turns group commit on or off for SQLite stores
+// opened afterwards and returns the previous setting (for the benchmark
+// of what it gains).
+func SetSQLiteGroupCommit(on bool) bool {
+	old := sqliteGroupCommit
+	sqliteGroupCommit = on
+	return old
+}

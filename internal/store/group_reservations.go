@@ -70,6 +70,7 @@ func (s *Store) CreateGroupReservation(ctx context.Context, g *domain.GroupReser
 type GroupReservationFilter struct {
 	EndsAfter    time.Time  // only reservations not yet over at this instant
 	UpdatedSince *time.Time // updated at or after
+	PersonID     int64      // only this person's (0: everyone's)
 	Page         Page
 }
 
@@ -82,6 +83,10 @@ func (s *Store) ListGroupReservations(ctx context.Context, accountID int64, f Gr
 		where += ` AND updated_at >= ?`
 		args = append(args, ms(*f.UpdatedSince))
 	}
+	if f.PersonID != 0 {
+		where += ` AND person_id = ?`
+		args = append(args, f.PersonID)
+	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM group_reservations`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count group reservations: %w", err)
@@ -89,7 +94,7 @@ func (s *Store) ListGroupReservations(ctx context.Context, accountID int64, f Gr
 	if total == 0 || f.Page.Offset >= total {
 		return []*domain.GroupReservation{}, total, nil
 	}
-	rows, err := s.query(ctx, `SELECT `+groupReservationCols+` FROM group_reservations`+where+` ORDER BY id`+f.Page.sql(), args...)
+	rows, err := s.query(ctx, `SELECT `+groupReservationCols+` FROM group_reservations`+where+` ORDER BY id`+f.Page.sql(), f.Page.bind(args...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list group reservations: %w", err)
 	}

@@ -127,6 +127,14 @@ func (s *Store) migrateTo(ctx context.Context, upTo int) ([]Migration, error) {
 		}
 		applied = append(applied, m)
 	}
+	if len(applied) > 0 {
+		// New tables and indexes, and rows migrations moved: without
+		// statistics PostgreSQL plans for empty tables until autovacuum
+		// (if it runs at all) analyzes them.
+		if err := s.analyze(ctx); err != nil {
+			return applied, err
+		}
+	}
 	return applied, nil
 }
 

@@ -63,7 +63,7 @@ func (s *Store) CreateNotificationRule(ctx context.Context, n *domain.Notificati
 		return fmt.Errorf("create notification rule: %w", err)
 	}
 	n.ID = id
-	return nil
+	return s.announce(ctx, n.AccountID, ChangeRules)
 }
 
 // UpdateNotificationRule replaces every field of a rule but its id,
@@ -84,7 +84,7 @@ func (s *Store) UpdateNotificationRule(ctx context.Context, n *domain.Notificati
 	if k, _ := res.RowsAffected(); k == 0 {
 		return domain.NotFound("notification rule")
 	}
-	return nil
+	return s.announce(ctx, n.AccountID, ChangeRules)
 }
 
 // GetNotificationRule returns a rule of the account, or ENOTFOUND.
@@ -126,5 +126,5 @@ func (s *Store) DeleteNotificationRule(ctx context.Context, accountID, id int64)
 	if k, _ := res.RowsAffected(); k == 0 {
 		return domain.NotFound("notification rule")
 	}
-	return nil
+	return s.announce(ctx, accountID, ChangeRules)
 }

@@ -49,6 +49,19 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, bool, er
 
 // pexec is exec through a prepared statement.
 func (s *Store) pexec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = s.live(ctx)
+	if st, verb, table, ok := auditWrite(ctx, query); ok {
+		if !s.inTx {
+			var res sql.Result
+			err := s.InTx(ctx, func(tx *Store) error {
+				var err error
+				res, err = tx.pexec(ctx, query, args...)
+				return err
+			})
+			return res, err
+		}
+		s.noteWrite(st, verb, table, 0)
+	}
 	stmt, inTx, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -62,6 +75,10 @@ func (s *Store) pexec(ctx context.Context, query string, args ...any) (sql.Resul
 // pqueryRow is queryRow through a prepared statement. Scan errors carry
 // any preparation error.
 func (s *Store) pqueryRow(ctx context.Context, query string, args ...any) rowScanner {
+	ctx = s.live(ctx)
+	if st, verb, table, ok := auditWrite(ctx, query); ok {
+		s.noteWrite(st, verb, table, 0)
+	}
 	stmt, inTx, err := s.prepared(ctx, query)
 	if err != nil {
 		return errRow{err}
@@ -76,6 +93,7 @@ func (s *Store) pqueryRow(ctx context.Context, query string, args ...any) rowSca
 // pquery is query through a prepared statement; closing the rows closes
 // a transaction-bound statement too.
 func (s *Store) pquery(ctx context.Context, query string, args ...any) (*sql.Rows, func(), error) {
+	ctx = s.live(ctx)
 	stmt, inTx, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil, nil, err

@@ -53,7 +53,13 @@ type OAuthTokenRecord struct {
 	Family            OAuthFamily
 	AppUID            string
 	AppState          string
+	AppScopes         domain.ScopeSet // what the app may hold now
+	AppAdmitApproved  bool            // whether the restricted admit scope is approved now
+	AppName           string
 	PasswordChangedAt time.Time
+	UserEmail         string
+	UserRole          domain.OperatorRole // the operator's role now
+	UserDisabled      bool                // the operator is disabled
 }
 
 // CreateOAuthFamily inserts a token family and assigns its ID.
@@ -209,14 +215,15 @@ func (s *Store) CreateOAuthTokens(ctx context.Context, toks ...*OAuthToken) erro
 func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
 	var (
 		r                                     OAuthTokenRecord
-		tScopes, fScopes                      string
+		tScopes, fScopes, aScopes             string
 		tCreated, fCreated, fUsed, pwdChanged int64
 		tExpires, tUsed, tRevoked, fRevoked   sql.NullInt64
 		reason                                sql.NullString
+		disabled                              sql.NullInt64
 	)
 	err := s.pqueryRow(ctx, `SELECT t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
 			f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
-			a.uid, a.state, u.password_changed_at
+			a.uid, a.state, a.scopes, a.admit_approved, a.name, u.password_changed_at, u.email, u.role, u.disabled_at
 		FROM oauth_tokens t
 		JOIN oauth_families f ON f.id = t.family_id
 		JOIN oauth_apps a ON a.id = f.app_id
@@ -224,7 +231,7 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 		WHERE t.digest = ?`, digest).Scan(
 		&r.Token.ID, &r.Token.FamilyID, &r.Token.Kind, &r.Token.Digest, &tScopes, &tCreated, &tExpires, &tUsed, &tRevoked,
 		&r.Family.AppID, &r.Family.AccountID, &r.Family.UserID, &fScopes, &fRevoked, &reason, &fCreated, &fUsed,
-		&r.AppUID, &r.AppState, &pwdChanged)
+		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("token")
 	}
@@ -233,11 +240,13 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 	}
 	r.Family.ID = r.Token.FamilyID
 	r.Token.Scopes, r.Family.Scopes = domain.ParseScopes(tScopes), domain.ParseScopes(fScopes)
+	r.AppScopes = domain.ParseScopes(aScopes)
 	r.Token.CreatedAt, r.Token.ExpiresAt = fromMS(tCreated), timePtr(tExpires)
 	r.Token.UsedAt, r.Token.RevokedAt = timePtr(tUsed), timePtr(tRevoked)
 	r.Family.RevokedAt, r.Family.RevokeReason = timePtr(fRevoked), reason.String
 	r.Family.CreatedAt, r.Family.LastUsedAt = fromMS(fCreated), fromMS(fUsed)
 	r.PasswordChangedAt = fromMS(pwdChanged)
+	r.UserDisabled = disabled.Valid
 	return &r, nil
 }
 
@@ -269,6 +278,40 @@ func (s *Store) DeleteExpiredOAuthAccessTokens(ctx context.Context, before time.
 	res, err := s.exec(ctx, `DELETE FROM oauth_tokens WHERE kind = 'access' AND expires_at < ?`, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired access tokens: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// SetOAuthRefreshSuccessor records, on a refresh token just rotated, the
+// sealed token pair it was rotated into (see oauth's refresh grace window).
+func (s *Store) SetOAuthRefreshSuccessor(ctx context.Context, id int64, sealed string) error {
+	if _, err := s.pexec(ctx, `UPDATE oauth_tokens SET successor = ? WHERE id = ? AND kind = 'refresh'`, sealed, id); err != nil {
+		return fmt.Errorf("set refresh successor: %w", err)
+	}
+	return nil
+}
+
+// GetOAuthRefreshSuccessor returns the sealed successor of a refresh token
+// ("" when it has none).
+func (s *Store) GetOAuthRefreshSuccessor(ctx context.Context, id int64) (string, error) {
+	var sealed sql.NullString
+	err := s.pqueryRow(ctx, `SELECT successor FROM oauth_tokens WHERE id = ?`, id).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", domain.NotFound("token")
+	}
+	if err != nil {
+		return "", fmt.Errorf("get refresh successor: %w", err)
+	}
+	return sealed.String, nil
+}
+
+// ClearOAuthRefreshSuccessors forgets the successors of refresh tokens
+// rotated before the given time (their grace window has passed) and
+// returns how many it cleared.
+func (s *Store) ClearOAuthRefreshSuccessors(ctx context.Context, usedBefore time.Time) (int64, error) {
+	res, err := s.exec(ctx, `UPDATE oauth_tokens SET successor = NULL WHERE successor IS NOT NULL AND used_at < ?`, ms(usedBefore))
+	if err != nil {
+		return 0, fmt.Errorf("clear refresh successors: %w", err)
 	}
 	return res.RowsAffected()
 }

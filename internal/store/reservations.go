@@ -73,6 +73,7 @@ func (s *Store) CreateReservation(ctx context.Context, r *domain.Reservation) er
 type ReservationFilter struct {
 	EndsAfter    time.Time  // only reservations not yet over at this instant
 	UpdatedSince *time.Time // updated at or after
+	PersonID     int64      // only this person's (0: everyone's)
 	Page         Page
 }
 
@@ -85,6 +86,10 @@ func (s *Store) ListReservations(ctx context.Context, accountID int64, f Reserva
 		where += ` AND updated_at >= ?`
 		args = append(args, ms(*f.UpdatedSince))
 	}
+	if f.PersonID != 0 {
+		where += ` AND person_id = ?`
+		args = append(args, f.PersonID)
+	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM reservations`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count reservations: %w", err)
@@ -92,7 +97,7 @@ func (s *Store) ListReservations(ctx context.Context, accountID int64, f Reserva
 	if total == 0 || f.Page.Offset >= total {
 		return []*domain.Reservation{}, total, nil
 	}
-	rows, err := s.query(ctx, `SELECT `+reservationCols+` FROM reservations`+where+` ORDER BY id`+f.Page.sql(), args...)
+	rows, err := s.query(ctx, `SELECT `+reservationCols+` FROM reservations`+where+` ORDER BY id`+f.Page.sql(), f.Page.bind(args...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list reservations: %w", err)
 	}

@@ -85,7 +85,7 @@ func (s *Store) ListSites(ctx context.Context, accountID int64, page Page) ([]*d
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM sites WHERE account_id = ?`, accountID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count sites: %w", err)
 	}
-	rows, err := s.query(ctx, `SELECT `+siteCols+` FROM sites WHERE account_id = ? ORDER BY id`+page.sql(), accountID)
+	rows, err := s.query(ctx, `SELECT `+siteCols+` FROM sites WHERE account_id = ? ORDER BY id`+page.sql(), page.bind(accountID)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list sites: %w", err)
 	}

@@ -757,3 +757,19 @@ func (s *Store) PurgeWebhookDeliveries(ctx context.Context, before time.Time, li
 	n, _ := res.RowsAffected()
 	return n, nil
 }
+
+// NextWebhookDeliveryDue returns when the earliest pending delivery of an
+// enabled endpoint is next due (claimed ones: when their lease ends), and
+// false when none is pending: how long a delivery worker with nothing
+// announced may sleep.
+func (s *Store) NextWebhookDeliveryDue(ctx context.Context) (time.Time, bool, error) {
+	var due sql.NullInt64
+	if err := s.queryRow(ctx, `SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+		WHERE d.status = ? AND ep.disabled_at IS NULL`, DeliveryPending).Scan(&due); err != nil {
+		return time.Time{}, false, fmt.Errorf("next webhook delivery: %w", err)
+	}
+	if !due.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(due.Int64), true, nil
+}

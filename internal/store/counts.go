@@ -1,0 +1,225 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+)
+
+// The totals of the list endpoints (the DoorFlow Total header) come from
+// counts kept beside the rows (migration 0021), so that a list page costs
+// the same with a thousand rows or ten million: COUNT(*) reads every
+// matching row. Every insert and delete of people, credentials and events
+// adds to the counts in its own transaction (addCount, countEvents), and
+// the transaction adds them up just before it commits (flushCounts), so a
+// count is exactly the number of rows every reader sees.
+//
+// The counts are:
+//   - per account, its people and its credentials (answering the unfiltered
+//     people and credential lists);
+//   - per account, UTC day and event code, its events (answering the events
+//     list filtered by time and code, which is what it is by default). The
+//     part of the first day after the list's start is counted from the sort
+//     index, on the shorter side of that day: at most half a day of events.
+//
+// Lists with other filters (an email, a door, a name) count the rows that
+// match, as before.
+
+const (
+	countPeople      = "people"
+	countCredentials = "credentials"
+)
+
+// dayMS is one UTC day, the bucket of the event counts.
+const dayMS = 86_400_000
+
+// countShards is how many rows one count is spread over on PostgreSQL:
+// each transaction adds to one row chosen at random, so that concurrent
+// writers of one account do not wait for each other's commit on the row's
+// lock. SQLite has one writer at a time and uses one row.
+const countShards = 8
+
+type acctCountKey struct {
+	account int64
+	kind    string
+}
+
+type dayCountKey struct {
+	account, day int64
+	code         int
+}
+
+// txCounts are the count changes of one transaction, not yet written.
+type txCounts struct {
+	acct map[acctCountKey]int64
+	days map[dayCountKey]int64
+}
+
+var errUncounted = errors.New("store: a counted write outside a transaction")
+
+// addCount records that n rows of kind were inserted for the account (or
+// deleted, n < 0), to be written when the transaction commits. Counted
+// writes happen in a transaction (InTx) only.
+func (s *Store) addCount(accountID int64, kind string, n int64) error {
+	if !s.inTx || s.counts == nil {
+		return errUncounted
+	}
+	if n == 0 {
+		return nil
+	}
+	if s.counts.acct == nil {
+		s.counts.acct = map[acctCountKey]int64{}
+	}
+	s.counts.acct[acctCountKey{accountID, kind}] += n
+	return nil
+}
+
+// countEvents records that the events were inserted.
+func (s *Store) countEvents(events ...*domain.Event) error {
+	if !s.inTx || s.counts == nil {
+		return errUncounted
+	}
+	if s.counts.days == nil {
+		s.counts.days = map[dayCountKey]int64{}
+	}
+	for _, e := range events {
+		at := ms(e.CreatedAt)
+		if at < 0 {
+			continue // before 1970: never in a counted range (see eventTotal)
+		}
+		s.counts.days[dayCountKey{e.AccountID, at / dayMS, e.EventCode}]++
+	}
+	return nil
+}
+
+// flushCounts writes the transaction's count changes, in one order for
+// every transaction (so that two of them never wait for each other's rows
+// crosswise on PostgreSQL). It runs last before the commit, so the rows
+// it locks are held only for the commit.
+func (s *Store) flushCounts(ctx context.Context) error {
+	c := s.counts
+	if c == nil || (len(c.acct) == 0 && len(c.days) == 0) {
+		return nil
+	}
+	shard := 0
+	if s.dialect == Postgres {
+		shard = rand.IntN(countShards)
+	}
+	acct := make([]acctCountKey, 0, len(c.acct))
+	for k, n := range c.acct {
+		if n != 0 {
+			acct = append(acct, k)
+		}
+	}
+	slices.SortFunc(acct, func(a, b acctCountKey) int {
+		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.kind, b.kind))
+	})
+	for _, k := range acct {
+		if _, err := s.rawExec(ctx, `INSERT INTO account_counts (account_id, kind, shard, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (account_id, kind, shard) DO UPDATE SET n = account_counts.n + excluded.n`,
+			k.account, k.kind, shard, c.acct[k]); err != nil {
+			return fmt.Errorf("count %s: %w", k.kind, err)
+		}
+	}
+	days := make([]dayCountKey, 0, len(c.days))
+	for k, n := range c.days {
+		if n != 0 {
+			days = append(days, k)
+		}
+	}
+	slices.SortFunc(days, func(a, b dayCountKey) int {
+		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.day, b.day), cmp.Compare(a.code, b.code))
+	})
+	for _, k := range days {
+		if _, err := s.rawExec(ctx, `INSERT INTO event_day_counts (account_id, day, event_code, shard, n) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = event_day_counts.n + excluded.n`,
+			k.account, k.day, k.code, shard, c.days[k]); err != nil {
+			return fmt.Errorf("count events: %w", err)
+		}
+	}
+	c.acct, c.days = nil, nil
+	return nil
+}
+
+// rawExec runs a statement as exec does, but never audits it: the counts
+// are bookkeeping of the write that is audited.
+func (s *Store) rawExec(ctx context.Context, query string, args ...any) (any, error) {
+	query = s.rebind(query)
+	if st := s.bindStmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.q.ExecContext(ctx, query, args...)
+}
+
+// accountCount returns how many rows of kind the account holds.
+func (s *Store) accountCount(ctx context.Context, accountID int64, kind string) (int, error) {
+	// A transaction reading its own writes: write its counts first.
+	if err := s.flushCounts(ctx); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.queryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM account_counts WHERE account_id = ? AND kind = ?`,
+		accountID, kind).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", kind, err)
+	}
+	return int(n), nil
+}
+
+// eventTotal returns how many events of the account with one of codes
+// (any code when empty) were created at or after since, from the day
+// counts; ok is false when since is too close to 1970 for them (the
+// caller then counts rows).
+func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time, codes []int) (total int, ok bool, err error) {
+	from := ms(since)
+	if from < dayMS {
+		return 0, false, nil
+	}
+	if err := s.flushCounts(ctx); err != nil {
+		return 0, false, err
+	}
+	day := from / dayMS
+	start, end := day*dayMS, (day+1)*dayMS
+	codeSQL := ""
+	args := []any{accountID, day}
+	if len(codes) > 0 {
+		codeSQL = ` AND event_code IN (` + placeholders(len(codes)) + `)`
+		for _, c := range codes {
+			args = append(args, c)
+		}
+	}
+	// The first day counts whole when the start is nearer its beginning,
+	// less the events before the start; otherwise only its events after
+	// the start are counted. Either way, at most half a day of index.
+	whole := from-start < end-from
+	op := ` > ?`
+	if whole {
+		op = ` >= ?`
+	}
+	var days int64
+	if err := s.queryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM event_day_counts WHERE account_id = ? AND day`+op+codeSQL,
+		args...).Scan(&days); err != nil {
+		return 0, false, fmt.Errorf("count events: %w", err)
+	}
+	lo, hi := from, end
+	if whole {
+		lo, hi = start, from
+	}
+	var part int64
+	if lo < hi {
+		pargs := append([]any{accountID, lo, hi}, args[2:]...)
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM events WHERE account_id = ? AND created_at >= ? AND created_at < ?`+codeSQL,
+			pargs...).Scan(&part); err != nil {
+			return 0, false, fmt.Errorf("count events: %w", err)
+		}
+	}
+	if whole {
+		part = -part
+	}
+	return int(days + part), true, nil
+}
