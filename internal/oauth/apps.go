@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -40,44 +41,14 @@ const (
 // public app with the password grant. A missing account gives ENOTFOUND.
 func CreateApp(ctx context.Context, st *store.Store, in NewApp) (*domain.OAuthApp, string, error) {
 	var v domain.Validation
-	name := strings.TrimSpace(in.Name)
-	switch {
-	case name == "":
-		v.Add("name", "can't be blank")
-	case utf8.RuneCountInString(name) > maxAppName:
-		v.Add("name", fmt.Sprintf("must be at most %d characters", maxAppName))
-	}
-	if len(in.RedirectURIs) == 0 {
-		v.Add("redirect_uris", "at least one redirect URI is required")
-	}
-	if len(in.RedirectURIs) > maxRedirectURIs {
-		v.Add("redirect_uris", fmt.Sprintf("at most %d redirect URIs are allowed", maxRedirectURIs))
-	}
-	seen := map[string]bool{}
-	redirects := make([]string, 0, len(in.RedirectURIs))
-	for _, u := range in.RedirectURIs {
-		if err := ValidateRedirectURI(u); err != nil {
-			v.Add("redirect_uris", err.Error())
-			continue
-		}
-		if !seen[u] {
-			seen[u] = true
-			redirects = append(redirects, u)
-		}
-	}
-	if len(in.Scopes) == 0 {
-		v.Add("scopes", "at least one scope is required")
-	}
-	if unknown := in.Scopes.Unknown(); len(unknown) > 0 {
-		v.Add("scopes", "unknown scope(s): "+strings.Join(unknown, ", "))
-	}
+	name := checkAppName(&v, in.Name)
+	redirects := checkRedirectURIs(&v, in.RedirectURIs)
+	checkAppScopes(&v, in.Scopes)
 	state := in.State
 	if state == "" {
 		state = domain.AppTesting
 	}
-	if state != domain.AppTesting && state != domain.AppLive && state != domain.AppSuspended {
-		v.Add("state", `must be "testing" or "live"`)
-	}
+	checkAppState(&v, state)
 	if in.Public && in.PasswordGrant {
 		v.Add("password_grant", "a public application (no secret) cannot use the password grant")
 	}
@@ -107,6 +78,140 @@ func CreateApp(ctx context.Context, st *store.Store, in NewApp) (*domain.OAuthAp
 		return nil, "", err
 	}
 	return app, secret, nil
+}
+
+func checkAppName(v *domain.Validation, raw string) string {
+	name := strings.TrimSpace(raw)
+	switch {
+	case name == "":
+		v.Add("name", "can't be blank")
+	case utf8.RuneCountInString(name) > maxAppName:
+		v.Add("name", fmt.Sprintf("must be at most %d characters", maxAppName))
+	}
+	return name
+}
+
+// checkRedirectURIs validates the list (see ValidateRedirectURI) and
+// returns it without duplicates.
+func checkRedirectURIs(v *domain.Validation, uris []string) []string {
+	if len(uris) == 0 {
+		v.Add("redirect_uris", "at least one redirect URI is required")
+	}
+	if len(uris) > maxRedirectURIs {
+		v.Add("redirect_uris", fmt.Sprintf("at most %d redirect URIs are allowed", maxRedirectURIs))
+	}
+	seen := map[string]bool{}
+	redirects := make([]string, 0, len(uris))
+	for _, u := range uris {
+		if err := ValidateRedirectURI(u); err != nil {
+			v.Add("redirect_uris", err.Error())
+			continue
+		}
+		if !seen[u] {
+			seen[u] = true
+			redirects = append(redirects, u)
+		}
+	}
+	return redirects
+}
+
+func checkAppScopes(v *domain.Validation, scopes domain.ScopeSet) {
+	if len(scopes) == 0 {
+		v.Add("scopes", "at least one scope is required")
+	}
+	if unknown := scopes.Unknown(); len(unknown) > 0 {
+		v.Add("scopes", "unknown scope(s): "+strings.Join(unknown, ", "))
+	}
+}
+
+func checkAppState(v *domain.Validation, state string) {
+	if state != domain.AppTesting && state != domain.AppLive && state != domain.AppSuspended {
+		v.Add("state", `must be "testing", "live" or "suspended"`)
+	}
+}
+
+// AppUpdate is a change to an application: nil fields keep their value.
+type AppUpdate struct {
+	Name                                                    *string
+	RedirectURIs                                            []string // nil keeps them
+	Scopes                                                  domain.ScopeSet
+	State                                                   *string
+	PasswordGrant, RequirePKCE, RequireState, AdmitApproved *bool
+}
+
+// UpdateApp applies upd to app (validated as CreateApp validates) and
+// saves it. When the change suspends the app, withdraws its admit approval
+// or narrows its scopes, every token family issued to it is revoked in the
+// same transaction; revoked says how many and why (empty when none). A
+// public app keeps PKCE required and may not get the password grant.
+// Errors: EINVALID with per-field messages; ENOTFOUND for a missing app.
+func UpdateApp(ctx context.Context, st *store.Store, app *domain.OAuthApp, upd AppUpdate, now time.Time) (revoked int64, why string, err error) {
+	var v domain.Validation
+	next := *app
+	var reasons []string
+	if upd.Name != nil {
+		next.Name = checkAppName(&v, *upd.Name)
+	}
+	if upd.RedirectURIs != nil {
+		next.RedirectURIs = checkRedirectURIs(&v, upd.RedirectURIs)
+	}
+	if upd.Scopes != nil {
+		checkAppScopes(&v, upd.Scopes)
+		next.Scopes = domain.NewScopeSet(upd.Scopes.List()...)
+		if !next.Scopes.Contains(app.Scopes) {
+			reasons = append(reasons, "scopes narrowed")
+		}
+	}
+	if upd.State != nil {
+		checkAppState(&v, *upd.State)
+		next.State = *upd.State
+		if next.State == domain.AppSuspended && app.State != domain.AppSuspended {
+			reasons = append(reasons, "app suspended")
+		}
+	}
+	if upd.PasswordGrant != nil {
+		next.PasswordGrant = *upd.PasswordGrant
+	}
+	if upd.RequirePKCE != nil {
+		next.RequirePKCE = *upd.RequirePKCE
+	}
+	if upd.RequireState != nil {
+		next.RequireState = *upd.RequireState
+	}
+	if upd.AdmitApproved != nil {
+		next.AdmitApproved = *upd.AdmitApproved
+		if app.AdmitApproved && !next.AdmitApproved {
+			reasons = append(reasons, "admit approval withdrawn")
+		}
+	}
+	if !next.Confidential() {
+		if next.PasswordGrant {
+			v.Add("password_grant", "a public application (no secret) cannot use the password grant")
+		}
+		if !next.RequirePKCE {
+			v.Add("require_pkce", "a public application (no secret) always requires PKCE")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return 0, "", err
+	}
+	why = strings.Join(reasons, "; ")
+	err = st.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateOAuthApp(ctx, &next); err != nil {
+			return err
+		}
+		if why == "" {
+			return nil
+		}
+		var err error
+		revoked, err = tx.RevokeOAuthFamilies(ctx, store.FamilyFilter{AppID: app.ID}, why, now)
+		return err
+	})
+	if err != nil {
+		return 0, "", err
+	}
+	*app = next
+	return revoked, why, nil
 }
 
 // RotateSecret gives a confidential application a new client secret and

@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
 
@@ -174,5 +176,70 @@ func TestJunkNeverPanics(t *testing.T) {
 				t.Errorf("GET %s: %d", path, r.status)
 			}
 		}
+	}
+}
+
+// TestUpdateApp: an update is checked as a registration is; suspending,
+// narrowing the scopes or withdrawing the admit approval revokes the
+// app's token families in the same transaction, other changes do not.
+func TestUpdateApp(t *testing.T) {
+	st := storetest.Open(t, storetest.Backends(t)[0])
+	ctx := context.Background()
+	acct := &domain.Account{Name: "A", TimeZone: "UTC"}
+	if err := st.CreateAccount(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	u := &domain.User{AccountID: acct.ID, Email: "ops@a.test", PasswordHash: "x", Role: domain.RoleAdmin}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := CreateApp(ctx, st, NewApp{AccountID: acct.ID, Name: "Sync", RedirectURIs: []string{redirect},
+		Scopes: domain.NewScopeSet("account.person", "account.channel.admit"), AdmitApproved: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	family := func() {
+		t.Helper()
+		if err := st.CreateOAuthFamily(ctx, &store.OAuthFamily{AppID: app.ID, AccountID: acct.ID, UserID: u.ID,
+			Scopes: domain.NewScopeSet("account.person"), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ptr := func(s string) *string { return &s }
+	no := false
+	now := time.Now()
+	for _, bad := range []AppUpdate{{Name: ptr(" ")}, {RedirectURIs: []string{"http://x.example/cb"}}, {RedirectURIs: []string{}},
+		{Scopes: domain.NewScopeSet("account.nope")}, {State: ptr("paused")}} {
+		if _, _, err := UpdateApp(ctx, st, app, bad, now); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("%+v: %v, want EINVALID", bad, err)
+		}
+	}
+	family()
+	n, why, err := UpdateApp(ctx, st, app, AppUpdate{Name: ptr("Sync 2"), Scopes: domain.NewScopeSet("account.person", "account.channel.admit", "account.sync")}, now)
+	if err != nil || n != 0 || why != "" || app.Name != "Sync 2" {
+		t.Fatalf("widening: %d %q %v %+v", n, why, err, app)
+	}
+	n, why, err = UpdateApp(ctx, st, app, AppUpdate{AdmitApproved: &no, State: ptr(domain.AppSuspended)}, now)
+	if err != nil || n != 1 || why != "app suspended; admit approval withdrawn" {
+		t.Fatalf("suspending: %d %q %v", n, why, err)
+	}
+	got, err := st.GetOAuthApp(ctx, app.ID)
+	if err != nil || got.State != domain.AppSuspended || got.AdmitApproved || got.Name != "Sync 2" {
+		t.Fatalf("stored: %+v %v", got, err)
+	}
+	family()
+	if n, why, _ := UpdateApp(ctx, st, app, AppUpdate{Scopes: domain.NewScopeSet("account.person")}, now); n != 1 || why != "scopes narrowed" {
+		t.Fatalf("narrowing: %d %q", n, why)
+	}
+	pub, _, err := CreateApp(ctx, st, NewApp{AccountID: acct.ID, Name: "Native", RedirectURIs: []string{redirect}, Scopes: domain.NewScopeSet("account.person"), Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, _, err := UpdateApp(ctx, st, pub, AppUpdate{PasswordGrant: &yes}, now); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("password grant on a public app: %v", err)
+	}
+	if _, _, err := UpdateApp(ctx, st, pub, AppUpdate{RequirePKCE: &no}, now); domain.ErrorCode(err) != domain.EINVALID {
+		t.Fatalf("PKCE off on a public app: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/authz"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
@@ -34,9 +35,14 @@ func bearerToken(r *http.Request) (string, *domain.Error) {
 // Authenticate resolves "Authorization: Bearer <token>" to a Principal
 // with one indexed query. A missing, malformed, unknown, expired or
 // revoked token, a refresh token, a token of a suspended application, and
-// a token issued before the user's last password change all return a
+// a token issued before the user's last password change, and a token of
+// a disabled operator all return a
 // *domain.Error{Code: EUNAUTHORIZED, Wire: "invalid_token"} saying which.
-// Database failures return a plain error (a 500).
+// Database failures return a plain error (a 500). The principal's scopes
+// are the token's, bounded by what the application may still hold (a scope
+// withdrawn from the application stops working at once for its live tokens)
+// and by the operator's role now (authz.Limit): a role lowered since the
+// token was issued takes effect at once.
 func (s *Server) Authenticate(r *http.Request) (*domain.Principal, error) {
 	raw, derr := bearerToken(r)
 	if derr != nil {
@@ -62,7 +68,9 @@ func (s *Server) Authenticate(r *http.Request) (*domain.Principal, error) {
 		AppID:     rec.Family.AppID,
 		AppUID:    rec.AppUID,
 		TokenID:   rec.Token.ID,
-		Scopes:    rec.Token.Scopes,
+		Scopes:    authz.Limit(rec.UserRole, rec.Token.Scopes.Intersect(allowedScopes(&domain.OAuthApp{Scopes: rec.AppScopes, AdmitApproved: rec.AppAdmitApproved}))),
+		Role:      rec.UserRole,
+		Display:   rec.AppName + " for " + rec.UserEmail,
 		ExpiresAt: &exp,
 		CreatedAt: rec.Token.CreatedAt,
 	}, nil
@@ -79,7 +87,7 @@ func (s *Server) checkAccess(rec *store.OAuthTokenRecord, now time.Time) *domain
 		return invalidToken("The access token has expired")
 	case rec.AppState == domain.AppSuspended:
 		return invalidToken("The application this token was issued to is suspended")
-	case rec.PasswordChangedAt.After(rec.Family.CreatedAt):
+	case rec.PasswordChangedAt.After(rec.Family.CreatedAt), rec.UserDisabled:
 		return invalidToken("The access token has been revoked")
 	}
 	return nil

@@ -1,12 +1,15 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 
+	"github.com/lintel-dev/lintel/internal/authz"
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/password"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -78,22 +81,35 @@ func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleLogin checks the login form. Failures show the same message
-// whatever was wrong; too many failures are throttled. Success starts a
+// whatever was wrong; attempts are counted before the password is checked
+// and too many are throttled (429); a full password gate answers 503. Success starts a
 // new session and sends the browser back to the authorize URL (303).
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, req *authzRequest, sess *browserSession) {
 	email, pw := r.PostForm.Get("email"), r.PostForm.Get("password")
 	if len(email) > maxUsername {
 		email = email[:maxUsername]
 	}
-	if blocked, secs := s.loginBlocked(r, email); blocked {
+	la, blocked, secs, err := s.beginLogin(r, email)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "oauth: login throttle", "err", err)
+		renderError(w, errPageInternal)
+		return
+	}
+	if blocked {
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.renderLogin(w, req, sess, http.StatusTooManyRequests, email,
 			fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minute(s).", (secs+59)/60))
 		return
 	}
 	user, err := s.checkCredentials(r.Context(), email, pw)
+	if errors.Is(err, password.ErrBusy) {
+		s.loginNotChecked(r.Context(), la)
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+		s.renderLogin(w, req, sess, http.StatusServiceUnavailable, email,
+			"Lintel is busy checking other sign-ins. Please try again in a moment.")
+		return
+	}
 	if err == errBadCredentials {
-		s.loginFailed(r, email)
 		s.renderLogin(w, req, sess, http.StatusUnauthorized, email,
 			"The email or password is incorrect. If your email belongs to several accounts, sign in as PIN/email.")
 		return
@@ -103,7 +119,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, req *authzR
 		renderError(w, errPageInternal)
 		return
 	}
-	s.loginSucceeded(email)
+	s.loginSucceeded(r.Context(), la)
+	if user.TOTPEnabled { // the code first, then back to this authorize URL
+		s.signIn(w, r, sess, user, r.URL.RequestURI())
+		return
+	}
 	if err := s.startSession(r.Context(), w, sess, user); err != nil {
 		s.log.ErrorContext(r.Context(), "oauth: start session", "err", err)
 		renderError(w, errPageInternal)
@@ -121,6 +141,9 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request, req *auth
 	}
 	if pe := testingRefusal(req.app, sess.user); pe != nil {
 		renderError(w, pe)
+		return
+	}
+	if !s.limitToRole(w, r, req, sess.user, http.StatusSeeOther) {
 		return
 	}
 	switch r.PostForm.Get("decision") {
@@ -157,6 +180,17 @@ func (s *Server) consentOrCode(w http.ResponseWriter, r *http.Request, req *auth
 		renderError(w, pe)
 		return
 	}
+	requested := req.scopes
+	if !s.limitToRole(w, r, req, sess.user, status) {
+		return
+	}
+	var withheld []scopeView
+	for _, n := range requested.List() {
+		if !req.scopes.Has(n) {
+			sc, _ := domain.LookupScope(n)
+			withheld = append(withheld, scopeView{Name: n, Description: sc.Description})
+		}
+	}
 	g, err := s.store.GetOAuthGrant(ctx, req.app.ID, sess.user.ID)
 	if err == nil && g.Scopes.Contains(req.scopes) {
 		s.issueCode(w, r, req, sess.user, status)
@@ -188,11 +222,27 @@ func (s *Server) consentOrCode(w http.ResponseWriter, r *http.Request, req *auth
 		"AccountName":  acct.Name,
 		"Testing":      req.app.State == domain.AppTesting,
 		"Scopes":       views,
+		"Withheld":     withheld,
+		"Role":         string(sess.user.Role),
 		"RedirectHost": redirectHost,
 		"CSRF":         csrfToken(sess.raw),
 		"UserEmail":    sess.user.Email,
 		"LogoutURL":    "/oauth/logout?" + url.Values{"next": {r.URL.RequestURI()}}.Encode(),
 	}, cspOrigin(req.redirectURI))
+}
+
+// limitToRole bounds the request's scopes by what the signed-in
+// operator's role allows (authz.Limit: a write scope the role may not
+// hold becomes its read-only form, others are dropped). When nothing is
+// left it sends access_denied back to the client and reports false.
+func (s *Server) limitToRole(w http.ResponseWriter, r *http.Request, req *authzRequest, user *domain.User, status int) bool {
+	req.scopes = authz.Limit(user.Role, req.scopes)
+	if len(req.scopes) == 0 {
+		s.redirectError(w, r, req, &oauthError{Code: "access_denied",
+			Description: "The operator's role (" + string(user.Role) + ") does not allow any of the requested scopes"}, status)
+		return false
+	}
+	return true
 }
 
 // renderLogin shows the login page.

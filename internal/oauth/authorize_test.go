@@ -382,7 +382,7 @@ func TestSecurityHeaders(t *testing.T) {
 			c = ck
 		}
 	}
-	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/oauth" || c.Secure {
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure {
 		t.Fatalf("cookie on http issuer: %+v", c)
 	}
 	// Secure when the issuer is https.

@@ -76,8 +76,9 @@ func formUnescape(s string) string {
 // revocation request. Confidential apps must present their secret; public
 // apps present only their client_id and must not send a secret. Unknown
 // clients and wrong secrets get the same 401 invalid_client after the same
-// work. Repeated failures for one client_id get 429. Suspended apps get
-// unauthorized_client.
+// work. Repeated failures for one client_id from one address get 429;
+// the right secret is never refused, however many wrong ones others sent.
+// Suspended apps get unauthorized_client.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (*domain.OAuthApp, *oauthError) {
 	creds, oerr := readClientCreds(r, form)
 	if oerr != nil {
@@ -88,9 +89,6 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	}
 	if len(creds.id) > 200 {
 		return nil, errInvalidClient(creds.basic)
-	}
-	if blocked, retry := s.clientFails.blocked(creds.id); blocked {
-		return nil, errTooMany("Too many failed client authentications; try again later", retry)
 	}
 	app, err := s.store.GetOAuthAppByUID(ctx, creds.id)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -107,7 +105,14 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		ok = creds.secret == "" // a public client has nothing to present
 	}
 	if !ok {
-		s.clientFails.fail(creds.id)
+		// Wrong secrets are throttled per client_id and address: a flood
+		// from one place cannot lock the real client out, and a request
+		// with the right secret is never refused.
+		key := creds.id + "|" + clientIP(r)
+		if blocked, retry := s.clientFails.blocked(key); blocked {
+			return nil, errTooMany("Too many failed client authentications from this address; try again later", retry)
+		}
+		s.clientFails.fail(key)
 		return nil, errInvalidClient(creds.basic)
 	}
 	if app.State == domain.AppSuspended {

@@ -80,11 +80,11 @@ func TestCodeExpiry(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	code := b.code(authzPath(e.live, nil), "alice@a.test")
-	e.clock.Advance(DefaultCodeTTL + time.Second)
+	e.clock.Add(DefaultCodeTTL + time.Second)
 	wantOAuthError(t, e.exchange(e.live, code), 400, "invalid_grant")
 
 	code = b.code(authzPath(e.live, nil), "alice@a.test")
-	e.clock.Advance(DefaultCodeTTL - time.Second)
+	e.clock.Add(DefaultCodeTTL - time.Second)
 	if r := e.exchange(e.live, code); r.status != 200 {
 		t.Fatalf("code just inside its lifetime: %s", r.raw)
 	}

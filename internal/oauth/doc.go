@@ -23,6 +23,13 @@
 //     access and refresh token descended from the same authorization). They
 //     have no absolute expiry but die after Config.RefreshIdle (90 days)
 //     unused. A refresh may narrow the scope, never widen it.
+//   - Grace window: a refresh token presented again by the same client
+//     within Config.RefreshGrace (30 s) of its rotation, while the pair it
+//     was rotated into is still the newest, gets that same pair instead of
+//     revoking the family (two workers refreshing at once). The pair is
+//     kept sealed with AES-256-GCM under an HMAC-SHA-256 key derived from
+//     the old refresh token, which is not stored; the purge drops it when
+//     the window has passed.
 //   - Tokens issued before the user's last password change, or to an app
 //     that is now suspended, are refused.
 //   - PKCE: only S256. Required for public clients and for apps with
@@ -40,9 +47,26 @@
 //     account; "suspended" apps can neither be authorized nor get tokens.
 //   - The password grant is for apps with PasswordGrant. The username is
 //     "pin/email" (the account's enterprise PIN) or a bare email that
-//     belongs to exactly one user. Five failures per username (and fifty
-//     per address) in 15 minutes block further attempts with 429; ten
-//     failed client authentications per client_id per minute do the same.
+//     belongs to exactly one user.
+//
+// # Throttling and load
+//
+// Sign-in attempts (login page and password grant) are counted in the
+// store before the password is checked, atomically, per username and per
+// client address: more than five per username, or fifty per address, in
+// 15 minutes answer 429 with Retry-After. The username key is the email
+// trimmed and lower-cased, whatever the spelling ("email", "PIN/email",
+// "PIN / email"). A success clears the username's counter and takes back
+// the address's count. The counters are shared by every server on the
+// database; Store.ClearLoginAttempts (lintel users unlock) clears them.
+//
+// Password checks go through a password.Gate (Config.HashSlots running,
+// Config.HashQueue waiting); when it is full the attempt is not counted
+// and the answer is 503 temporarily_unavailable with Retry-After.
+//
+// Wrong client secrets are throttled per client_id and client address
+// (ten a minute, in memory); a request with the right secret is never
+// refused, so nobody can lock an application out of the token endpoint.
 //
 // # Pages and their forms
 //
@@ -71,8 +95,9 @@
 //	Logout  (POST /oauth/logout[?next=/oauth/authorize?...]): csrf_token.
 //	        GET /oauth/logout shows the form; the consent page links to it.
 //
-// The session cookie is lintel_session (Path=/oauth, HttpOnly,
-// SameSite=Lax, Secure when the issuer is https). Every HTML answer sends
+// The session cookie is lintel_session (Path=/, HttpOnly, SameSite=Lax,
+// Secure when the issuer is https). The operator console shares it, with
+// its CSRF token and sign-in throttling, through LoadBrowser and SignIn. Every HTML answer sends
 // a Content-Security-Policy that allows inline style only and form posts
 // only to this server and the client's redirect origin, plus
 // X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control:
@@ -85,7 +110,11 @@
 // HTTP Basic (standard or URL-safe base64; both halves form-URL-decoded)
 // or with client_id and client_secret form fields, never both; public
 // clients send only client_id. Errors follow RFC 6749 section 5.2; a
-// failed client authentication is 401 invalid_client, with
-// WWW-Authenticate: Basic when Basic was tried. Revocation answers 200 {}
-// for unknown tokens and 403 unauthorized_client for another client's.
+// failed client authentication at the token endpoint is 401
+// invalid_client, with WWW-Authenticate: Basic when Basic was tried.
+// Revocation answers 200 {} for unknown tokens, and, as DoorFlow
+// documents, 403 unauthorized_client for another client's token and for a
+// request whose client did not authenticate (none, not Basic, malformed,
+// unknown client, wrong secret). CodeClient tells the demo's callback page
+// which application a code belongs to.
 package oauth

@@ -13,7 +13,7 @@ type oauthError struct {
 	Status      int
 	Code        string // error
 	Description string // error_description
-	RetryAfter  int    // seconds, for 429
+	RetryAfter  int    // seconds, for 429 and 503
 	basic       bool   // the client tried HTTP Basic: answer WWW-Authenticate: Basic
 }
 
@@ -45,6 +45,15 @@ func errServer() *oauthError {
 
 func errTooMany(desc string, retryAfter int) *oauthError {
 	return &oauthError{Status: http.StatusTooManyRequests, Code: "rate_limited", Description: desc, RetryAfter: retryAfter}
+}
+
+// busyRetryAfter is the Retry-After, in seconds, of a 503 from a full
+// password gate.
+const busyRetryAfter = 1
+
+func errBusy() *oauthError {
+	return &oauthError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
+		Description: "The server is busy checking other passwords; try again shortly", RetryAfter: busyRetryAfter}
 }
 
 // writeOAuthError writes e as JSON with the no-store headers every token

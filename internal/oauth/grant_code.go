@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/lintel-dev/lintel/internal/authz"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
@@ -76,7 +77,16 @@ func (s *Server) grantAuthorizationCode(r *http.Request, app *domain.OAuthApp, f
 			fail = errInvalidGrant("The authorization code is invalid, expired or already used")
 			return nil
 		}
-		scopes := code.Scopes.Intersect(allowedScopes(app))
+		user, err := tx.GetUser(ctx, code.UserID)
+		if err != nil {
+			return err
+		}
+		if user.Disabled {
+			fail = errInvalidGrant("The authorization code is invalid, expired or already used")
+			return nil
+		}
+		// The role now, not at consent, bounds the tokens.
+		scopes := authz.Limit(user.Role, code.Scopes.Intersect(allowedScopes(app)))
 		if len(scopes) == 0 {
 			fail = errInvalidScope("None of the authorized scopes is still allowed for this application")
 			return nil

@@ -1,18 +1,23 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 
+	"github.com/lintel-dev/lintel/internal/authz"
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/password"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // grantPassword is the resource owner password grant, for applications
 // the operator enabled it on (typically one's own scripts). Wrong
-// credentials are invalid_grant without saying which part was wrong;
-// repeated failures for a username or from an address get 429.
+// credentials are invalid_grant without saying which part was wrong.
+// Every attempt is counted before the password is checked; over the limit
+// for a username or an address it gets 429, and when the password gate is
+// full 503 (the attempt is then not counted).
 func (s *Server) grantPassword(r *http.Request, app *domain.OAuthApp, form url.Values) (*tokenResponse, *oauthError) {
 	ctx := r.Context()
 	if !app.PasswordGrant {
@@ -26,20 +31,35 @@ func (s *Server) grantPassword(r *http.Request, app *domain.OAuthApp, form url.V
 	if oerr != nil {
 		return nil, oerr
 	}
-	if blocked, secs := s.loginBlocked(r, username); blocked {
+	la, blocked, secs, err := s.beginLogin(r, username)
+	if err != nil {
+		return nil, s.internal(r, "password grant throttle", err)
+	}
+	if blocked {
 		return nil, errTooMany(fmt.Sprintf("Too many failed sign-in attempts for this username; try again in %d seconds", secs), secs)
 	}
 	user, err := s.checkCredentials(ctx, username, pw)
+	if errors.Is(err, password.ErrBusy) {
+		s.loginNotChecked(ctx, la)
+		return nil, errBusy()
+	}
 	if err == errBadCredentials {
-		s.loginFailed(r, username)
 		return nil, errInvalidGrant("The username or password is incorrect")
 	}
 	if err != nil {
 		return nil, s.internal(r, "password grant", err)
 	}
-	s.loginSucceeded(username)
+	s.loginSucceeded(ctx, la)
 	if app.State == domain.AppTesting && user.AccountID != app.AccountID {
 		return nil, errInvalidGrant("This application is in testing and can only be used by its own account")
+	}
+	if user.TOTPEnabled {
+		return nil, errInvalidGrant("This operator signs in with a second factor, which the password grant cannot ask for; use the authorization code flow")
+	}
+	// The operator's role bounds the tokens (authz.Limit).
+	scopes = authz.Limit(user.Role, scopes)
+	if len(scopes) == 0 {
+		return nil, errInvalidScope("The operator's role (" + string(user.Role) + ") does not allow any of the requested scopes")
 	}
 	var resp *tokenResponse
 	err = s.store.InTx(ctx, func(tx *store.Store) error {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/clocktest"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/password"
 	"github.com/lintel-dev/lintel/internal/store"
@@ -26,25 +27,6 @@ import (
 func TestMain(m *testing.M) {
 	password.UseCheap()
 	os.Exit(m.Run())
-}
-
-// fakeClock is a settable clock. It starts an hour ahead of real time so
-// that fixtures created at real time are always in its past.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // client is a registered app with its secret.
@@ -67,7 +49,7 @@ type env struct {
 	st       *store.Store
 	srv      *Server
 	ts       *httptest.Server
-	clock    *fakeClock
+	clock    *clocktest.Clock
 	logs     *strings.Builder
 	acctA    *domain.Account
 	acctB    *domain.Account
@@ -109,6 +91,12 @@ func (l *lockedBuilder) Write(p []byte) (int, error) {
 }
 
 func newEnvOn(t *testing.T, st *store.Store) *env {
+	t.Helper()
+	return newEnvWith(t, st, nil)
+}
+
+// newEnvWith is newEnvOn with a way to send operator email.
+func newEnvWith(t *testing.T, st *store.Store, sendMail func(ctx context.Context, to, subject, text string) error) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, st: st, logs: &strings.Builder{}}
@@ -158,12 +146,13 @@ func newEnvOn(t *testing.T, st *store.Store) *env {
 	e.multiURI = mk(NewApp{State: "live", RedirectURIs: []string{redirect, redirect2}})
 	e.pending = mk(NewApp{State: "live", PasswordGrant: true, Scopes: domain.NewScopeSet("account.channel.admit", "account.channel.readonly")})
 
-	e.clock = &fakeClock{t: time.Now().Add(time.Hour)}
+	// An hour ahead of real time, so fixtures made at real time are in its past.
+	e.clock = clocktest.New(time.Now().Add(time.Hour))
 	mux := http.NewServeMux()
 	e.ts = httptest.NewServer(mux)
 	t.Cleanup(e.ts.Close)
 	log := slog.New(slog.NewTextHandler(&lockedBuilder{b: e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := New(Config{Store: st, Issuer: e.ts.URL, Log: log, Now: e.clock.Now})
+	srv, err := New(Config{Store: st, Issuer: e.ts.URL, Log: log, Now: e.clock.Now, SendMail: sendMail})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ const loginContent = `{{define "content"}}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
+<p class="note"><a href="/oauth/forgot">Forgot your password?</a></p>
 {{end}}`
 
 const consentContent = `{{define "content"}}
@@ -54,7 +55,10 @@ const consentContent = `{{define "content"}}
 <ul class="scopes">
 {{range .Scopes}}<li>{{.Description}} <code>{{.Name}}</code></li>
 {{end}}</ul>
-<p class="note">You will be sent back to {{.RedirectHost}}. You can disconnect the application at any time.</p>
+{{if .Withheld}}<p class="note">Your role ({{.Role}}) does not let you grant:</p>
+<ul class="scopes">{{range .Withheld}}<li>{{.Description}} <code>{{.Name}}</code></li>
+{{end}}</ul>{{end}}
+<p class="note">You will be sent back to {{.RedirectHost}}. You can disconnect the application at any time in the console, under Developers → Connected applications.</p>
 <form method="post">
 <input type="hidden" name="csrf_token" value="{{.CSRF}}">
 <button type="submit" name="decision" value="allow">Allow</button>
@@ -102,7 +106,8 @@ type pageError struct {
 
 // renderPage writes an HTML page with the headers every page carries:
 // no framing, no caching, no referrer, no sniffing, and a CSP that allows
-// only inline style and form posts to this server, plus formOrigins (the
+// only inline style, data: images (the TOTP QR code) and form posts to
+// this server, plus formOrigins (the
 // client's redirect origin: browsers apply form-action to the redirect
 // that follows a form post).
 func renderPage(w http.ResponseWriter, status int, name string, data map[string]any, formOrigins ...string) {
@@ -119,7 +124,7 @@ func renderPage(w http.ResponseWriter, status int, name string, data map[string]
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
@@ -131,6 +136,12 @@ func renderPage(w http.ResponseWriter, status int, name string, data map[string]
 }
 
 // renderError shows an error page.
+// ErrorPage answers a request with the sign-in pages' error page, for
+// input refused before any OAuth handler ran (httpx.CheckInput).
+func (s *Server) ErrorPage(w http.ResponseWriter, status int, title, msg string) {
+	renderError(w, &pageError{status, title, msg})
+}
+
 func renderError(w http.ResponseWriter, pe *pageError) {
 	renderPage(w, pe.status, "error", map[string]any{"Title": pe.title, "Message": pe.msg})
 }

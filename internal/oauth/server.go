@@ -20,6 +20,10 @@ const (
 	DefaultCodeTTL     = 10 * time.Minute
 	DefaultRefreshIdle = 90 * 24 * time.Hour
 	DefaultSessionTTL  = 12 * time.Hour
+	DefaultInviteTTL   = 7 * 24 * time.Hour
+	DefaultResetTTL    = time.Hour
+	// mfaTTL is how long a password sign-in waits for its TOTP code.
+	mfaTTL = 5 * time.Minute
 )
 
 // Config configures a Server. Store and Issuer are required.
@@ -37,23 +41,49 @@ type Config struct {
 	RefreshIdle time.Duration
 	// SessionTTL is the lifetime of a login session (0 means 12 hours).
 	SessionTTL time.Duration
+	// RefreshGrace is how long a rotated refresh token presented again
+	// gets the same new pair instead of revoking its family (0 means 30 s;
+	// negative turns the grace window off).
+	RefreshGrace time.Duration
+
+	// HashSlots is how many password checks may run at once (0 means
+	// password.DefaultSlots); HashQueue how many more may wait for a slot
+	// (0 means password.DefaultQueue). Each check allocates 19 MiB; the
+	// rest are refused with 503 and Retry-After.
+	HashSlots, HashQueue int
+
+	// SendMail sends an operator a plain-text email (invitations and
+	// password resets). Nil means no mail is sent: the link is returned to
+	// whoever asked for it (the console shows it to copy, the CLI prints it).
+	SendMail func(ctx context.Context, to, subject, text string) error
+	// TOTPKey is the 32-byte key TOTP secrets are sealed with. Nil means a
+	// random key kept in the database's settings table (see
+	// docs/operators.md).
+	TOTPKey []byte
+	// InviteTTL and ResetTTL are the lifetimes of invitation and password
+	// reset links (0 means 7 days and 1 hour).
+	InviteTTL, ResetTTL time.Duration
 }
 
 // Server is the OAuth 2.0 authorization server. It is safe for concurrent use.
 type Server struct {
-	store       *store.Store
-	issuer      string
-	secure      bool // the issuer is https: cookies get Secure
-	log         *slog.Logger
-	now         domain.Clock
-	accessTTL   time.Duration
-	codeTTL     time.Duration
-	refreshIdle time.Duration
-	sessionTTL  time.Duration
+	store        *store.Store
+	issuer       string
+	secure       bool // the issuer is https: cookies get Secure
+	log          *slog.Logger
+	now          domain.Clock
+	accessTTL    time.Duration
+	codeTTL      time.Duration
+	refreshIdle  time.Duration
+	sessionTTL   time.Duration
+	refreshGrace time.Duration
+	inviteTTL    time.Duration
+	resetTTL     time.Duration
+	sendMail     func(ctx context.Context, to, subject, text string) error
+	totpSealKey  []byte
 
-	loginUser   *limiter // failed logins and password grants per username
-	loginIP     *limiter // the same, per client address
-	clientFails *limiter // failed client authentications per client_id
+	clientFails *limiter       // failed client authentications per client_id and address
+	hashGate    *password.Gate // bounds concurrent password checks
 
 	dummyOnce sync.Once
 	dummyHash string // verified against when a username is unknown, to even out timing
@@ -74,15 +104,26 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("oauth: Config.CodeTTL may not exceed 10 minutes")
 	}
 	s := &Server{
-		store:       cfg.Store,
-		issuer:      iss,
-		secure:      strings.HasPrefix(iss, "https://"),
-		log:         cfg.Log,
-		now:         cfg.Now,
-		accessTTL:   orDefault(cfg.AccessTTL, DefaultAccessTTL),
-		codeTTL:     orDefault(cfg.CodeTTL, DefaultCodeTTL),
-		refreshIdle: orDefault(cfg.RefreshIdle, DefaultRefreshIdle),
-		sessionTTL:  orDefault(cfg.SessionTTL, DefaultSessionTTL),
+		store:        cfg.Store,
+		issuer:       iss,
+		secure:       strings.HasPrefix(iss, "https://"),
+		log:          cfg.Log,
+		now:          cfg.Now,
+		accessTTL:    orDefault(cfg.AccessTTL, DefaultAccessTTL),
+		codeTTL:      orDefault(cfg.CodeTTL, DefaultCodeTTL),
+		refreshIdle:  orDefault(cfg.RefreshIdle, DefaultRefreshIdle),
+		sessionTTL:   orDefault(cfg.SessionTTL, DefaultSessionTTL),
+		refreshGrace: orDefault(cfg.RefreshGrace, DefaultRefreshGrace),
+		inviteTTL:    orDefault(cfg.InviteTTL, DefaultInviteTTL),
+		resetTTL:     orDefault(cfg.ResetTTL, DefaultResetTTL),
+		sendMail:     cfg.SendMail,
+		totpSealKey:  cfg.TOTPKey,
+	}
+	if cfg.RefreshGrace < 0 {
+		s.refreshGrace = -1
+	}
+	if cfg.TOTPKey != nil && len(cfg.TOTPKey) != 32 {
+		return nil, errors.New("oauth: Config.TOTPKey must be 32 bytes")
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -91,8 +132,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	clock := func() time.Time { return s.now() }
-	s.loginUser = newLimiter(5, 15*time.Minute, clock)
-	s.loginIP = newLimiter(50, 15*time.Minute, clock)
+	s.hashGate = password.NewGate(cfg.HashSlots, cfg.HashQueue, 0)
 	s.clientFails = newLimiter(10, time.Minute, clock)
 	return s, nil
 }
@@ -113,6 +153,12 @@ func orDefault(d, def time.Duration) time.Duration {
 //	GET  /oauth/token/info                       DoorFlow token info
 //	GET  /oauth/logout, POST /oauth/logout       end the login session
 //	GET  /.well-known/oauth-authorization-server metadata (RFC 8414)
+//	GET  /oauth/invite, POST /oauth/invite       accept an invitation (?token=)
+//	GET  /oauth/reset, POST /oauth/reset         reset a password (?token=)
+//	GET  /oauth/forgot, POST /oauth/forgot       ask for a reset link by email
+//	GET  /oauth/totp, POST /oauth/totp           the second factor at sign-in
+//	GET  /oauth/account/password, POST ...       change one's password
+//	GET  /oauth/account/totp, POST ...           set up or remove TOTP
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorizeGet)
 	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorizePost)
@@ -122,11 +168,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/logout", s.handleLogoutGet)
 	mux.HandleFunc("POST /oauth/logout", s.handleLogoutPost)
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
+	s.registerOperatorPages(mux)
 }
 
 // Purge deletes what can no longer be used: authorization codes and access
-// tokens that expired more than a day before now, and expired login
-// sessions. Refresh tokens stay while their family lives, so a replay is
+// tokens that expired more than a day before now, expired login
+// sessions, sign-in counters whose window has ended and the sealed pairs
+// of refresh tokens whose grace window has passed. Refresh tokens stay while their family lives, so a replay is
 // still recognised. Call it now and then (for example hourly).
 func (s *Server) Purge(ctx context.Context) error {
 	cutoff := s.now().Add(-24 * time.Hour)
@@ -134,6 +182,12 @@ func (s *Server) Purge(ctx context.Context) error {
 		return err
 	}
 	if _, err := s.store.DeleteExpiredOAuthAccessTokens(ctx, cutoff); err != nil {
+		return err
+	}
+	if _, err := s.store.ClearOAuthRefreshSuccessors(ctx, s.now().Add(-s.refreshGrace)); err != nil {
+		return err
+	}
+	if _, err := s.store.DeleteExpiredLoginAttempts(ctx, s.now().Add(-loginWindow)); err != nil {
 		return err
 	}
 	_, err := s.store.DeleteExpiredSessions(ctx, s.now())

@@ -44,7 +44,7 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request) (*browserSe
 	if err != nil {
 		return nil, err
 	}
-	if u.PasswordChangedAt.After(se.CreatedAt) { // signed in before a password change
+	if u.PasswordChangedAt.After(se.CreatedAt) || u.Disabled { // signed in before a password change, or disabled since
 		return sess, nil
 	}
 	sess.user = u
@@ -64,6 +64,9 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, old *b
 			return err
 		}
 	}
+	if err := s.store.NoteSignIn(ctx, user.ID, now); err != nil {
+		return err
+	}
 	s.setSessionCookie(w, raw)
 	return nil
 }
@@ -82,7 +85,7 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, raw string) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    raw,
-		Path:     "/oauth",
+		Path:     "/", // the console (/) shares the login with the OAuth pages
 		HttpOnly: true,
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,

@@ -10,8 +10,10 @@ const maxLimiterKeys = 50000
 
 // limiter counts failures per key in a fixed window that starts at the
 // first failure. Once a key has max failures it is blocked until the
-// window ends. Successes may reset a key. It is in memory: a restart
-// forgets it, which is acceptable for brute-force throttling.
+// window ends. It is in memory, per server: it throttles wrong client
+// secrets (256-bit random values, which cannot be guessed anyway), where
+// a restart forgetting it costs nothing. Sign-in attempts are counted in
+// the store instead (see beginLogin).
 type limiter struct {
 	mu     sync.Mutex
 	max    int
@@ -73,16 +75,9 @@ func (l *limiter) fail(key string) {
 	w.n++
 }
 
-// reset forgets the failures of key.
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	delete(l.keys, key)
-	l.mu.Unlock()
-}
-
 // pruneLocked drops expired windows and, if the map is still full, enough
 // others to make room. Dropping live windows only ever lets someone try
-// again sooner; the per-address limiter still applies.
+// again sooner.
 func (l *limiter) pruneLocked(now time.Time) {
 	for k, w := range l.keys {
 		if !now.Before(w.start.Add(l.window)) {

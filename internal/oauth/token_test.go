@@ -74,7 +74,7 @@ func TestRefreshScope(t *testing.T) {
 func TestRefreshIdleExpiryAndExpiredAccessToken(t *testing.T) {
 	e := newEnv(t)
 	t0 := e.tokens(e.live)
-	e.clock.Advance(time.Hour)
+	e.clock.Add(time.Hour)
 	if e.alive(t0.str("access_token")) {
 		t.Fatal("access token alive at issue + 3600 s")
 	}
@@ -87,7 +87,7 @@ func TestRefreshIdleExpiryAndExpiredAccessToken(t *testing.T) {
 	if t1.status != 200 {
 		t.Fatalf("refresh after an hour: %s", t1.raw)
 	}
-	e.clock.Advance(DefaultRefreshIdle + time.Second)
+	e.clock.Add(DefaultRefreshIdle + time.Second)
 	wantOAuthError(t, e.refresh(e.live, t1.str("refresh_token")), 400, "invalid_grant")
 }
 
@@ -98,7 +98,7 @@ func TestPasswordChangeRevokesTokensAndSessions(t *testing.T) {
 	if err := e.st.SetUserPassword(context.Background(), e.alice.ID, h, e.clock.Now().Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	if e.alive(t0.str("access_token")) {
 		t.Fatal("access token survived a password change")
 	}
@@ -134,11 +134,16 @@ func TestPasswordGrant(t *testing.T) {
 			if c.user == "7777/shared@x.test" && p.AccountID != e.acctB.ID {
 				t.Fatalf("wrong account: %+v", p)
 			}
-			// Rotating refresh (Qflow's rule).
+			// Rotating refresh (Qflow's rule): presented again within the
+			// grace window it gives the same pair, after it it is refused.
 			r2 := e.refresh(e.pw, r.str("refresh_token"))
 			if r2.status != 200 || r2.str("refresh_token") == r.str("refresh_token") {
 				t.Fatalf("refresh: %s", r2.raw)
 			}
+			if again := e.refresh(e.pw, r.str("refresh_token")); again.raw != r2.raw {
+				t.Fatalf("within the grace window: %s", again.raw)
+			}
+			e.clock.Add(DefaultRefreshGrace + time.Second)
 			wantOAuthError(t, e.refresh(e.pw, r.str("refresh_token")), 400, "invalid_grant")
 		})
 	}
@@ -177,7 +182,7 @@ func TestPasswordGrant(t *testing.T) {
 	if r := e.token(e.pw, pwForm("4242/alice@a.test", goodPass)); r.status != 200 {
 		t.Fatalf("other user throttled: %s", r.raw)
 	}
-	e.clock.Advance(16 * time.Minute)
+	e.clock.Add(16 * time.Minute)
 	if r := e.token(e.pw, pwForm("7777/bob@b.test", goodPass)); r.status != 200 {
 		t.Fatalf("after the window: %s", r.raw)
 	}
@@ -347,9 +352,30 @@ func TestRevoke(t *testing.T) {
 	if !e.alive(c.str("access_token")) {
 		t.Fatal("another client revoked a token")
 	}
-	// Bad client credentials.
-	wantOAuthError(t, revoke(url.Values{"token": {c.str("access_token")}}, "Basic "+base64.StdEncoding.EncodeToString([]byte(e.live.id()+":bad"))), 401, "invalid_client")
-	wantOAuthError(t, revoke(url.Values{"token": {c.str("access_token")}}, ""), 401, "invalid_client")
+	// Without client authentication, or with a failed one, the answer is
+	// DoorFlow's 403 unauthorized_client (not RFC 7009's 401), and the
+	// token keeps working.
+	tok := url.Values{"token": {c.str("access_token")}}
+	for name, auth := range map[string]string{
+		"wrong secret":   "Basic " + base64.StdEncoding.EncodeToString([]byte(e.live.id()+":bad")),
+		"none":           "",
+		"bearer scheme":  "Bearer " + c.str("access_token"),
+		"malformed":      "Basic !!!",
+		"unknown client": "Basic " + base64.StdEncoding.EncodeToString([]byte("nobody:secret")),
+	} {
+		r := revoke(tok, auth)
+		wantOAuthError(t, r, 403, "unauthorized_client")
+		if r.hdr.Get("WWW-Authenticate") != "" {
+			t.Errorf("%s: WWW-Authenticate %q on a 403", name, r.hdr.Get("WWW-Authenticate"))
+		}
+		if name == "none" && !strings.Contains(r.str("error_description"), "required") {
+			t.Errorf("no credentials: %s", r.raw)
+		}
+	}
+	wantOAuthError(t, revoke(url.Values{"token": {c.str("access_token")}, "client_id": {e.live.id()}, "client_secret": {"bad"}}, ""), 403, "unauthorized_client")
+	if !e.alive(c.str("access_token")) {
+		t.Fatal("a request without client authentication revoked a token")
+	}
 	wantOAuthError(t, revoke(url.Values{}, basic(base64.StdEncoding, e.live)), 400, "invalid_request")
 	// A public client revokes with its client_id alone.
 	v := newSecret()
@@ -363,7 +389,7 @@ func TestRevoke(t *testing.T) {
 func TestTokenInfo(t *testing.T) {
 	e := newEnv(t)
 	a := e.tokens(e.live)
-	e.clock.Advance(100 * time.Second)
+	e.clock.Add(100 * time.Second)
 	r := e.info(a.str("access_token"))
 	if r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.raw)
