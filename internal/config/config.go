@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/lintel-dev/lintel/internal/mail"
 )
 
 // Defaults.
@@ -46,7 +48,19 @@ type Config struct {
 	// RequireSubscriptionKey makes every API call need an
 	// Ocp-Apim-Subscription-Key, on every account.
 	RequireSubscriptionKey bool
+	// SMTPURL names the relay for outgoing email (mobile credential
+	// invitations); empty means no email. See internal/mail for its form.
+	SMTPURL string
+	// MetricsListen, when set, serves /metrics on its own listener at
+	// this host:port and no longer on the public one.
+	MetricsListen string
+	// MetricsToken, when set, makes /metrics require "Authorization:
+	// Bearer <MetricsToken>". It is a secret: never logged.
+	MetricsToken string
 }
+
+// MinMetricsTokenLength is the shortest --metrics-token accepted.
+const MinMetricsTokenLength = 16
 
 // Env is os.Getenv, replaceable in tests.
 var Env = os.Getenv
@@ -72,7 +86,19 @@ func Bind(fs *flag.FlagSet) *Config {
 	fs.Float64Var(&c.AccountRateLimit, "account-rate-limit", envFloat("LINTEL_ACCOUNT_RATE_LIMIT", DefaultAccountRateLimit), "API `requests` per second per account, all its credentials together; bursts are 4x (env LINTEL_ACCOUNT_RATE_LIMIT)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", envBool("LINTEL_WEBHOOK_ALLOW_PRIVATE"), "let webhook callbacks reach loopback and private networks (env LINTEL_WEBHOOK_ALLOW_PRIVATE=true)")
 	fs.BoolVar(&c.RequireSubscriptionKey, "require-subscription-key", envBool("LINTEL_REQUIRE_SUBSCRIPTION_KEY"), "refuse every API call without a valid Ocp-Apim-Subscription-Key, before its token is looked at (env LINTEL_REQUIRE_SUBSCRIPTION_KEY=true)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("LINTEL_SMTP_URL", ""), "SMTP relay `URL` for invitation emails, smtp://[user:pass@]host[:port]?from=ADDR[&tls=starttls|tls|none] or smtps://...; empty sends none (env LINTEL_SMTP_URL)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", envOr("LINTEL_METRICS_LISTEN", ""), "serve /metrics on its own `address` (host:port) instead of the public listener; empty serves it on --listen (env LINTEL_METRICS_LISTEN)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", envOr("LINTEL_METRICS_TOKEN", ""), "require \"Authorization: Bearer `TOKEN`\" for /metrics (at least 16 characters; prefer the environment variable, which other users cannot see in the process list); empty lets anyone who reaches the listener read it (env LINTEL_METRICS_TOKEN)")
 	return c
+}
+
+// Mailer returns the sender SMTPURL describes: nil (disabled) when it is empty.
+func (c *Config) Mailer() (*mail.Sender, error) {
+	s, err := mail.ParseURL(c.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp-url (LINTEL_SMTP_URL): %w", err)
+	}
+	return s, nil
 }
 
 // envBool reads a boolean from the environment ("1", "true", "yes" are true).
@@ -132,6 +158,20 @@ func (c *Config) Validate() error {
 	}
 	if !(c.AccountRateLimit > 0) || c.AccountRateLimit > 1e6 {
 		errs = append(errs, fmt.Errorf("--account-rate-limit (LINTEL_ACCOUNT_RATE_LIMIT) must be a number of requests per second above 0"))
+	}
+	if _, err := c.Mailer(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-listen %q is not host:port (for example 127.0.0.1:9090)", c.MetricsListen))
+		} else if c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
+			errs = append(errs, fmt.Errorf("--metrics-listen must differ from --listen (leave it empty to serve /metrics on --listen)"))
+		}
+	}
+	if c.MetricsToken != "" && (len(c.MetricsToken) < MinMetricsTokenLength || strings.ContainsAny(c.MetricsToken, " \t\r\n")) {
+		// The token itself is never part of a message.
+		errs = append(errs, fmt.Errorf("--metrics-token (LINTEL_METRICS_TOKEN) must be at least %d characters without spaces", MinMetricsTokenLength))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q must be text or json", c.LogFormat))

@@ -49,10 +49,49 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		{"--log-format", "xml"},
 		{"--rate-limit", "-1"},
 		{"--account-rate-limit", "-3"},
+		{"--smtp-url", "smtp://mail.example.com"},
+		{"--smtp-url", "mailto:doors@example.com"},
+		{"--metrics-listen", "9090"},
+		{"--metrics-listen", "127.0.0.1:8080"}, // the public listener's own address
+		{"--metrics-token", "short"},
+		{"--metrics-token", "sixteen chars with spaces"},
 	} {
 		_, err := parse(t, nil, args...)
 		if err == nil || !strings.Contains(err.Error(), args[0]) {
 			t.Errorf("%v: got %v", args, err)
 		}
+	}
+}
+
+// The metrics token is never part of an error message.
+func TestMetricsTokenNotInErrors(t *testing.T) {
+	_, err := parse(t, nil, "--metrics-token", "tooshort")
+	if err == nil || strings.Contains(err.Error(), "tooshort") {
+		t.Fatalf("got %v", err)
+	}
+	c, err := parse(t, nil, "--metrics-token", "0123456789abcdef", "--metrics-listen", "127.0.0.1:9090")
+	if err != nil || c.MetricsToken != "0123456789abcdef" || c.MetricsListen != "127.0.0.1:9090" {
+		t.Fatalf("valid metrics settings: %+v %v", c, err)
+	}
+}
+
+func TestSMTPURL(t *testing.T) {
+	c, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := c.Mailer(); err != nil || m.Enabled() {
+		t.Fatalf("default: %v %v; want email disabled", m, err)
+	}
+	c, err = parse(t, map[string]string{"LINTEL_SMTP_URL": "smtps://u:s3cret@mail.example.com?from=doors@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := c.Mailer(); err != nil || !m.Enabled() || strings.Contains(m.String(), "s3cret") {
+		t.Fatalf("env: %v %v", m, err)
+	}
+	_, err = parse(t, map[string]string{"LINTEL_SMTP_URL": "smtp://u:s3cret@mail.example.com"})
+	if err == nil || !strings.Contains(err.Error(), "LINTEL_SMTP_URL") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("bad env URL: %v", err)
 	}
 }

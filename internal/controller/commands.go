@@ -18,6 +18,11 @@ import (
 // controller that crashed gets it again; admissions older than the
 // admission timeout are left out.
 func (h *Hub) getCommands(w http.ResponseWriter, r *http.Request, d *device) error {
+	// Commands queued from here on are announced to the controller's next
+	// GET changes; those queued before are in this answer.
+	h.mu.Lock()
+	h.told[d.c.ID] = h.account(d.c.AccountID).commands
+	h.mu.Unlock()
 	now := h.now()
 	list, err := h.st.PendingControllerCommands(r.Context(), d.channels, now.Add(-domain.AdmissionTimeoutAfter), now)
 	if err != nil {

@@ -15,7 +15,10 @@
 // doors that changed since its sequence as a delta; an account-wide change,
 // or a controller older than the hub's recent changes, is told to resync
 // (download the snapshot again). Controllers upload events in batches with
-// their own idempotency keys, send heartbeats that keep their doors online,
+// their own idempotency keys; each event is answered on its own (stored,
+// duplicate, or refused with the reason when it can never be stored, which
+// the controller then drops), so one bad event cannot wedge an outbox.
+// They send heartbeats that keep their doors online,
 // and collect channel commands (remote admissions, lockdowns...) and report
 // their outcomes.
 //

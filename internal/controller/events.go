@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -14,18 +13,22 @@ import (
 const maxClockSkew = 5 * time.Minute
 
 // postEvents serves POST /controller/v1/events (200 EventResults): the
-// batch is stored in one transaction; an event whose id the account
-// already has is not stored again and answers "duplicate" with the first
-// one's event_id, so a retried batch never duplicates. A time more than
-// five minutes ahead of the server is recorded as the time of upload; no
-// time at all means now. A credential value sent with a PIN type is
-// dropped. Errors: 400 for a malformed body; 413 for more than 500 events;
-// 422 (nothing stored) for an event without an id, with an id over 100
-// characters, for a door the controller does not serve, or a code outside
-// 1-99.
+// batch is stored in one transaction and answered per event. An event
+// whose id the account already has is not stored again and answers
+// "duplicate" with the first one's event_id, so a retried batch never
+// duplicates. An event the server can never store answers "refused" with
+// the reason, and the rest of the batch is stored: an id that is empty or
+// over 100 characters, a door the controller does not serve, a code
+// outside 1-99, or text (id, label, credential) holding a NUL character.
+// A controller drops refused events, so one bad event cannot hold up the
+// ones behind it. A time more than five minutes ahead of the server is
+// recorded as the time of upload; no time at all means now. A credential
+// value sent with a PIN type is dropped. Bytes that are not UTF-8 become
+// U+FFFD, as JSON decoding does. Errors: 400 for a malformed body; 413 for
+// more than 500 events.
 func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) error {
 	var batch wire.EventBatch
-	if err := httpx.Decode(r, 4*httpx.MaxBodyBytes, &batch); err != nil {
+	if err := httpx.DecodeUnchecked(r, 4*httpx.MaxBodyBytes, &batch); err != nil {
 		return err
 	}
 	if len(batch.Events) > wire.MaxEventsPerBatch {
@@ -33,21 +36,24 @@ func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) erro
 	}
 	ctx := r.Context()
 	now := h.now().UTC()
-	v := &domain.Validation{}
+	out := wire.EventResults{Events: make([]wire.EventResult, len(batch.Events))}
+	var good []wire.Event
+	var goodAt []int // index in the batch of each good event
 	for i, e := range batch.Events {
-		f := fmt.Sprintf("events[%d]", i)
-		switch {
-		case e.ID == "" || len(e.ID) > 100:
-			v.Add(f+".id", "must be 1 to 100 characters")
-		case !d.covers(e.ChannelID):
-			v.Add(f+".channel_id", "is not a door of this controller")
-		case e.EventCode < 1 || e.EventCode > 99:
-			v.Add(f+".event_code", "must be between 1 and 99")
+		out.Events[i].ID = e.ID
+		if reason := refusal(d, e); reason != "" {
+			out.Events[i].Status, out.Events[i].Reason = wire.EventRefused, reason
+			h.log.WarnContext(ctx, "controller event refused", "controller_id", d.c.ID, "index", i, "reason", reason)
+			continue
 		}
+		good = append(good, e)
+		goodAt = append(goodAt, i)
 	}
-	if err := v.Err(); err != nil {
-		return err
+	if len(good) == 0 {
+		httpx.WriteJSON(w, http.StatusOK, out)
+		return nil
 	}
+	batch.Events = good
 	people, err := h.eventPeople(r, d, batch.Events)
 	if err != nil {
 		return err
@@ -89,17 +95,32 @@ func (h *Hub) postEvents(w http.ResponseWriter, r *http.Request, d *device) erro
 	if err != nil {
 		return err
 	}
-	out := wire.EventResults{Events: make([]wire.EventResult, len(res))}
 	for i, x := range res {
-		st := "stored"
+		st := wire.EventStored
 		if x.Duplicate {
-			st = "duplicate"
+			st = wire.EventDuplicate
 		}
-		out.Events[i] = wire.EventResult{ID: batch.Events[i].ID, EventID: x.EventID, Status: st}
+		out.Events[goodAt[i]] = wire.EventResult{ID: batch.Events[i].ID, EventID: x.EventID, Status: st}
 	}
 	h.touch(d.channels)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// refusal says why an event can never be stored, or "" when it can.
+func refusal(d *device, e wire.Event) string {
+	switch {
+	case e.ID == "" || len(e.ID) > 100:
+		return "id must be 1 to 100 characters"
+	case !d.covers(e.ChannelID):
+		return "channel_id is not a door of this controller"
+	case e.EventCode < 1 || e.EventCode > 99:
+		return "event_code must be between 1 and 99"
+	}
+	if err := httpx.CheckStrings("", e); err != nil {
+		return domain.ErrorMessage(err)
+	}
+	return ""
 }
 
 // eventPeople loads the people the events name; people who no longer

@@ -60,6 +60,12 @@ type Hub struct {
 	devices  map[string]cachedDevice // secret digest -> controller, see DeviceCacheTTL
 	polling  map[int64]int           // door id -> long polls waiting now
 	seen     map[int64]time.Time     // door id -> last heartbeat or poll, in this process
+	// told is, per controller, the account's command count when it was
+	// last answered: a count that moved since means commands to collect.
+	told map[int64]int64
+	// synced is, per controller, the journal position it last reported
+	// having applied (GET changes?after=) and the store recorded.
+	synced map[int64]int64
 }
 
 // accountState is what the hub knows of one account: its journal
@@ -105,7 +111,7 @@ const maxBodies = 64
 func New(cfg Config) *Hub {
 	h := &Hub{st: cfg.Store, log: cfg.Log, now: cfg.Now, offlineAfter: cfg.OfflineAfter, pollTimeout: cfg.PollTimeout,
 		journalPoll: cfg.JournalPoll, pollNow: make(chan struct{}, 1), draining: make(chan struct{}),
-		accounts: map[int64]*accountState{}, devices: map[string]cachedDevice{}, polling: map[int64]int{}, seen: map[int64]time.Time{}}
+		accounts: map[int64]*accountState{}, devices: map[string]cachedDevice{}, polling: map[int64]int{}, seen: map[int64]time.Time{}, told: map[int64]int64{}, synced: map[int64]int64{}}
 	if h.journalPoll <= 0 {
 		h.journalPoll = time.Second
 		if h.st.Dialect() == store.Postgres {

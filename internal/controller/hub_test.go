@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -426,8 +428,10 @@ func TestEventsUploadIsIdempotent(t *testing.T) {
 			}
 		}
 		bad := wire.EventBatch{Events: []wire.Event{{ID: "e3", ChannelID: f.doors["Server Room"], EventCode: 10}}}
-		if code := f.call(t, "POST", "/controller/v1/events", bad, nil); code != 422 {
-			t.Fatalf("foreign door: %d", code)
+		var refused wire.EventResults
+		if code := f.call(t, "POST", "/controller/v1/events", bad, &refused); code != 200 || len(refused.Events) != 1 ||
+			refused.Events[0].Status != wire.EventRefused || !strings.Contains(refused.Events[0].Reason, "not a door of this controller") {
+			t.Fatalf("foreign door: %d %+v", code, refused)
 		}
 		if code := f.call(t, "POST", "/controller/v1/events", "nope", nil); code != 422 && code != 400 {
 			t.Fatalf("not an object: %d", code)
@@ -593,4 +597,60 @@ func waitPolling(t *testing.T, h *controller.Hub) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestEventBatchWithBadEvents: a batch with events the server can never
+// store (NUL in the label, the id or the credential, a foreign door, a bad
+// code, an id too long) is answered per event: the good ones are stored,
+// the bad ones refused with the reason, so a controller can drop them and
+// its outbox never wedges.
+func TestEventBatchWithBadEvents(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		_, before, _ := st.ListEvents(context.Background(), f.acct.ID, store.EventFilter{})
+		door := f.doors["Front Door"]
+		nulCard := "12\x0034"
+		batch := wire.EventBatch{Events: []wire.Event{
+			{ID: "ok-1", ChannelID: door, EventCode: 10, Label: "fine"},
+			{ID: "nul-label", ChannelID: door, EventCode: 10, Label: "bad\x00label"},
+			{ID: "nul\x00id", ChannelID: door, EventCode: 10, Label: "bad id"},
+			{ID: "nul-card", ChannelID: door, EventCode: 20, Label: "card", Credential: &nulCard},
+			{ID: "foreign", ChannelID: f.doors["Server Room"], EventCode: 10},
+			{ID: "code", ChannelID: door, EventCode: 100},
+			{ID: strings.Repeat("x", 101), ChannelID: door, EventCode: 10},
+			{ID: "ok-2", ChannelID: door, EventCode: 12, Label: "fine too"},
+		}}
+		var res wire.EventResults
+		if code := f.call(t, "POST", "/controller/v1/events", batch, &res); code != 200 || len(res.Events) != len(batch.Events) {
+			t.Fatalf("upload: %d %+v", code, res)
+		}
+		want := []string{"stored", "refused", "refused", "refused", "refused", "refused", "refused", "stored"}
+		for i, r := range res.Events {
+			if r.ID != batch.Events[i].ID || r.Status != want[i] {
+				t.Errorf("event %d: %+v, want %s", i, r, want[i])
+			}
+			if r.Status == wire.EventRefused && (r.Reason == "" || r.EventID != 0) {
+				t.Errorf("event %d refused without a reason, or with an event id: %+v", i, r)
+			}
+		}
+		if !strings.Contains(res.Events[1].Reason, "label must not contain a NUL character") ||
+			!strings.Contains(res.Events[3].Reason, "credential must not contain a NUL character") {
+			t.Errorf("reasons: %+v", res.Events)
+		}
+		if _, after, _ := st.ListEvents(context.Background(), f.acct.ID, store.EventFilter{}); after != before+2 {
+			t.Fatalf("%d events stored, want 2", after-before)
+		}
+		// Sent again: the good ones are duplicates, the bad ones still refused.
+		var again wire.EventResults
+		f.call(t, "POST", "/controller/v1/events", batch, &again)
+		if again.Events[0].Status != "duplicate" || again.Events[0].EventID != res.Events[0].EventID || again.Events[1].Status != "refused" {
+			t.Fatalf("again: %+v", again)
+		}
+		// Bytes that are not UTF-8 in the raw body become U+FFFD: stored.
+		raw := []byte(`{"events":[{"id":"latin1","channel_id":` + strconv.FormatInt(door, 10) + `,"event_code":10,"label":"caf` + "\xe9" + `"}]}`)
+		var latin wire.EventResults
+		if code := f.call(t, "POST", "/controller/v1/events", json.RawMessage(raw), &latin); code != 200 || latin.Events[0].Status != "stored" {
+			t.Fatalf("latin-1 label: %d %+v", code, latin)
+		}
+	})
 }

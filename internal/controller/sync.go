@@ -10,6 +10,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/controller/wire"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // getSnapshot serves GET /controller/v1/snapshot (200 Snapshot) with the
@@ -81,9 +82,19 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 			return err
 		}
 	}
+	if err := h.noteSynced(r, d, after); err != nil {
+		return err
+	}
 	h.mu.Lock()
-	if a.seq != after {
+	// A controller collects its commands when it (re)connects (GET
+	// commands records the count then), so one not seen yet has none due.
+	told, known := h.told[d.c.ID]
+	if pending := known && told != a.commands; a.seq != after || pending {
+		// Behind, or commands were queued since this controller last
+		// collected or was told (perhaps between polls): answer at once.
 		out := a.changesAfter(after, d.channels)
+		out.Commands = pending
+		h.told[d.c.ID] = a.commands
 		h.mu.Unlock()
 		h.count(out)
 		httpx.WriteJSON(w, http.StatusOK, out)
@@ -113,6 +124,7 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 	}
 	out := a.changesAfter(after, d.channels)
 	out.Commands = a.commands != cmds
+	h.told[d.c.ID] = a.commands
 	h.mu.Unlock()
 	h.touch(d.channels)
 	h.count(out)
@@ -127,4 +139,33 @@ func (h *Hub) count(c wire.Changes) {
 	} else if len(c.People)+len(c.RemovedPeople)+len(c.Channels) > 0 {
 		h.stats.deltas.Add(1)
 	}
+}
+
+// noteSynced records that the controller has applied the journal up to
+// after (bounded by what the hub has read), once per new position, which
+// finishes the mobile credential revocations every live controller of the
+// account has now heard of (store.NoteControllerSynced).
+func (h *Hub) noteSynced(r *http.Request, d *device, after int64) error {
+	h.mu.Lock()
+	a := h.account(d.c.AccountID)
+	at := min(after, a.seq)
+	known, seen := h.synced[d.c.ID]
+	h.mu.Unlock()
+	if at <= 0 || (seen && at <= known) {
+		return nil
+	}
+	ctx := store.WithActor(r.Context(), store.Actor{AccountID: d.c.AccountID, Kind: store.ActorController, ID: d.c.ID, Display: d.c.Name})
+	done, err := h.st.NoteControllerSynced(ctx, d.c.AccountID, d.c.ID, at, h.now().UTC())
+	if err != nil {
+		return err
+	}
+	for _, c := range done {
+		h.log.Info("mobile credential revoked: every controller has synced", "credential", c.UID, "controller", d.c.ID)
+	}
+	h.mu.Lock()
+	if h.synced[d.c.ID] < at {
+		h.synced[d.c.ID] = at
+	}
+	h.mu.Unlock()
+	return nil
 }

@@ -87,7 +87,7 @@ func addPeople(ctx context.Context, st *store.Store, accountID int64, n int, now
 	}
 	now = now.UTC().Truncate(time.Millisecond)
 	rnd := rand.New(rand.NewPCG(uint64(offset), 250))
-	return st.InTx(ctx, func(tx *store.Store) error {
+	err = st.InTx(ctx, func(tx *store.Store) error {
 		batch := make([]store.BulkPerson, 0, bulkChunk)
 		for done := 0; done < n; done += len(batch) {
 			batch = batch[:0]
@@ -103,6 +103,10 @@ func addPeople(ctx context.Context, st *store.Store, accountID int64, n int, now
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return st.AfterBulkLoad(ctx, store.PeopleTables...)
 }
 
 // bulkPerson returns the k-th person of the account holding card.

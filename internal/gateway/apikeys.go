@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/lintel-dev/lintel/internal/authz"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
@@ -76,7 +77,9 @@ func basicUser(r *http.Request) (user string, isBasic bool) {
 }
 
 // authenticateAPIKey resolves a personal API key to a principal with the
-// key's scopes and ViaAPIKey set. Unknown, malformed and revoked keys give
+// key's scopes, bounded by its operator's role now (authz.Limit), and
+// ViaAPIKey set. Unknown, malformed and revoked keys, and keys of a
+// disabled operator, give
 // a 401 *domain.Error; database failures a plain error.
 func (g *Gateway) authenticateAPIKey(ctx context.Context, key string) (*domain.Principal, *store.APIKey, error) {
 	if !plausibleAPIKey(key) {
@@ -89,14 +92,17 @@ func (g *Gateway) authenticateAPIKey(ctx context.Context, key string) (*domain.P
 	if err != nil {
 		return nil, nil, err
 	}
-	if k.RevokedAt != nil {
+	if k.RevokedAt != nil || k.UserDisabled {
 		return nil, nil, errAPIKeyInvalid()
 	}
 	return &domain.Principal{
 		AccountID: k.AccountID,
 		UserID:    k.UserID,
-		Scopes:    k.Scopes,
+		Scopes:    authz.Limit(k.UserRole, k.Scopes),
+		Role:      k.UserRole,
 		CreatedAt: k.CreatedAt,
 		ViaAPIKey: true,
+		APIKeyID:  k.ID,
+		Display:   k.Name + " (" + k.UserEmail + ")",
 	}, k, nil
 }

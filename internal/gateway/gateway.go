@@ -131,6 +131,14 @@ func (g *Gateway) Authenticate(r *http.Request) (*domain.Principal, error) {
 	return res.p, res.err
 }
 
+// Recheck authenticates r again, ignoring the result the middleware cached
+// in its context and spending no rate limit: for a long-lived response
+// (the event stream) that must end when its credential stops being good.
+func (g *Gateway) Recheck(r *http.Request) (*domain.Principal, error) {
+	res := g.authenticate(r)
+	return res.p, res.err
+}
+
 // PrincipalFrom returns the principal the middleware put in ctx, if any.
 func PrincipalFrom(ctx context.Context) (*domain.Principal, bool) {
 	res, ok := ctx.Value(ctxKey{}).(*authResult)

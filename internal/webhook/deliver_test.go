@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/clocktest"
 	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
 
 // advanceClock moves the clock forward in steps until stop is closed, so
 // backoff waits pass quickly.
-func advanceClock(clock *testClock, step time.Duration) (stop func()) {
+func advanceClock(clock *clocktest.Clock, step time.Duration) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(5 * time.Millisecond)

@@ -13,6 +13,9 @@
 // sharing a database) take turns through the leases.
 //
 // The worker and the event streams wake when the store announces committed
-// events or credential changes (New subscribes the service); their polls
-// are the fallback for writes no announcement reached.
+// events, credential changes or rule changes (New subscribes the service);
+// they poll every PollInterval only while an id gap may still fill, wait
+// for the next retry's due time, and otherwise poll every IdlePoll (5s) as
+// the fallback for writes no announcement reached: idle, they cost nothing
+// measurable.
 package webhook

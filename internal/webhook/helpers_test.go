@@ -10,29 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/clocktest"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock { return &testClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clocktest.Clock { return clocktest.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 // fixture is an account whose app has authorised events, plus the app.
 type fixture struct {

@@ -25,6 +25,8 @@ type horizon struct {
 	ready    bool
 	gapAt    int64
 	gapSince time.Time
+	stalled  bool      // the last advance stopped at a gap
+	reused   bool      // the last advance answered the previous one's horizon
 	at       time.Time // when it was last advanced
 }
 
@@ -50,9 +52,12 @@ func (h *horizon) advance(ctx context.Context) (int64, error) {
 		return h.id, nil
 	}
 	if time.Since(h.at) < horizonFresh {
+		h.reused = true
 		return h.id, nil
 	}
+	h.reused = false
 	h.at = time.Now()
+	h.stalled = false
 	const batch = 2000
 	for {
 		ids, err := h.scan(ctx, h.id, batch)
@@ -65,6 +70,7 @@ func (h *horizon) advance(ctx context.Context) (int64, error) {
 					h.gapAt, h.gapSince = h.id+1, time.Now()
 				}
 				if time.Since(h.gapSince) < gapWait {
+					h.stalled = true
 					return h.id, nil
 				}
 			}
@@ -74,6 +80,17 @@ func (h *horizon) advance(ctx context.Context) (int64, error) {
 			return h.id, nil
 		}
 	}
+}
+
+// waiting reports whether the last advance may have left visible rows
+// beyond the horizon that no announcement will signal again: it stopped at
+// a gap in the ids (a row below may still appear, or never: a transaction
+// rolled back), or it answered a horizon less than horizonFresh old (rows
+// announced since were not looked for). Look again soon then.
+func (h *horizon) waiting() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stalled || h.reused
 }
 
 // eventHorizon is the horizon over the events table.

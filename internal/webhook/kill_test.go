@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/clocktest"
 	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
@@ -65,8 +66,7 @@ func TestKilledWorker(t *testing.T) {
 			rcv.mu.Lock()
 			rcv.behave = nil
 			rcv.mu.Unlock()
-			clock := newClock()
-			clock.t = time.Now().Add(2 * time.Minute) // past the dead worker's leases
+			clock := clocktest.New(time.Now().Add(2 * time.Minute)) // past the dead worker's leases
 			startWorker(t, New(Config{Store: st, Now: clock.Now, HTTPClient: NewHTTPClient(true, 4)}))
 			waitFor(t, "all deliveries", 20*time.Second, func() bool { return allDelivered(st, ep.ID, len(ids)) })
 			rcv.checkExactlyOnce(t, ids)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -47,11 +48,15 @@ type Config struct {
 	AllowPrivate bool
 	// Auth authenticates event-stream requests (the API's bearer check).
 	Auth func(*http.Request) (*domain.Principal, error)
+	// Recheck authenticates an open stream's request again, bypassing any
+	// result cached in its context (gateway.Recheck); nil uses Auth.
+	Recheck func(*http.Request) (*domain.Principal, error)
 	// Rules lists notification rules; nil reads the notification_rules
 	// table (StoreRules).
 	Rules func(context.Context) ([]Rule, error)
 
-	PollInterval       time.Duration  // how often the events table is polled (50ms)
+	PollInterval       time.Duration  // how soon to look again while rows may appear unannounced: an id gap, a retry coming due (50ms)
+	IdlePoll           time.Duration  // the fallback poll when nothing is pending or announced (5s; see Run)
 	Concurrency        int            // deliveries in flight at once (16)
 	Timeout            time.Duration  // per attempt (10s)
 	Lease              time.Duration  // how long a claimed row stays invisible (Timeout+30s)
@@ -59,6 +64,7 @@ type Config struct {
 	DisableAfter       time.Duration  // continuous failure before an endpoint is disabled (24h)
 	DisableMinFailures int            // ... and at least this many failed attempts (20)
 	KeepAlive          time.Duration  // event-stream keep-alive comment interval (15s)
+	StreamRecheck      time.Duration  // how often an open event stream re-checks its credential (2s)
 	RuleSync           time.Duration  // how often Rules is called (1s)
 	Retention          time.Duration  // how long delivered and failed deliveries stay in the log (7 days)
 	Jitter             func() float64 // in [0,1); nil is math/rand/v2
@@ -72,6 +78,10 @@ type Service struct {
 	now    domain.Clock
 	client *http.Client
 	wake   chan struct{}
+	// rulesStale is set when the store announces a rule change, so the
+	// next cycle reloads the rules at once.
+	rulesStale atomic.Bool
+	cycles     atomic.Int64 // worker cycles run, for tests
 
 	horizon *horizon // over events
 	changes *horizon // over resource changes
@@ -99,11 +109,16 @@ func New(cfg Config) *Service {
 		}
 	}
 	def(&cfg.PollInterval, 50*time.Millisecond)
+	def(&cfg.IdlePoll, defaultIdlePoll)
+	if cfg.IdlePoll < cfg.PollInterval {
+		cfg.IdlePoll = cfg.PollInterval
+	}
 	def(&cfg.Timeout, 10*time.Second)
 	def(&cfg.Lease, cfg.Timeout+30*time.Second)
 	def(&cfg.RetryWindow, 72*time.Hour)
 	def(&cfg.DisableAfter, 24*time.Hour)
 	def(&cfg.KeepAlive, 15*time.Second)
+	def(&cfg.StreamRecheck, 2*time.Second)
 	def(&cfg.RuleSync, time.Second)
 	def(&cfg.Retention, 7*24*time.Hour)
 	if cfg.Concurrency <= 0 {
@@ -151,6 +166,7 @@ func (s *Service) Notify(accountID int64) {
 func (s *Service) changed(c store.Change) {
 	switch {
 	case c.AccountID == 0:
+		s.rulesStale.Store(true)
 		signal(s.wake)
 		s.mu.Lock()
 		for _, subs := range s.subs {
@@ -160,7 +176,13 @@ func (s *Service) changed(c store.Change) {
 		}
 		s.mu.Unlock()
 	case c.Has(store.ChangeEvents | store.ChangeCredentials):
+		if c.Has(store.ChangeRules) {
+			s.rulesStale.Store(true)
+		}
 		s.Notify(c.AccountID)
+	case c.Has(store.ChangeRules):
+		s.rulesStale.Store(true)
+		signal(s.wake)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,8 +41,7 @@ func newStreamJSON(e *domain.Event) streamJSON {
 }
 
 var (
-	errStreamAuth  = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "The access token is invalid", Wire: "invalid_token"}
-	errStreamScope = &domain.Error{Code: domain.EFORBIDDEN, Message: "You are not authorized to access this resource"}
+	errStreamAuth = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "The access token is invalid", Wire: "invalid_token"}
 )
 
 // streamBatch is how many events one backfill query returns.
@@ -54,6 +54,12 @@ const streamBatch = 500
 // without one the stream starts with new events. Comments keep the
 // connection alive. Errors: 401 without a valid token, 403 without
 // account.event.access.readonly, 400 for a malformed Last-Event-ID.
+//
+// The stream lives no longer than its credential: every StreamRecheck
+// (2s), and at the token's expiry, the request is authenticated again, and
+// the stream ends with an "event: error" naming the reason once the token
+// has expired or been revoked, its grant or application has been revoked
+// or suspended, the scope has been withdrawn or the API key revoked.
 func (s *Service) StreamHandler() http.Handler {
 	return http.HandlerFunc(s.serveStream)
 }
@@ -72,7 +78,7 @@ func (s *Service) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.Scopes.Has(eventScope) {
-		httpx.WriteError(w, r, s.log, errStreamScope)
+		httpx.WriteError(w, r, s.log, domain.InsufficientScope(eventScope))
 		return
 	}
 	ctx := r.Context()
@@ -95,6 +101,14 @@ func (s *Service) serveStream(w http.ResponseWriter, r *http.Request) {
 	bw.WriteString("retry: 2000\n\n")
 	keep := time.NewTicker(s.cfg.KeepAlive)
 	defer keep.Stop()
+	recheck := time.NewTicker(s.cfg.StreamRecheck)
+	defer recheck.Stop()
+	var expiry <-chan time.Time
+	if p.ExpiresAt != nil {
+		t := time.NewTimer(p.ExpiresAt.Sub(s.now()))
+		defer t.Stop()
+		expiry = t.C
+	}
 	for {
 		top, err := s.advance(ctx)
 		if err != nil {
@@ -135,15 +149,76 @@ func (s *Service) serveStream(w http.ResponseWriter, r *http.Request) {
 		if err := flush(bw, rc); err != nil {
 			return
 		}
+		check := false
+		// Woken by the announcements of new events; polled soon only
+		// while the horizon waits at a gap, else as a fallback.
+		poll := s.cfg.IdlePoll
+		if s.horizon.waiting() {
+			poll = s.cfg.PollInterval
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-wake:
-		case <-time.After(s.cfg.PollInterval):
+		case <-time.After(poll):
 		case <-keep.C:
 			bw.WriteString(": keep-alive\n\n")
+		case <-recheck.C:
+			check = true
+		case <-expiry:
+			expiry, check = nil, true
+		}
+		if !check {
+			continue
+		}
+		if derr := s.stillAllowed(r, p); derr != nil {
+			data, _ := json.Marshal(map[string]string{"error": derr.Wire, "error_description": derr.Message})
+			bw.WriteString("event: error\ndata: ")
+			bw.Write(data)
+			bw.WriteString("\n\n")
+			_ = flush(bw, rc)
+			return
 		}
 	}
+}
+
+// stillAllowed authenticates an open stream's request again. It returns
+// the reason to end the stream: the credential no longer authenticates,
+// belongs to another account, or lacks the event scope. A database error
+// ends it too (the client reconnects and is checked afresh).
+func (s *Service) stillAllowed(r *http.Request, was *domain.Principal) *domain.Error {
+	check := s.cfg.Recheck
+	if check == nil {
+		check = s.cfg.Auth
+	}
+	p, err := check(r)
+	switch {
+	case err != nil || p == nil:
+		var de *domain.Error
+		if errors.As(err, &de) && de.Code == domain.EUNAUTHORIZED {
+			out := *de
+			if out.Wire == "" {
+				out.Wire = "invalid_token"
+			}
+			return &out
+		}
+		if err != nil && r.Context().Err() == nil {
+			s.log.Warn("event stream: re-checking the credential failed; ending the stream", "err", err)
+		}
+		return &domain.Error{Code: domain.EUNAUTHORIZED, Wire: "invalid_token", Message: "The credential could not be checked again"}
+	case p.AccountID != was.AccountID:
+		return errStreamAuth
+	case p.ExpiresAt != nil && !s.now().Before(*p.ExpiresAt):
+		return &domain.Error{Code: domain.EUNAUTHORIZED, Wire: "invalid_token", Message: "The access token has expired"}
+	case !p.Scopes.Has(eventScope):
+		// The stream's last event names the RFC 6750 code itself: there
+		// is no header to carry it once the stream has begun.
+		e := domain.InsufficientScope(eventScope)
+		e.Wire = "insufficient_scope"
+		e.Message = "The credential no longer holds the scope " + eventScope
+		return e
+	}
+	return nil
 }
 
 func flush(bw *bufio.Writer, rc *http.ResponseController) error {

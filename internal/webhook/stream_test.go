@@ -88,6 +88,10 @@ func TestEventStreamResumes(t *testing.T) {
 			if resp.StatusCode != tc.want || body["error"] == nil || body["error_description"] == nil {
 				t.Errorf("%+v: status %d body %v", tc, resp.StatusCode, body)
 			}
+			if tc.want == 403 && (body["scope"] != "account.event.access.readonly" ||
+				resp.Header.Get("WWW-Authenticate") != `Bearer realm="lintel", error="insufficient_scope", scope="account.event.access.readonly"`) {
+				t.Errorf("403 without the event scope: %v, WWW-Authenticate %q", body, resp.Header.Get("WWW-Authenticate"))
+			}
 		}
 
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -13,14 +13,22 @@ import (
 // eventScope is the scope an application needs to be notified of events.
 const eventScope = "account.event.access.readonly"
 
-// Run is the delivery worker: it polls for new events (every PollInterval,
-// or at once after Notify), queues deliveries, and sends due deliveries
-// with at most Concurrency in flight. It returns nil when ctx is cancelled,
+// defaultIdlePoll is IdlePoll's default.
+var defaultIdlePoll = 5 * time.Second
+
+// Run is the delivery worker: it queues deliveries for new events and
+// resource changes, and sends due deliveries with at most Concurrency in
+// flight. It runs a cycle when the store announces events, credential
+// changes or rule changes (or Notify is called), when a retry comes due,
+// every PollInterval while an id gap holds the horizon back, and otherwise
+// every IdlePoll: the fallback for writes no announcement reached (another
+// process on SQLite) and for leases of other servers running out. Idle, it
+// costs one cycle every IdlePoll. It returns nil when ctx is cancelled,
 // after in-flight attempts have ended. Call it once per Service; several
 // Services, in one process or several, may run on the same database.
 func (s *Service) Run(ctx context.Context) error {
-	ticker := time.NewTicker(s.cfg.PollInterval)
-	defer ticker.Stop()
+	timer := time.NewTimer(s.cfg.PollInterval)
+	defer timer.Stop()
 	w := &runState{
 		slots:   make(chan struct{}, s.cfg.Concurrency),
 		freed:   make(chan struct{}, 1),
@@ -38,14 +46,43 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		}
 		s.cycle(ctx, w)
+		timer.Reset(s.nextPoll(ctx))
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.wake:
-		case <-ticker.C:
+		case <-timer.C:
 		case <-w.freed:
 		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
 	}
+}
+
+// nextPoll returns how long the worker may wait for an announcement before
+// it looks again by itself: PollInterval while a horizon waits at a gap in
+// the ids, until the next pending delivery is due (at least PollInterval),
+// and at most IdlePoll.
+func (s *Service) nextPoll(ctx context.Context) time.Duration {
+	if s.horizon.waiting() || s.changes.waiting() {
+		return s.cfg.PollInterval
+	}
+	wait := s.cfg.IdlePoll
+	due, ok, err := s.st.NextWebhookDeliveryDue(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("webhook: next delivery due", "err", err)
+		}
+		return s.cfg.PollInterval
+	}
+	if ok {
+		wait = min(wait, max(due.Sub(s.now()), s.cfg.PollInterval))
+	}
+	return wait
 }
 
 // runState is what one Run shares with its delivery goroutines.
@@ -86,6 +123,7 @@ func (s *Service) recorder(ctx context.Context, w *runState, done chan<- struct{
 // cycle does one round of rule sync, queueing and dispatch. Errors are
 // logged; the next round tries again.
 func (s *Service) cycle(ctx context.Context, w *runState) {
+	s.cycles.Add(1)
 	if err := s.syncRules(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("webhook: load notification rules", "err", err)
 	}
@@ -215,7 +253,7 @@ func ruleMatches(rule Rule, r store.WebhookEventRef) bool {
 // keeps one endpoint per active rule; endpoints of removed or inactive
 // rules are disabled.
 func (s *Service) syncRules(ctx context.Context) error {
-	if s.cfg.Rules == nil || time.Since(s.rulesRead) < s.cfg.RuleSync {
+	if s.cfg.Rules == nil || (!s.rulesStale.Swap(false) && time.Since(s.rulesRead) < s.cfg.RuleSync) {
 		return nil
 	}
 	s.rulesRead = time.Now()

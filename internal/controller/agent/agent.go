@@ -312,7 +312,7 @@ func (a *Agent) printOutcome(o Outcome) {
 	}
 	what := o.Presentation.Kind
 	switch {
-	case o.Presentation.Kind == "pin" && o.Presentation.Value != "":
+	case (o.Presentation.Kind == "pin" || o.Presentation.Kind == "mobile") && o.Presentation.Value != "":
 		what += " " + strings.Repeat("*", len(o.Presentation.Value))
 	case o.Presentation.Value != "":
 		what += " " + o.Presentation.Value
@@ -349,7 +349,12 @@ func (a *Agent) decide(p Presentation, now time.Time) (Outcome, int64) {
 		o.Decision = access.EvaluateInput(l.decide, o.ChannelID, access.InputAUX, now)
 	default:
 		typeID = credentialType(l.wire, p.Kind)
-		o.Decision = access.Evaluate(l.decide, o.ChannelID, typeID, p.Value, now)
+		value := p.Value
+		if kindOf(l.wire, typeID) == domain.KindMobile {
+			// Mobile credentials hold the digest of their holder's code.
+			value = domain.MobileCodeDigest(value)
+		}
+		o.Decision = access.Evaluate(l.decide, o.ChannelID, typeID, value, now)
 	}
 	if o.Label == "" {
 		o.Label = o.Decision.Label()
@@ -377,7 +382,7 @@ func (a *Agent) Present(p Presentation) (Outcome, error) {
 	}
 	if typeID != 0 {
 		e.CredentialTypeID = &typeID
-		if kindOf(a.snap.Load().wire, typeID) != domain.KindPIN {
+		if k := kindOf(a.snap.Load().wire, typeID); k != domain.KindPIN && k != domain.KindMobile {
 			v := p.Value
 			e.Credential = &v
 		}

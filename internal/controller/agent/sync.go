@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/controller/wire"
@@ -165,9 +166,13 @@ func (a *Agent) uploadLoop(ctx context.Context) {
 }
 
 // Flush uploads every buffered event, in batches of at most 500, and
-// removes from the outbox those the server acknowledged (stored or
-// duplicate). It returns how many it removed. Errors: the first failed
-// upload (the events stay buffered).
+// removes from the outbox every event the server answered for: stored,
+// duplicate, or refused (an event the server can never store; it is
+// reported and dropped, so it cannot hold up the events behind it). A
+// batch answered 400, 413 or 422 as a whole (an older server, or a batch
+// too large) is split in halves and sent again; a single event answered so
+// is dropped and reported. It returns how many events it removed. Errors:
+// the first failed upload otherwise (the events stay buffered).
 func (a *Agent) Flush(ctx context.Context) (int, error) {
 	a.upMu.Lock()
 	defer a.upMu.Unlock()
@@ -176,15 +181,31 @@ func (a *Agent) Flush(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	done := 0
+	size := wire.MaxEventsPerBatch
 	for len(pending) > 0 {
-		n := min(len(pending), 500)
+		n := min(len(pending), size)
 		var res wire.EventResults
-		if err := a.c.do(ctx, http.MethodPost, "/controller/v1/events", wire.EventBatch{Events: pending[:n]}, &res); err != nil {
+		err := a.c.do(ctx, http.MethodPost, "/controller/v1/events", wire.EventBatch{Events: pending[:n]}, &res)
+		var se *statusError
+		if errors.As(err, &se) && (se.status == http.StatusBadRequest || se.status == http.StatusRequestEntityTooLarge ||
+			se.status == http.StatusUnprocessableEntity) {
+			a.linkUp()
+			if n > 1 {
+				size = n / 2
+				continue
+			}
+			res = wire.EventResults{Events: []wire.EventResult{{ID: pending[0].ID, Status: wire.EventRefused, Reason: se.Error()}}}
+		} else if err != nil {
 			return done, err
+		} else {
+			size = min(2*size, wire.MaxEventsPerBatch) // past the bad event: grow back
 		}
 		a.linkUp()
 		ids := make([]string, 0, len(res.Events))
 		for _, r := range res.Events {
+			if r.Status == wire.EventRefused {
+				a.printf("event %s refused by the server and dropped: %s\n", printableID(r.ID), r.Reason)
+			}
 			ids = append(ids, r.ID)
 		}
 		if err := a.cfg.State.Acknowledge(ids); err != nil {
@@ -194,6 +215,14 @@ func (a *Agent) Flush(ctx context.Context) (int, error) {
 		pending = pending[n:]
 	}
 	return done, nil
+}
+
+// printableID quotes an event id for a log line (it may hold anything).
+func printableID(id string) string {
+	if len(id) > 100 {
+		id = id[:100] + "..."
+	}
+	return strconv.Quote(id)
 }
 
 // runCommands collects the doors' commands, carries them out and reports

@@ -22,12 +22,22 @@ type EventBatch struct {
 	Events []Event `json:"events"`
 }
 
-// EventResult says what became of one uploaded event.
+// EventResult says what became of one uploaded event. A controller removes
+// every event it gets a result for from its buffer: stored and duplicate
+// ones are kept by the server, refused ones never will be.
 type EventResult struct {
-	ID      string `json:"id"`       // the controller's id
-	EventID int64  `json:"event_id"` // the server's event id
-	Status  string `json:"status"`   // stored | duplicate
+	ID      string `json:"id"`                 // the controller's id
+	EventID int64  `json:"event_id,omitempty"` // the server's event id (stored, duplicate)
+	Status  string `json:"status"`             // EventStored, EventDuplicate or EventRefused
+	Reason  string `json:"reason,omitempty"`   // why it was refused
 }
+
+// The statuses of an uploaded event.
+const (
+	EventStored    = "stored"    // stored now
+	EventDuplicate = "duplicate" // stored before, under EventID
+	EventRefused   = "refused"   // cannot be stored (Reason says why); drop it
+)
 
 // EventResults is the answer to POST /controller/v1/events.
 type EventResults struct {
