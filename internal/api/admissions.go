@@ -74,11 +74,15 @@ func (a *API) admit(ctx context.Context, ch *domain.Channel, p *domain.Person) (
 	}
 	// Nobody took it: opening the door later than asked would be wrong,
 	// so the command expires and the request is answered offline.
+	// A controller's poll may have claimed the command between the dispatch
+	// and now: then the request stays as the controller leaves it.
 	done := a.nowMS()
 	off := *ev
 	off.ID, off.EventCode, off.EventLabel, off.CreatedAt, off.UpdatedAt = 0, domain.EventRemoteOffline, "Remote admission failed: the door controller is offline", done, done
+	expired := false
 	err = a.st.InTx(ctx, func(tx *store.Store) error {
-		if err := tx.SetChannelCommandStatus(ctx, qc.ID, domain.CommandExpired, done); err != nil {
+		var err error
+		if expired, err = tx.ExpireQueuedChannelCommand(ctx, qc.ID); err != nil || !expired {
 			return err
 		}
 		if err := tx.CompleteAdmissionRequest(ctx, req.ID, domain.AdmissionOffline, done); err != nil {
@@ -88,6 +92,9 @@ func (a *API) admit(ctx context.Context, ch *domain.Channel, p *domain.Person) (
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !expired {
+		return a.st.GetAdmissionRequest(ctx, req.AccountID, req.ID)
 	}
 	req.Status, req.CompletedAt = domain.AdmissionOffline, &done
 	return req, nil
@@ -172,7 +179,7 @@ func (a *API) admitPerson(w http.ResponseWriter, r *http.Request, c *call) error
 // timeout, completed two minutes after it was made. Errors: 404.
 func (a *API) getAdmissionRequest(w http.ResponseWriter, r *http.Request, c *call) error {
 	if !c.p.Scopes.HasAny(scopeChannelAdmit, scopeChannelAdmitPerson) {
-		return errForbidden
+		return domain.InsufficientScope(scopeChannelAdmit, scopeChannelAdmitPerson)
 	}
 	id, err := pathID(r, "id", "admission request")
 	if err != nil {

@@ -34,11 +34,11 @@ func TestAdmitPersonDecidesLikeTheDoor(t *testing.T) {
 			t.Fatal(err)
 		}
 		expect[obj](t, c.do("POST", server, body), 202)
-		*e.clock = testNow.Add(time.Millisecond)
+		e.clock.Set(testNow.Add(time.Millisecond))
 		if b := expect[obj](t, c.do("POST", server, body), 403); b["reason"] != "Person's access has expired" {
 			t.Fatalf("after valid_to: %v", b)
 		}
-		*e.clock = testNow
+		e.clock.Set(testNow)
 
 		// A door on a New York site of a London account, with a role whose
 		// shift names no zone: the shift is read on the door's clock.
@@ -68,12 +68,12 @@ func TestAdmitPersonDecidesLikeTheDoor(t *testing.T) {
 		}
 		ny := fmt.Sprintf("/api/3/channels/%d/admit_person", door.ID)
 		nia := fmt.Sprintf(`{"person_id":%d}`, night.ID)
-		*e.clock = time.Date(2025, 6, 10, 22, 30, 0, 0, time.UTC) // 18:30 in New York, 23:30 in London
+		e.clock.Set(time.Date(2025, 6, 10, 22, 30, 0, 0, time.UTC)) // 18:30 in New York, 23:30 in London
 		expect[obj](t, c.do("POST", ny, nia), 202)
-		*e.clock = time.Date(2025, 6, 10, 18, 30, 0, 0, time.UTC) // 14:30 in New York, 19:30 in London
+		e.clock.Set(time.Date(2025, 6, 10, 18, 30, 0, 0, time.UTC)) // 14:30 in New York, 19:30 in London
 		if b := expect[obj](t, c.do("POST", ny, nia), 403); b["reason"] != "Person does not have access to this channel at this time" {
 			t.Fatalf("outside the New York evening: %v", b)
 		}
-		*e.clock = testNow
+		e.clock.Set(testNow)
 	})
 }

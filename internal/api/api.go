@@ -4,11 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/access"
+	"github.com/lintel-dev/lintel/internal/authz"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
+	"github.com/lintel-dev/lintel/internal/netguard"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -34,6 +37,23 @@ type Config struct {
 	// (issuing one sends the holder an email invitation): the gateway's
 	// allow-list and trust gate. Its *domain.Error is answered as is.
 	MobileIssue func(ctx context.Context, p *domain.Principal) error
+	// Callbacks checks notification-rule callback URLs when they are
+	// saved; nil refuses every non-public destination.
+	Callbacks *netguard.Guard
+	// Mobile issues mobile credentials with their invitations
+	// (mobile.Service). Without it a mobile credential cannot be created
+	// (422 naming credential_type_id).
+	Mobile MobileIssuer
+	// BaseURL is the public base URL, for the absolute URLs of stored
+	// photos.
+	BaseURL string
+}
+
+// MobileIssuer issues mobile credentials (see internal/mobile).
+type MobileIssuer interface {
+	// Issue creates the credential with a one-time invitation and sends
+	// or returns the link.
+	Issue(ctx context.Context, c *domain.Credential) (*domain.MobileInvitation, error)
 }
 
 // Decider decides whether a person may pass a door at an instant, as the
@@ -53,13 +73,19 @@ type API struct {
 	sync   time.Duration
 
 	mobileIssue func(ctx context.Context, p *domain.Principal) error
+	callbacks   *netguard.Guard
+	mobile      MobileIssuer
+	base        string
 }
 
 // New returns an API over cfg. A nil logger discards; a nil clock is
 // time.Now; a nil dispatcher never reaches a controller.
 func New(cfg Config) *API {
 	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, decide: cfg.Decider, sync: cfg.SyncInterval,
-		mobileIssue: cfg.MobileIssue}
+		mobileIssue: cfg.MobileIssue, callbacks: cfg.Callbacks, mobile: cfg.Mobile, base: strings.TrimRight(cfg.BaseURL, "/")}
+	if a.callbacks == nil {
+		a.callbacks = &netguard.Guard{}
+	}
 	if a.disp == nil {
 		a.disp = domain.NoController{}
 	}
@@ -106,12 +132,12 @@ func (c *call) location(ctx context.Context) (*time.Location, error) {
 
 type handler func(w http.ResponseWriter, r *http.Request, c *call) error
 
-var errForbidden = &domain.Error{Code: domain.EFORBIDDEN, Message: "You are not authorized to access this resource"}
-
 var errUnauthenticated = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "The access token is invalid", Wire: "invalid_token"}
 
 // route wraps h: it authenticates the request, requires scope (none when
-// empty), and writes any returned error in the DoorFlow shape.
+// empty) and the role to hold it (authz.AllowsScope), puts the caller and
+// the operation in the context for the audit log, and writes any returned
+// error in the DoorFlow shape.
 func (a *API) route(scope string, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if a.auth == nil {
@@ -131,10 +157,11 @@ func (a *API) route(scope string, h handler) http.HandlerFunc {
 			httpx.WriteError(w, r, a.log, errUnauthenticated)
 			return
 		}
-		if scope != "" && !p.Scopes.Has(scope) {
-			httpx.WriteError(w, r, a.log, errForbidden)
+		if !authz.AllowsScope(p, scope) {
+			httpx.WriteError(w, r, a.log, domain.InsufficientScope(scope))
 			return
 		}
+		r = auditContext(r, p)
 		if err := h(w, r, &call{p: p, a: a}); err != nil {
 			httpx.WriteError(w, r, a.log, err)
 		}

@@ -67,7 +67,7 @@ func TestChannelModesAndLockdown(t *testing.T) {
 		if b := expect[obj](t, c.do("POST", door+"/admit", ""), 400); b["mode"].(obj)["description"] != "unlock" {
 			t.Fatalf("admit in unlock mode: %v", b)
 		}
-		*e.clock = e.now.Add(31 * time.Minute)
+		e.clock.Set(e.clock.Now().Add(31 * time.Minute))
 		ch = expect[obj](t, c.do("GET", door, ""), 200)
 		if m := ch["mode"].(obj); m["description"] != "normal" || m["relock_at"] != nil || m["change_stamp"] != "2025-06-10T11:00:00.000Z" {
 			t.Fatalf("after relock %v", m)
@@ -164,14 +164,14 @@ func TestAdmissions(t *testing.T) {
 		// Members may use the front door during extended hours (06:00-23:00 London on weekdays) only.
 		front := fmt.Sprintf("/api/3/channels/%d", channels[0])
 		expect[obj](t, c.do("POST", front+"/admit_person", fmt.Sprintf(`{"person_id":%d}`, member.ID)), 202)
-		*e.clock = time.Date(2025, 6, 10, 22, 30, 0, 0, time.UTC) // 23:30 BST
+		e.clock.Set(time.Date(2025, 6, 10, 22, 30, 0, 0, time.UTC)) // 23:30 BST
 		b = expect[obj](t, c.do("POST", front+"/admit_person", fmt.Sprintf(`{"person_id":%d}`, member.ID)), 403)
 		if b["reason"] != "Person does not have access to this channel at this time" {
 			t.Fatalf("out of hours %v", b)
 		}
-		*e.clock = time.Date(2025, 1, 14, 21, 30, 0, 0, time.UTC) // 21:30 GMT, in hours in winter
+		e.clock.Set(time.Date(2025, 1, 14, 21, 30, 0, 0, time.UTC)) // 21:30 GMT, in hours in winter
 		expect[obj](t, c.do("POST", front+"/admit_person", fmt.Sprintf(`{"person_id":%d}`, member.ID)), 202)
-		*e.clock = testNow
+		e.clock.Set(testNow)
 
 		// A reservation lets the member through the server room for its window.
 		if err := st.CreateReservation(ctx, &domain.Reservation{AccountID: e.acct.ID, PersonID: member.ID, ChannelIDs: []int64{channels[3]},
@@ -212,7 +212,7 @@ func TestAdmissions(t *testing.T) {
 		if ar := expect[obj](t, c.do("GET", path, ""), 200); ar["status"] != "pending" || ar["completed_at"] != nil || ar["person"] != nil {
 			t.Fatalf("pending %v", ar)
 		}
-		*e.clock = testNow.Add(2 * time.Minute)
+		e.clock.Set(testNow.Add(2 * time.Minute))
 		if ar := expect[obj](t, c.do("GET", path, ""), 200); ar["status"] != "timeout" || ar["completed_at"] != "2025-06-10T10:32:00.000Z" {
 			t.Fatalf("timeout %v", ar)
 		}
@@ -223,7 +223,10 @@ func TestAdmissions(t *testing.T) {
 		// Either admit scope may read a request; other accounts may not.
 		e.tokens["person-admit"] = &domain.Principal{AccountID: e.acct.ID, Scopes: domain.NewScopeSet("account.channel.admit.person")}
 		expect[obj](t, e.as("person-admit").do("GET", path, ""), 200)
-		errorBody(t, e.as("none").do("GET", path, ""), 403, "forbidden")
+		if rec := e.as("none").do("GET", path, ""); errorBody(t, rec, 403, "forbidden")["scope"] != "account.channel.admit account.channel.admit.person" ||
+			rec.Header().Get("WWW-Authenticate") != `Bearer realm="lintel", error="insufficient_scope", scope="account.channel.admit account.channel.admit.person"` {
+			t.Errorf("admission request without either admit scope: %s %q", rec.Body, rec.Header().Get("WWW-Authenticate"))
+		}
 		e.tokens["other-admit"] = &domain.Principal{AccountID: e.other.ID, Scopes: domain.NewScopeSet("account.channel.admit")}
 		errorBody(t, e.as("other-admit").do("GET", path, ""), 404, "not_found")
 		errorBody(t, c.do("GET", "/api/3/admission_requests/1", ""), 404, "not_found")

@@ -2,11 +2,8 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math/big"
 	"sort"
 	"time"
 
@@ -48,35 +45,9 @@ func rawValue(raw any) (val *string, ok bool) {
 }
 
 // uniquePIN returns a random PIN not yet used with the credential type on
-// the account: six digits, or eight if six-digit PINs keep colliding.
+// the account (store.UniquePIN, shared with the console).
 func uniquePIN(ctx context.Context, st *store.Store, accountID, typeID int64) (string, error) {
-	for attempt := 0; attempt < 40; attempt++ {
-		digits := 6
-		if attempt >= 20 {
-			digits = 8
-		}
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(pow10(digits))))
-		if err != nil {
-			return "", err
-		}
-		pin := fmt.Sprintf("%0*d", digits, n.Int64())
-		used, err := st.CredentialValueInUse(ctx, accountID, typeID, pin, 0)
-		if err != nil {
-			return "", err
-		}
-		if !used {
-			return pin, nil
-		}
-	}
-	return "", errors.New("could not find a free PIN")
-}
-
-func pow10(n int) int {
-	p := 1
-	for range n {
-		p *= 10
-	}
-	return p
+	return st.UniquePIN(ctx, accountID, typeID)
 }
 
 // personCredentials are the credential values of a person body, already

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
@@ -17,11 +18,23 @@ type credentialJSON struct {
 	Status           *string `json:"status"`
 	URL              *string `json:"url"`
 	WalletType       *string `json:"wallet_type"`
+	// Lintel extensions, only in the answer that issues a mobile
+	// credential: when the invitation expires and whether it was emailed
+	// to the person (when not, url holds the one-time link to hand over).
+	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
+	InvitationEmailed   *bool      `json:"invitation_emailed,omitempty"`
 }
 
+// newCredentialJSON is a credential as the API shows it. A mobile
+// credential (the only kind with a status) shows no value: what it holds
+// is the digest of its holder's code.
 func newCredentialJSON(c *domain.Credential) credentialJSON {
-	return credentialJSON{ID: c.UID, CredentialTypeID: c.CredentialTypeID, Label: c.Label, PersonID: c.PersonID,
+	out := credentialJSON{ID: c.UID, CredentialTypeID: c.CredentialTypeID, Label: c.Label, PersonID: c.PersonID,
 		Value: c.Value, Status: c.Status, WalletType: c.WalletType}
+	if c.Status != nil {
+		out.Value = nil
+	}
+	return out
 }
 
 func credentialList(cs []*domain.Credential) []credentialJSON {
@@ -81,7 +94,8 @@ func (a *API) listAllCredentials(w http.ResponseWriter, r *http.Request, c *call
 // createCredential serves POST /api/3/people/{person_id}/credentials (201).
 // The body is {"person_credential": {credential_type_id, value}} (an
 // unwrapped body is accepted too). A PIN value of "******" generates a
-// unique PIN; mobile types take no value and start "invited". Errors: 404
+// unique PIN; mobile types take no value, start "invited" and get a
+// one-time invitation (emailed, or its link returned as url). Errors: 404
 // for a person not the caller's; 409 with the existing credential when the
 // person already holds one of the type; 422 naming the field.
 func (a *API) createCredential(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -119,14 +133,18 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	cred := &domain.Credential{AccountID: c.p.AccountID, PersonID: pid, CredentialTypeID: t.ID, CreatedAt: a.nowMS()}
+	var inv *domain.MobileInvitation
 	if t.Kind == domain.KindMobile {
 		if a.mobileIssue != nil {
 			if err := a.mobileIssue(r.Context(), c.p); err != nil {
 				return err
 			}
 		}
-		invited := "invited"
-		cred.Status = &invited
+		if a.mobile == nil {
+			v.Add("credential_type_id", "mobile credentials are not available on this server")
+			return v.Err()
+		}
+		inv, err = a.mobile.Issue(r.Context(), cred)
 	} else {
 		if val == nil {
 			v.Add("value", "can't be blank")
@@ -143,8 +161,8 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request, c *call) 
 			}
 		}
 		cred.Value = &s
+		err = a.st.CreateCredential(r.Context(), cred)
 	}
-	err = a.st.CreateCredential(r.Context(), cred)
 	if domain.ErrorCode(err) == domain.ECONFLICT {
 		existing, ferr := a.st.FindCredentialByType(r.Context(), c.p.AccountID, pid, t.ID)
 		if ferr != nil {
@@ -156,7 +174,15 @@ func (a *API) createCredential(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusCreated, newCredentialJSON(cred))
+	out := newCredentialJSON(cred)
+	if inv != nil {
+		exp := inv.ExpiresAt.UTC()
+		out.InvitationExpiresAt, out.InvitationEmailed = &exp, &inv.Emailed
+		if !inv.Emailed {
+			out.URL = &inv.URL
+		}
+	}
+	httpx.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -229,20 +255,30 @@ func (a *API) updateCredential(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // deleteCredential serves DELETE /api/3/people/{person_id}/credentials/{id}:
-// text/plain, 200 for value credentials and 202 for mobile ones (whose
-// revocation DoorFlow finishes asynchronously). Errors: 404.
+// text/plain, 200 for value credentials (deleted) and 202 for mobile ones,
+// which are revoked (store.RevokeMobileCredential: invited → revoked at
+// once, active → revoking → revoked when the controllers have synced); a
+// mobile credential already revoked is deleted (200). Errors: 404.
 func (a *API) deleteCredential(w http.ResponseWriter, r *http.Request, c *call) error {
 	pid, err := pathID(r, "person_id", "person")
 	if err != nil {
 		return err
 	}
-	cred, err := a.st.DeleteCredential(r.Context(), c.p.AccountID, pid, credentialUID(r), a.nowMS())
+	cred, err := a.st.GetCredential(r.Context(), c.p.AccountID, pid, credentialUID(r))
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
-	if cred.Value == nil && cred.Status != nil {
-		status = http.StatusAccepted
+	if cred.Status != nil {
+		var removed bool
+		if _, removed, err = a.st.RevokeMobileCredential(r.Context(), c.p.AccountID, pid, cred.UID, a.nowMS()); err != nil {
+			return err
+		}
+		if !removed {
+			status = http.StatusAccepted
+		}
+	} else if _, err := a.st.DeleteCredential(r.Context(), c.p.AccountID, pid, cred.UID, a.nowMS()); err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)

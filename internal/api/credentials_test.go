@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/lintel-dev/lintel/internal/store"
@@ -75,13 +76,26 @@ func TestCredentialLifecycle(t *testing.T) {
 		errorBody(t, c.do("GET", cpath, ""), 404, "not_found")
 		errorBody(t, c.do("DELETE", cpath, ""), 404, "not_found")
 
-		// Mobile: no value, invited, deleting is accepted (202).
+		// Mobile: no value, invited, with a one-time link to hand over (no
+		// email here); deleting revokes it (202), deleting a revoked one
+		// removes it (200).
 		m := expect[obj](t, c.do("POST", base, fmt.Sprintf(`{"person_credential":{"credential_type_id":%d}}`, types["Mobile"])), 201)
-		if m["status"] != "invited" || m["value"] != nil {
+		if m["status"] != "invited" || m["value"] != nil || m["invitation_emailed"] != false || m["invitation_expires_at"] == nil {
 			t.Fatalf("mobile %v", m)
 		}
-		if rec := c.do("DELETE", fmt.Sprintf("%s/%s", base, m["id"]), ""); rec.Code != 202 {
+		if u, _ := m["url"].(string); !strings.HasPrefix(u, "http://lintel.test/mobile/activate?token=") {
+			t.Fatalf("mobile url %v", m["url"])
+		}
+		mpath := fmt.Sprintf("%s/%s", base, m["id"])
+		if rec := c.do("DELETE", mpath, ""); rec.Code != 202 {
 			t.Fatalf("mobile delete %d", rec.Code)
 		}
+		if g := expect[obj](t, c.do("GET", mpath, ""), 200); g["status"] != "revoked" || g["url"] != nil {
+			t.Fatalf("revoked mobile %v", g)
+		}
+		if rec := c.do("DELETE", mpath, ""); rec.Code != 200 {
+			t.Fatalf("delete revoked mobile %d", rec.Code)
+		}
+		errorBody(t, c.do("GET", mpath, ""), 404, "not_found")
 	})
 }

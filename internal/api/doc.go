@@ -3,4 +3,9 @@
 // request bodies real DoorFlow clients send, and the exact response shapes
 // of DoorFlow API v3. Handlers hold no SQL; they call internal/store, and
 // every store call is scoped to the caller's account.
+//
+// Mobile credentials are issued through a MobileIssuer (internal/mobile)
+// and revoked through the store (docs/mobile.md); photos sent as
+// image_base64 are checked by content (internal/photo), stored with a
+// thumbnail and served by RegisterMedia at /media/people/{key}.
 package api

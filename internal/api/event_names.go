@@ -1,5 +1,7 @@
 package api
 
+import "sort"
+
 // eventNames names the event codes an account may subscribe to in a
 // notification rule, in DoorFlow's wording where DoorFlow documents it.
 var eventNames = map[int]string{
@@ -19,4 +21,22 @@ var eventNames = map[int]string{
 	100: "Sync Started", 101: "Sync Completed", 102: "Sync Failed", 103: "Sync Pending", 104: "Sync Retried",
 	105: "Sync Data Validated", 106: "Sync Data Promoted", 107: "Sync Cancelled",
 	220: "Directory Sync Started", 223: "Directory Sync Completed", 224: "Directory Sync Failed", 225: "Directory Sync Warning",
+}
+
+// RuleEventCodes returns the event codes a notification rule may match,
+// ascending, each with its name (for forms outside the API, such as the
+// console's).
+func RuleEventCodes() []EventCodeName {
+	out := make([]EventCodeName, 0, len(eventNames))
+	for code, name := range eventNames {
+		out = append(out, EventCodeName{Code: code, Name: name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// EventCodeName is an event code and its name.
+type EventCodeName struct {
+	Code int
+	Name string
 }

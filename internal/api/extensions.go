@@ -48,6 +48,8 @@ func (a *API) registerExtensions(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/3/shifts", a.route(scopeShift, a.createShift))
 	mux.HandleFunc("PUT /api/3/shifts/{id}", a.route(scopeShift, a.updateShift))
 	mux.HandleFunc("DELETE /api/3/shifts/{id}", a.route(scopeShift, a.deleteShift))
+
+	mux.HandleFunc("GET /api/3/audit_events", a.route(domain.ScopeAuditRead, a.listAuditEvents))
 }
 
 // readResource reads an object body, unwrapping it from key when wrapped.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -58,9 +57,12 @@ func newNotificationRuleJSON(n *domain.NotificationRule) notificationRuleJSON {
 // http or https URL) and match_event_codes (known codes, at least one)
 // are required; active defaults to true on create and is kept on update;
 // match_controller_ids (alias match_channel_ids) limits the doors. Unknown
-// keys such as match_action are ignored. Errors: 400 for malformed JSON,
-// 422 naming each bad field.
-func readNotificationRule(r *http.Request, n *domain.NotificationRule) error {
+// keys such as match_action are ignored. The URL must pass the callback
+// guard (netguard): a private, loopback, link-local, metadata or other
+// non-public destination is refused with the reason, unless the server
+// allows private targets. Errors: 400 for malformed JSON, 422 naming each
+// bad field.
+func (a *API) readNotificationRule(r *http.Request, n *domain.NotificationRule) error {
 	obj, err := readObject(r)
 	if err != nil {
 		return err
@@ -83,8 +85,8 @@ func readNotificationRule(r *http.Request, n *domain.NotificationRule) error {
 	}
 	if s, _ := f.str("call_back_url", false); s != nil && strings.TrimSpace(*s) != "" {
 		n.CallbackURL = strings.TrimSpace(*s)
-		if u, err := url.Parse(n.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(n.CallbackURL) > 2048 {
-			v.Add("call_back_url", "must be an absolute http or https URL")
+		if err := a.callbacks.CheckURL(r.Context(), n.CallbackURL); err != nil {
+			v.Add("call_back_url", err.Error())
 		}
 	} else if !v.Has("call_back_url") {
 		v.Add("call_back_url", "can't be blank")
@@ -172,7 +174,7 @@ func (a *API) getNotificationRule(w http.ResponseWriter, r *http.Request, c *cal
 // 200, not 201, as DoorFlow does. Errors: 422 naming each bad field.
 func (a *API) createNotificationRule(w http.ResponseWriter, r *http.Request, c *call) error {
 	n := &domain.NotificationRule{AccountID: c.p.AccountID, Active: true, CreatedAt: a.nowMS()}
-	if err := readNotificationRule(r, n); err != nil {
+	if err := a.readNotificationRule(r, n); err != nil {
 		return err
 	}
 	if err := a.st.CreateNotificationRule(r.Context(), n); err != nil {
@@ -194,7 +196,7 @@ func (a *API) updateNotificationRule(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	if err := readNotificationRule(r, n); err != nil {
+	if err := a.readNotificationRule(r, n); err != nil {
 		return err
 	}
 	n.UpdatedAt = a.nowMS()

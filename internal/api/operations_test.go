@@ -98,8 +98,8 @@ func TestEveryOperation(t *testing.T) {
 		evs := expect[list](t, c.do("GET", "/api/3/events?n=2", ""), 200)
 		expect[obj](t, c.do("GET", fmt.Sprintf("/api/3/events/%d", num(t, evs[0]["id"])), ""), 200)
 
-		start := e.now.Add(time.Hour).Format(time.RFC3339)
-		end := e.now.Add(2 * time.Hour).Format(time.RFC3339)
+		start := e.clock.Now().Add(time.Hour).Format(time.RFC3339)
+		end := e.clock.Now().Add(2 * time.Hour).Format(time.RFC3339)
 		res := expect[obj](t, c.do("POST", "/api/3/reservations",
 			fmt.Sprintf(`{"person_id":%d,"start_time":%q,"end_time":%q,"channel_ids":[%d]}`, p, start, end, channels[0])), 201)
 		expect[list](t, c.do("GET", "/api/3/reservations", ""), 200)

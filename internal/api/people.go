@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
-	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -31,7 +30,7 @@ func (a *API) views(ctx context.Context, accountID int64, people []*domain.Perso
 	if err != nil {
 		return nil, err
 	}
-	return personViews(people, types, creds), nil
+	return personViews(a.base, people, types, creds), nil
 }
 
 // writePerson writes one person with the given status.
@@ -40,7 +39,7 @@ func (a *API) writePerson(w http.ResponseWriter, r *http.Request, p *domain.Pers
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, status, v[0])
+	writeJSONBytes(w, status, v[0].appendJSON(make([]byte, 0, 1024)))
 	return nil
 }
 
@@ -58,6 +57,9 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request, c *call) error 
 	if s := q.Get("system_id"); s != "" {
 		f.SystemID = &s
 	}
+	if pg.all {
+		return a.streamPeople(w, r, c, pg, f)
+	}
 	people, total, err := a.st.ListPeople(r.Context(), c.p.AccountID, f)
 	if err != nil {
 		return err
@@ -69,10 +71,68 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request, c *call) error 
 		}
 	}
 	pg.writeHeaders(w, total)
-	if views == nil {
-		views = []personView{}
+	writeJSONBytes(w, http.StatusOK, appendPeople(make([]byte, 0, 1024+640*len(views)), views))
+	return nil
+}
+
+// streamChunk is how many people skip_pagination reads, looks up
+// credentials for and writes at a time.
+const streamChunk = 500
+
+// streamPeople writes every person matching f (skip_pagination=true) as
+// it reads them, streamChunk at a time, so memory stays bounded at any
+// number of people. The total is counted first, for the headers. A
+// database error once the answer has begun aborts the connection: the
+// client sees a truncated answer, never a short list that looks whole.
+func (a *API) streamPeople(w http.ResponseWriter, r *http.Request, c *call, pg pager, f store.PersonFilter) error {
+	ctx := r.Context()
+	total, err := a.st.CountPeople(ctx, c.p.AccountID, f)
+	if err != nil {
+		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, views)
+	types, _, err := a.st.ListCredentialTypes(ctx, c.p.AccountID, storeAll)
+	if err != nil {
+		return err
+	}
+	pg.writeHeaders(w, total)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	buf := make([]byte, 0, 64<<10)
+	buf = append(buf, '[')
+	first := true
+	ids := make([]int64, 0, streamChunk)
+	err = a.st.EachPeople(ctx, c.p.AccountID, f, streamChunk, func(people []*domain.Person) error {
+		ids = ids[:0]
+		for _, p := range people {
+			ids = append(ids, p.ID)
+		}
+		creds, err := a.st.CredentialsOfPeople(ctx, c.p.AccountID, ids)
+		if err != nil {
+			return err
+		}
+		for _, v := range personViews(a.base, people, types, creds) {
+			if !first {
+				buf = append(buf, ',')
+			}
+			first = false
+			buf = v.appendJSON(buf)
+			if len(buf) >= 48<<10 {
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.ErrorContext(ctx, "streaming people failed", "err", err)
+		}
+		panic(http.ErrAbortHandler)
+	}
+	buf = append(buf, "]\n"...)
+	_, _ = w.Write(buf)
 	return nil
 }
 
@@ -130,6 +190,9 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, c *call) erro
 		if err := tx.CreatePerson(r.Context(), p); err != nil {
 			return err
 		}
+		if err := a.storePhoto(r.Context(), tx, p, in, now); err != nil {
+			return err
+		}
 		return creds.apply(r.Context(), tx, p, now)
 	})
 	if err != nil {
@@ -165,6 +228,9 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request, c *call) erro
 		if err := tx.UpdatePerson(r.Context(), p, setGroups, setRoles); err != nil {
 			return err
 		}
+		if err := a.storePhoto(r.Context(), tx, p, in, now); err != nil {
+			return err
+		}
 		return creds.apply(r.Context(), tx, p, now)
 	})
 	if err != nil {
@@ -185,4 +251,15 @@ func (a *API) deletePerson(w http.ResponseWriter, r *http.Request, c *call) erro
 	}
 	writeOK(w)
 	return nil
+}
+
+// storePhoto stores the body's image_base64 photo as the person's (in the
+// person's transaction), or drops a stored photo the person's image_url
+// no longer names.
+func (a *API) storePhoto(ctx context.Context, tx *store.Store, p *domain.Person, in *personInput, now time.Time) error {
+	if in.photo != nil {
+		in.photo.CreatedAt = now
+		return tx.SetPersonImage(ctx, p, in.photo)
+	}
+	return tx.DropStaleImage(ctx, p)
 }

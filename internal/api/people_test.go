@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lintel-dev/lintel/internal/demo"
 	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
@@ -77,7 +81,7 @@ func TestPersonUpdateAndDelete(t *testing.T) {
 		id := num(t, p["id"])
 		path := fmt.Sprintf("/api/3/people/%d", id)
 
-		*e.clock = testNow.Add(time.Hour)
+		e.clock.Set(testNow.Add(time.Hour))
 		// PUT is a partial update and answers 201.
 		u := expect[obj](t, c.do("PUT", path, fmt.Sprintf(`{"last_name":"Berners-Lee","group_ids":[%d],"credentials_number":"778","enabled":false}`, groups["Members"])), 201)
 		if u["first_name"] != "Tim" || u["last_name"] != "Berners-Lee" || u["email"] != "tim@example.com" || u["enabled"] != false ||
@@ -152,7 +156,7 @@ func TestListPeopleSince(t *testing.T) {
 		e := newEnv(t, st)
 		c := e.as("all")
 		// Europe/London is UTC+1 in June: 12:00 local is 11:00Z.
-		*e.clock = time.Date(2025, 6, 10, 11, 0, 0, 0, time.UTC)
+		e.clock.Set(time.Date(2025, 6, 10, 11, 0, 0, 0, time.UTC))
 		p := expect[obj](t, c.do("POST", "/api/3/people", `{"first_name":"New","last_name":"Comer"}`), 201)
 		cases := []struct {
 			query string
@@ -222,6 +226,84 @@ func TestPeopleOfOtherAccountsAreNotFound(t *testing.T) {
 			if num(t, p["id"]) == pid {
 				t.Fatal("listed another account's person")
 			}
+		}
+	})
+}
+
+// TestSkipPaginationStreamsBeyondParameterLimits lists more people than
+// SQLite allows parameters in one statement (16,382 people once answered
+// 500 "too many SQL variables"): every person comes once, in id order,
+// the first hundred exactly as the first page shows them, and the email
+// filter puts the exact match first as the pages do.
+func TestSkipPaginationStreamsBeyondParameterLimits(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		c := e.as("all")
+		const extra = 17000
+		if err := demo.AddPeople(context.Background(), st, e.acct.ID, extra, testNow, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.skipSpec = true
+		rec := c.do("GET", "/api/3/people?skip_pagination=true", "")
+		all := expect[list](t, rec, 200)
+		want := fmt.Sprint(12 + extra)
+		if len(all) != 12+extra || rec.Header().Get("Total") != want || rec.Header().Get("Per-Page") != want {
+			t.Fatalf("%d people, headers %v", len(all), rec.Header())
+		}
+		last := int64(0)
+		for i, p := range all {
+			id, _ := p["id"].(json.Number).Int64()
+			if id <= last {
+				t.Fatalf("person %d: id %v after %v", i, id, last)
+			}
+			last = id
+			if g, _ := p["groups"].([]any); len(g) != 1 {
+				t.Fatalf("person %d: groups %v", i, p["groups"])
+			}
+			if _, ok := p["credentials_number"]; !ok {
+				t.Fatalf("person %d has no card: %v", i, p)
+			}
+		}
+		first := c.do("GET", "/api/3/people?per_page=100", "")
+		var streamed []json.RawMessage
+		if err := json.Unmarshal(rec.Body.Bytes(), &streamed); err != nil {
+			t.Fatal(err)
+		}
+		var paged []json.RawMessage
+		if err := json.Unmarshal(first.Body.Bytes(), &paged); err != nil {
+			t.Fatal(err)
+		}
+		for i := range paged {
+			if !bytes.Equal(paged[i], streamed[i]) {
+				t.Fatalf("person %d differs:\n%s\n%s", i, paged[i], streamed[i])
+			}
+		}
+		// The email filter: the stream lists what the pages list, in
+		// their order, and an exact match first.
+		part := url.QueryEscape("." + strings.ToLower(all[500]["last_name"].(string)) + ".")
+		streamedF := expect[list](t, c.do("GET", "/api/3/people?skip_pagination=true&email="+part, ""), 200)
+		var pagedIDs []any
+		for page := 1; ; page++ {
+			pg := expect[list](t, c.do("GET", fmt.Sprintf("/api/3/people?per_page=100&page=%d&email=%s", page, part), ""), 200)
+			if len(pg) == 0 {
+				break
+			}
+			for _, p := range pg {
+				pagedIDs = append(pagedIDs, p["id"])
+			}
+		}
+		if len(streamedF) < 2 || len(streamedF) != len(pagedIDs) {
+			t.Fatalf("email filter: %d streamed, %d paged", len(streamedF), len(pagedIDs))
+		}
+		for i, p := range streamedF {
+			if p["id"] != pagedIDs[i] {
+				t.Fatalf("email filter, person %d: %v streamed, %v paged", i, p["id"], pagedIDs[i])
+			}
+		}
+		exact := streamedF[len(streamedF)-1]["email"].(string)
+		exactFirst := expect[list](t, c.do("GET", "/api/3/people?skip_pagination=true&email="+url.QueryEscape(exact), ""), 200)
+		if len(exactFirst) == 0 || exactFirst[0]["email"] != exact {
+			t.Fatalf("exact email first: %v", exactFirst)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // personFieldNames are the writable person attributes, snake_case.
@@ -55,6 +56,7 @@ var isPersonField = func() map[string]bool {
 type personInput struct {
 	f     fields
 	creds map[*domain.CredentialType]any // raw value per type
+	photo *store.PersonImage             // an image_base64 photo to store, once validated
 }
 
 // parsePersonInput normalises a create/update body: an optional "person"
@@ -198,10 +200,26 @@ func (in *personInput) apply(p *domain.Person, loc *time.Location, creating bool
 	if p.ValidFrom != nil && p.ValidTo != nil && !p.ValidTo.After(*p.ValidFrom) {
 		v.Add("valid_to", "must be after valid_from")
 	}
-	// Images: Lintel stores a remote URL as the image; uploaded image data
-	// is accepted but not kept.
-	f.str("image_base64", false)
-	if s, ok := f.str("image_remote_url", false); ok && !v.Has("image_remote_url") {
+	// Images: image_base64 is a photo Lintel stores (see decodePhoto),
+	// image_remote_url a URL it keeps as given; "" or null removes either.
+	b64, hasB64 := f.str("image_base64", false)
+	_, hasRemote := in.f.obj["image_remote_url"]
+	if hasB64 && !v.Has("image_base64") {
+		switch {
+		case hasRemote && b64 != nil && *b64 != "":
+			v.Add("image_base64", "give image_base64 or image_remote_url, not both")
+		case b64 == nil || *b64 == "":
+			p.ImageURL = nil
+		default:
+			img, msg := decodePhoto(*b64, time.Now().UTC())
+			if msg != "" {
+				v.Add("image_base64", msg)
+			} else {
+				in.photo = img
+			}
+		}
+	}
+	if s, ok := f.str("image_remote_url", false); ok && !v.Has("image_remote_url") && in.photo == nil {
 		switch {
 		case s == nil || *s == "":
 			p.ImageURL = nil

@@ -1,41 +1,11 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
+	"strconv"
 
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
 )
-
-type personJSON struct {
-	ID                int64   `json:"id"`
-	FirstName         string  `json:"first_name"`
-	LastName          string  `json:"last_name"`
-	Salutation        *string `json:"salutation"`
-	JobTitle          *string `json:"job_title"`
-	Email             *string `json:"email"`
-	OrganisationID    *int64  `json:"organisation_id"`
-	SystemID          *string `json:"system_id"`
-	Department        *string `json:"department"`
-	Enabled           bool    `json:"enabled"`
-	ValidFrom         *string `json:"valid_from"`
-	ValidTo           *string `json:"valid_to"`
-	ImageURL          *string `json:"image_url"`
-	ImageThumbnailURL *string `json:"image_thumbnail_url"`
-	Telephone         *string `json:"telephone"`
-	Mobile            *string `json:"mobile"`
-	Notes             *string `json:"notes"`
-	Barcode           *string `json:"barcode"`
-	Custom1           *string `json:"custom_1"`
-	Custom2           *string `json:"custom_2"`
-	Custom3           *string `json:"custom_3"`
-	Custom4           *string `json:"custom_4"`
-	Custom5           *string `json:"custom_5"`
-	CreatedAt         string  `json:"created_at"`
-	UpdatedAt         string  `json:"updated_at"`
-	Groups            []int64 `json:"groups"`
-	Roles             []int64 `json:"roles"`
-}
 
 // personView is a person with the values of their credentials flattened
 // onto it under each credential type's slug, as DoorFlow does. A slug the
@@ -45,33 +15,74 @@ type personView struct {
 	p     *domain.Person
 	types []*domain.CredentialType
 	creds map[int64]*domain.Credential // by credential type id
+	base  string                       // the public base URL, for stored photos
 }
 
 // MarshalJSON writes the fixed fields, then one member per slug.
 func (v personView) MarshalJSON() ([]byte, error) {
+	return v.appendJSON(nil), nil
+}
+
+// appendJSON appends the person's JSON object to b: the members of
+// personJSON in its order, then one member per slug.
+func (v personView) appendJSON(b []byte) []byte {
 	p := v.p
-	groups, roles := p.GroupIDs, p.RoleIDs
-	if groups == nil {
-		groups = []int64{}
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, p.ID, 10)
+	b = append(b, `,"first_name":`...)
+	b = appendString(b, p.FirstName)
+	b = append(b, `,"last_name":`...)
+	b = appendString(b, p.LastName)
+	b = append(b, `,"salutation":`...)
+	b = appendStringPtr(b, p.Salutation)
+	b = append(b, `,"job_title":`...)
+	b = appendStringPtr(b, p.JobTitle)
+	b = append(b, `,"email":`...)
+	b = appendStringPtr(b, p.Email)
+	b = append(b, `,"organisation_id":`...)
+	b = appendInt64Ptr(b, p.OrganisationID)
+	b = append(b, `,"system_id":`...)
+	b = appendStringPtr(b, p.SystemID)
+	b = append(b, `,"department":`...)
+	b = appendStringPtr(b, p.Department)
+	b = append(b, `,"enabled":`...)
+	b = strconv.AppendBool(b, p.Enabled)
+	b = append(b, `,"valid_from":`...)
+	b = appendTimePtr(b, p.ValidFrom)
+	b = append(b, `,"valid_to":`...)
+	b = appendTimePtr(b, p.ValidTo)
+	if key, ok := store.IsStoredImage(p.ImageURL); ok {
+		// A stored photo: absolute URLs of it and of its thumbnail.
+		b = append(b, `,"image_url":`...)
+		b = appendString(b, v.base+store.PersonImagePath(key))
+		b = append(b, `,"image_thumbnail_url":`...)
+		b = appendString(b, v.base+store.PersonImagePath(key)+"/thumbnail")
+	} else {
+		b = append(b, `,"image_url":`...)
+		b = appendStringPtr(b, p.ImageURL)
+		b = append(b, `,"image_thumbnail_url":`...)
+		b = appendStringPtr(b, p.ImageURL)
 	}
-	if roles == nil {
-		roles = []int64{}
+	b = append(b, `,"telephone":`...)
+	b = appendStringPtr(b, p.Telephone)
+	b = append(b, `,"mobile":`...)
+	b = appendStringPtr(b, p.Mobile)
+	b = append(b, `,"notes":`...)
+	b = appendStringPtr(b, p.Notes)
+	b = append(b, `,"barcode":`...)
+	b = appendStringPtr(b, p.Barcode)
+	for i, key := range [5]string{`,"custom_1":`, `,"custom_2":`, `,"custom_3":`, `,"custom_4":`, `,"custom_5":`} {
+		b = append(b, key...)
+		b = appendStringPtr(b, p.Custom[i])
 	}
-	base, err := json.Marshal(personJSON{
-		ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Salutation: p.Salutation, JobTitle: p.JobTitle,
-		Email: p.Email, OrganisationID: p.OrganisationID, SystemID: p.SystemID, Department: p.Department,
-		Enabled: p.Enabled, ValidFrom: formatTimePtr(p.ValidFrom), ValidTo: formatTimePtr(p.ValidTo),
-		ImageURL: p.ImageURL, ImageThumbnailURL: p.ImageURL, Telephone: p.Telephone, Mobile: p.Mobile,
-		Notes: p.Notes, Barcode: p.Barcode, Custom1: p.Custom[0], Custom2: p.Custom[1], Custom3: p.Custom[2],
-		Custom4: p.Custom[3], Custom5: p.Custom[4], CreatedAt: formatTime(p.CreatedAt), UpdatedAt: formatTime(p.UpdatedAt),
-		Groups: groups, Roles: roles,
-	})
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(base) + 32*len(v.types))
-	buf.Write(base[:len(base)-1])
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, p.CreatedAt)
+	b = append(b, `,"updated_at":`...)
+	b = appendTime(b, p.UpdatedAt)
+	b = append(b, `,"groups":`...)
+	b = appendIDs(b, p.GroupIDs)
+	b = append(b, `,"roles":`...)
+	b = appendIDs(b, p.RoleIDs)
 	for _, t := range v.types {
 		if t.Kind == domain.KindMobile {
 			continue
@@ -80,19 +91,29 @@ func (v personView) MarshalJSON() ([]byte, error) {
 		if c == nil || c.Value == nil {
 			continue
 		}
-		key, _ := json.Marshal(t.Slug)
-		val, _ := json.Marshal(*c.Value)
-		buf.WriteByte(',')
-		buf.Write(key)
-		buf.WriteByte(':')
-		buf.Write(val)
+		b = append(b, ',')
+		b = appendString(b, t.Slug)
+		b = append(b, ':')
+		b = appendString(b, *c.Value)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return append(b, '}')
+}
+
+// appendPeople appends a JSON array of the views to b.
+func appendPeople(b []byte, views []personView) []byte {
+	b = append(b, '[')
+	for i, v := range views {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = v.appendJSON(b)
+	}
+	return append(b, ']')
 }
 
 // personViews pairs people with their credentials (all of one account).
-func personViews(people []*domain.Person, types []*domain.CredentialType, creds []*domain.Credential) []personView {
+// base is the public base URL stored photos' paths are appended to.
+func personViews(base string, people []*domain.Person, types []*domain.CredentialType, creds []*domain.Credential) []personView {
 	byPerson := make(map[int64]map[int64]*domain.Credential, len(people))
 	for _, c := range creds {
 		m := byPerson[c.PersonID]
@@ -104,7 +125,7 @@ func personViews(people []*domain.Person, types []*domain.CredentialType, creds 
 	}
 	out := make([]personView, 0, len(people))
 	for _, p := range people {
-		out = append(out, personView{p: p, types: types, creds: byPerson[p.ID]})
+		out = append(out, personView{p: p, types: types, creds: byPerson[p.ID], base: base})
 	}
 	return out
 }

@@ -30,7 +30,7 @@ func TestGroupReservations(t *testing.T) {
 		if local["start_time"] != "2025-06-10T08:00:00.000Z" || local["state"] != "active" {
 			t.Fatalf("local times %v", local)
 		}
-		*e.clock = testNow.Add(90 * time.Minute)
+		e.clock.Set(testNow.Add(90 * time.Minute))
 		l := expect[list](t, c.do("GET", "/api/3/group_reservations", ""), 200)
 		states := map[string]int{}
 		for _, x := range l {
@@ -45,7 +45,7 @@ func TestGroupReservations(t *testing.T) {
 			t.Fatalf("delete %v", ok)
 		}
 		got, err := st.GetGroupReservation(context.Background(), e.acct.ID, num(t, g["id"]))
-		if err != nil || got.State(*e.clock) != "deactivated" {
+		if err != nil || got.State(e.clock.Now()) != "deactivated" {
 			t.Fatalf("after delete %+v %v", got, err)
 		}
 		// Deleting it again removes it.

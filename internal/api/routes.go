@@ -96,7 +96,8 @@ func (a *API) Register(mux *http.ServeMux) {
 
 // fallback serves /api/3 and /api/2 paths no route matched: a legacy
 // ".json" suffix is stripped and the request dispatched again; anything
-// else is a 404.
+// else is a 405 with Allow when the path exists with other methods, or a
+// 404.
 func (a *API) fallback(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok := strings.CutSuffix(r.URL.Path, ".json")
@@ -105,6 +106,10 @@ func (a *API) fallback(mux *http.ServeMux) http.HandlerFunc {
 			r2.URL.Path = p
 			r2.URL.RawPath = ""
 			mux.ServeHTTP(w, r2)
+			return
+		}
+		if allow := httpx.AllowedMethods(mux, r); len(allow) > 0 {
+			httpx.MethodNotAllowed(w, r, a.log, allow)
 			return
 		}
 		httpx.WriteError(w, r, a.log, &domain.Error{Code: domain.ENOTFOUND, Message: "The requested resource was not found"})

@@ -45,9 +45,15 @@ func TestScopes(t *testing.T) {
 		}
 		for _, r := range routes {
 			errorBody(t, e.as("").do(r.method, r.path, ""), 401, "invalid_token")
-			b := errorBody(t, e.as("none").do(r.method, r.path, ""), 403, "forbidden")
-			if b["error_description"] != "You are not authorized to access this resource" {
+			// The 403 names the missing scope, in the body and in the
+			// RFC 6750 challenge.
+			rec := e.as("none").do(r.method, r.path, "")
+			b := errorBody(t, rec, 403, "forbidden")
+			if b["error_description"] != "You are not authorized to access this resource: it needs the scope "+r.scope || b["scope"] != r.scope {
 				t.Errorf("%s %s: 403 body %v", r.method, r.path, b)
+			}
+			if got, want := rec.Header().Get("WWW-Authenticate"), `Bearer realm="lintel", error="insufficient_scope", scope="`+r.scope+`"`; got != want {
+				t.Errorf("%s %s: WWW-Authenticate %q, want %q", r.method, r.path, got, want)
 			}
 			// Exactly the listed scope gets past the check (any status but 401/403).
 			e.tokens["one"] = &domain.Principal{AccountID: e.acct.ID, Scopes: domain.NewScopeSet(r.scope)}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -176,6 +177,14 @@ func TestLiveAnswersMatchTheDocument(t *testing.T) {
 		remove("/api/3/channels/" + door)
 		remove("/api/3/sites/" + site)
 		v.check(s.do(t, http.MethodGet, "/api/3/shifts/"+shift, "", ext), 404)
+		// The audit log holds the writes above, in the documented shape.
+		x = s.do(t, http.MethodGet, "/api/3/audit_events?resource=sites&per_page=5", "", ext)
+		v.check(x, 200)
+		if !strings.Contains(string(x.body), `"action":"delete"`) || !strings.Contains(string(x.body), `"resource_id":"`+site+`"`) {
+			t.Errorf("audit events: %s", x.body)
+		}
+		v.check(s.do(t, http.MethodGet, "/api/3/audit_events?actor_type=robot", "", ext), 400)
+		v.check(s.do(t, http.MethodGet, "/api/3/audit_events", "", tok), 403)
 
 		if len(v.seen) < 40 {
 			t.Errorf("validated only %d operations", len(v.seen))

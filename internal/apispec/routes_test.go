@@ -24,10 +24,12 @@ var notYetRouted = map[string]bool{
 }
 
 // inScope reports whether a route belongs to the documented API surface:
-// /api/3, /oauth, the OAuth metadata and the health checks. The landing
-// page, /metrics, the demo callback and legacy /api/2 are not part of it.
+// /api/3, /oauth, the OAuth metadata, the mobile pass activation page,
+// stored photos and the health checks. The landing page, /metrics, the
+// demo callback and legacy /api/2 are not part of it.
 func inScope(path string) bool {
 	return strings.HasPrefix(path, "/api/3/") || strings.HasPrefix(path, "/oauth/") ||
+		strings.HasPrefix(path, "/mobile/") || strings.HasPrefix(path, "/media/") ||
 		strings.HasPrefix(path, "/.well-known/") || path == "/healthz" || path == "/readyz"
 }
 
