@@ -55,8 +55,16 @@ var runAccounts = subcommand("accounts", map[string]func(context.Context, []stri
 }, "Accounts are tenants: every site, door, person and credential belongs to one.")
 
 var runUsers = subcommand("users", map[string]func(context.Context, []string, io.Writer) error{
-	"create": usersCreate,
-}, "Users are operators: they sign in to authorize OAuth applications for their account.")
+	"create":  usersCreate,
+	"invite":  usersInvite,
+	"list":    usersList,
+	"update":  usersUpdate,
+	"disable": usersDisable,
+	"enable":  usersEnable,
+	"reset":   usersReset,
+	"unlock":  usersUnlock,
+}, "Users are operators: they sign in to run their account and to authorize OAuth applications for it. "+
+	"Each has a role (owner, admin, operator, viewer); see docs/operators.md.")
 
 var runApps = subcommand("apps", map[string]func(context.Context, []string, io.Writer) error{
 	"create": appsCreate,
@@ -118,14 +126,21 @@ type accountJSON struct {
 }
 
 func accountsCreate(ctx context.Context, args []string, out io.Writer) error {
-	fs := newFlags("accounts create", "--name NAME [flags]", "Creates an account.", out)
+	fs := newFlags("accounts create", "--name NAME [flags]", "Creates an account and prints its id, which users create, apps create and the other\n"+
+		"commands take as --account (the demo's account already has an id: never assume 1).\n"+
+		"With --print-id only the id is printed, for scripts:\n"+
+		"  ACCOUNT=$(lintel accounts create --name \"Example Co\" --print-id)", out)
 	cfg := config.Bind(fs.FlagSet)
 	name := fs.String("name", "", "account `name` (required)")
 	tz := fs.String("time-zone", "UTC", "IANA time `zone` used for schedules and 'same day' rules, e.g. Europe/London")
 	pin := fs.String("pin", "", "enterprise `PIN`: lets users sign in to the password grant as PIN/email")
 	asJSON := fs.Bool("json", false, "print the account as JSON")
+	printID := fs.Bool("print-id", false, "print only the new account's id")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if *asJSON && *printID {
+		return usageError{"use --json or --print-id, not both"}
 	}
 	if strings.TrimSpace(*name) == "" {
 		return usageError{"--name is required"}
@@ -148,7 +163,12 @@ func accountsCreate(ctx context.Context, args []string, out io.Writer) error {
 	if *asJSON {
 		return printJSON(out, accountJSON{a.ID, a.UID, a.Name, a.TimeZone, a.EnterprisePIN})
 	}
+	if *printID {
+		fmt.Fprintln(out, a.ID)
+		return nil
+	}
 	fmt.Fprintf(out, "Created account %d (%s) %q in %s\n", a.ID, a.UID, a.Name, a.TimeZone)
+	fmt.Fprintf(out, "Use --account %d with lintel users create and lintel apps create.\n", a.ID)
 	return nil
 }
 
@@ -203,7 +223,8 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 	email := fs.String("email", "", "sign-in `email` (required)")
 	first := fs.String("first-name", "", "first `name`")
 	last := fs.String("last-name", "", "last `name`")
-	admin := fs.Bool("admin", false, "make the user an account administrator")
+	admin := fs.Bool("admin", false, "same as --role admin")
+	roleName := fs.String("role", "", "`role`: owner, admin, operator or viewer (default operator)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	asJSON := fs.Bool("json", false, "print the user (and any generated password) as JSON")
 	if err := fs.parse(args); err != nil {
@@ -212,6 +233,14 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 	addr := strings.TrimSpace(*email)
 	if at := strings.IndexByte(addr, '@'); at < 1 || at == len(addr)-1 || strings.ContainsAny(addr, " \t/") {
 		return usageError{"--email must be an email address such as ops@example.com"}
+	}
+	var role domain.OperatorRole
+	if *roleName != "" {
+		r, err := domain.ParseOperatorRole(*roleName)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		role = r
 	}
 	pw, generated := "", false
 	if *fromStdin {
@@ -235,18 +264,18 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	u := &domain.User{AccountID: a.ID, Email: addr, FirstName: *first, LastName: *last, PasswordHash: hash, Admin: *admin}
-	if err := st.CreateUser(ctx, u); err != nil {
+	u := &domain.User{AccountID: a.ID, Email: addr, FirstName: *first, LastName: *last, PasswordHash: hash, Admin: *admin, Role: role}
+	if err := st.CreateUser(cliActor(ctx, a.ID, "create"), u); err != nil {
 		return err
 	}
 	if *asJSON {
-		v := map[string]any{"id": u.ID, "account_id": a.ID, "email": u.Email}
+		v := map[string]any{"id": u.ID, "account_id": a.ID, "email": u.Email, "role": u.Role}
 		if generated {
 			v["password"] = pw
 		}
 		return printJSON(out, v)
 	}
-	fmt.Fprintf(out, "Created user %d <%s> on account %d (%s)\n", u.ID, u.Email, a.ID, a.Name)
+	fmt.Fprintf(out, "Created user %d <%s> (%s) on account %d (%s)\n", u.ID, u.Email, u.Role, a.ID, a.Name)
 	if generated {
 		fmt.Fprintf(out, "Password (shown once): %s\n", pw)
 	}
@@ -358,51 +387,38 @@ func appsUpdate(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var revokeWhy []string
+	var upd oauth.AppUpdate
 	if set["name"] {
 		if strings.TrimSpace(*name) == "" {
 			return usageError{"--name must not be empty"}
 		}
-		oa.Name = strings.TrimSpace(*name)
+		upd.Name = name
 	}
 	if set["scopes"] {
-		if !newScopes.Contains(oa.Scopes) {
-			revokeWhy = append(revokeWhy, "scopes narrowed")
-		}
-		oa.Scopes = newScopes
+		upd.Scopes = newScopes
 	}
 	if set["state"] {
-		if *state == domain.AppSuspended && oa.State != domain.AppSuspended {
-			revokeWhy = append(revokeWhy, "app suspended")
-		}
-		oa.State = *state
+		upd.State = state
 	}
 	if set["password-grant"] {
-		oa.PasswordGrant = *pwGrant
+		upd.PasswordGrant = pwGrant
 	}
 	if set["require-pkce"] {
-		oa.RequirePKCE = *requirePKCE
+		upd.RequirePKCE = requirePKCE
 	}
 	if set["require-state"] {
-		oa.RequireState = *requireState
+		upd.RequireState = requireState
 	}
 	if set["approve-admit"] {
-		if oa.AdmitApproved && !*approveAdmit {
-			revokeWhy = append(revokeWhy, "admit approval withdrawn")
-		}
-		oa.AdmitApproved = *approveAdmit
+		upd.AdmitApproved = approveAdmit
 	}
-	oa.UpdatedAt = time.Now().UTC()
-	if err := st.UpdateOAuthApp(ctx, oa); err != nil {
-		return err
+	n, why, err := oauth.UpdateApp(ctx, st, oa, upd, time.Now().UTC())
+	if err != nil {
+		return asUsage(err)
 	}
 	fmt.Fprintf(out, "Updated OAuth application %q (%s), state %s\n", oa.Name, oa.UID, oa.State)
-	if len(revokeWhy) > 0 {
-		n, err := st.RevokeOAuthFamilies(ctx, store.FamilyFilter{AppID: oa.ID}, strings.Join(revokeWhy, "; "), time.Now().UTC())
-		if err != nil {
-			return fmt.Errorf("the app was updated but its tokens could not be revoked: %w", err)
-		}
-		fmt.Fprintf(out, "Revoked %d token chain(s): %s\n", n, strings.Join(revokeWhy, "; "))
+	if why != "" {
+		fmt.Fprintf(out, "Revoked %d token chain(s): %s\n", n, why)
 	}
 	return nil
 }

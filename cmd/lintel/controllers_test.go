@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/demo"
+	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -36,10 +38,35 @@ func TestControllerCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The decisions below are made at the wall clock's time, so the test
+	// takes a door that never auto-unlocks (the demo's Front Door does on
+	// weekday mornings) and a member of Staff, whose role covers every
+	// door around the clock.
 	chans, _, _ := st.ListChannels(ctx, acct.ID, nil, store.Page{})
-	front := chans[0]
+	var door *domain.Channel
+	for _, ch := range chans {
+		if ch.AutoUnlockShiftID == nil && door == nil {
+			door = ch
+		}
+	}
+	groups, _ := st.ListGroups(ctx, acct.ID)
+	var staff int64
+	for _, g := range groups {
+		if g.Name == "Staff" {
+			staff = g.ID
+		}
+	}
 	people, _, _ := st.ListPeople(ctx, acct.ID, store.PersonFilter{})
-	creds, _ := st.CredentialsOfPeople(ctx, acct.ID, []int64{people[0].ID})
+	var member *domain.Person
+	for _, p := range people {
+		if member == nil && p.Enabled && slices.Contains(p.GroupIDs, staff) {
+			member = p
+		}
+	}
+	if door == nil || member == nil {
+		t.Fatal("the demo has no door without auto-unlock or no enabled Staff member")
+	}
+	creds, _ := st.CredentialsOfPeople(ctx, acct.ID, []int64{member.ID})
 	card := ""
 	for _, c := range creds {
 		if c.Label == "Card" {
@@ -54,7 +81,7 @@ func TestControllerCommands(t *testing.T) {
 			t.Errorf("%v: exit %d %q", args, code, errOut)
 		}
 	}
-	code, out, errOut := lintel(t, append([]string{"controllers", "enroll", "--channel", fmt.Sprint(front.ID), "--json"}, data...)...)
+	code, out, errOut := lintel(t, append([]string{"controllers", "enroll", "--channel", fmt.Sprint(door.ID), "--json"}, data...)...)
 	if code != 0 {
 		t.Fatalf("enroll: %d %s", code, errOut)
 	}
@@ -72,7 +99,7 @@ func TestControllerCommands(t *testing.T) {
 		t.Fatal("device secret stored in clear")
 	}
 	code, out, _ = lintel(t, append([]string{"controllers", "list", "--account", fmt.Sprint(acct.ID)}, data...)...)
-	if code != 0 || !strings.Contains(out, fmt.Sprintf("[%d]", front.ID)) || strings.Contains(out, enrolled.Secret) {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("[%d]", door.ID)) || strings.Contains(out, enrolled.Secret) {
 		t.Fatalf("list: %d %q", code, out)
 	}
 
@@ -92,7 +119,7 @@ func TestControllerCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("controller: %d %s\n%s", code, errOut, out)
 	}
-	for _, want := range []string{"sync: access list", fmt.Sprintf("door %d card %s: ADMIT", front.ID, card), `ignored "bogus"`,
+	for _, want := range []string{"sync: access list", fmt.Sprintf("door %d card %s: ADMIT", door.ID, card), `ignored "bogus"`,
 		"pin ****: REJECT 24", "rex: ADMIT 13", "relay: door"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -69,6 +69,9 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	printDemo(out, info, infoPath)
+	if note := a.ListenNote(); note != "" {
+		fmt.Fprintln(out, note)
+	}
 	if *coworkhq != "" {
 		sample, err := a.EnsureCoworkHQ(ctx, info, *coworkhq)
 		if err != nil {
@@ -112,6 +115,7 @@ func printDemo(out io.Writer, info *app.DemoInfo, infoPath string) {
 Lintel demo: CoWork HQ is ready at %[1]s
 
   Account          CoWork HQ, id %[10]s
+  Console          %[1]s/ (sign in with the operator login)
   Operator login   %[2]s / %[3]s
   OAuth client     client_id=%[4]s
                    client_secret=%[5]s

@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer a.Close()
 	fmt.Fprintf(out, "Lintel %s is serving %s (database: %s)\n", app.Version, a.BaseURL(), cfg.DatabaseDescription())
+	fmt.Fprint(out, a.ListenNote())
 	return a.Serve(ctx)
 }
 
@@ -59,10 +60,12 @@ func runMigrate(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func runVersion(ctx context.Context, args []string, out io.Writer) error {
-	fs := newFlags("version", "", "Prints the version of this binary.", out)
+	fs := newFlags("version", "", "Prints the version of this binary, the commit it was built from (with its time, and\n"+
+		"whether the checkout had uncommitted changes) and the Go version, as the Go toolchain\n"+
+		"recorded them in the binary.", out)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "lintel %s\n", app.Version)
+	fmt.Fprint(out, app.ReadBuildInfo())
 	return nil
 }

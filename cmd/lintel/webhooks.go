@@ -13,6 +13,7 @@ import (
 
 	"github.com/lintel-dev/lintel/internal/config"
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/netguard"
 	"github.com/lintel-dev/lintel/internal/store"
 	"github.com/lintel-dev/lintel/internal/webhook"
 )
@@ -45,7 +46,7 @@ func webhooksSet(ctx context.Context, args []string, out io.Writer) error {
 		if u == "" {
 			return usageError{"--url is required (or --remove)"}
 		}
-		if err := webhook.CheckURL(u, *allowPrivate); err != nil {
+		if err := (&netguard.Guard{AllowPrivate: *allowPrivate}).CheckURL(ctx, u); err != nil {
 			return usageError{"--url: " + err.Error()}
 		}
 	}

@@ -42,6 +42,18 @@ func TestWebhooksCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", bad, code)
 		}
 	}
+	// A refused destination says why.
+	for url, why := range map[string]string{
+		"http://169.254.169.254/latest/": "cloud metadata", "http://2130706433/": "non-standard form (127.0.0.1",
+		"http://metadata.google.internal/": "local network name", "http://[::ffff:10.0.0.1]/": "IPv4-mapped",
+	} {
+		if code, _, errOut := lintel(t, append([]string{"webhooks", "set", "--app", clientID, "--url", url}, data...)...); code != 2 || !strings.Contains(errOut, why) {
+			t.Errorf("%s: exit %d, %q; want 2 saying %q", url, code, errOut, why)
+		}
+	}
+	if code, _, errOut := lintel(t, append([]string{"webhooks", "set", "--app", clientID, "--url", "http://127.0.0.1:9/in", "--allow-private"}, data...)...); code != 0 {
+		t.Errorf("--allow-private: %q", errOut)
+	}
 	code, out, errOut = lintel(t, append([]string{"webhooks", "set", "--app", clientID, "--url", "https://hooks.example.com/in?token=abc"}, data...)...)
 	if code != 0 || !strings.Contains(out, "signing secret: whsec_") || strings.Contains(out, "token=abc") {
 		t.Fatalf("webhooks set: %d %q %q", code, out, errOut)

@@ -50,7 +50,7 @@ func (a *App) EnsureCoworkHQ(ctx context.Context, info *DemoInfo, appURL string)
 	base := u.String()
 	path := a.CoworkHQEnvPath()
 	hook := base + "/api/webhooks/lintel"
-	canHook := webhook.CheckURL(hook, a.Config.WebhookAllowPrivate) == nil
+	canHook := a.Callbacks.CheckURL(ctx, hook) == nil
 	if old, err := readEnvFile(path); err == nil && old["LINTEL_BASE_URL"] == a.baseURL && old["COWORKHQ_URL"] == base &&
 		(old["LINTEL_WEBHOOK_SECRET"] != "") == canHook {
 		if app, err := a.Store.GetOAuthAppByUID(ctx, old["LINTEL_CLIENT_ID"]); err == nil && app.State != domain.AppSuspended {

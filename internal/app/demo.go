@@ -33,6 +33,9 @@ type DemoInfo struct {
 // DemoAdminEmail is the demo operator's sign-in.
 const DemoAdminEmail = "admin@cowork.example"
 
+// DemoAppName is the name of the demo's OAuth application.
+const DemoAppName = "CoWork HQ integration (demo)"
+
 // DemoInfoPath is where the demo's details are written.
 func (a *App) DemoInfoPath() string { return filepath.Join(a.Config.DataDir, "demo.json") }
 
@@ -78,7 +81,7 @@ func (a *App) EnsureDemo(ctx context.Context, people int, progress func(done, to
 	if err != nil {
 		return nil, err
 	}
-	op := &domain.User{AccountID: acct.ID, Email: DemoAdminEmail, FirstName: "Alex", LastName: "Operator", PasswordHash: hash, Admin: true}
+	op := &domain.User{AccountID: acct.ID, Email: DemoAdminEmail, FirstName: "Alex", LastName: "Operator", PasswordHash: hash, Role: domain.RoleOwner}
 	if err := a.Store.CreateUser(ctx, op); err != nil {
 		return nil, fmt.Errorf("create demo operator: %w", err)
 	}
@@ -93,7 +96,7 @@ func (a *App) newDemoApp(ctx context.Context, accountID int64, info *DemoInfo) e
 	redirect := a.baseURL + "/callback"
 	scopes := DemoScopes()
 	created, secret, err := oauth.CreateApp(ctx, a.Store, oauth.NewApp{
-		AccountID: accountID, Name: "CoWork HQ integration (demo)", RedirectURIs: []string{redirect},
+		AccountID: accountID, Name: DemoAppName, RedirectURIs: []string{redirect},
 		Scopes: scopes, State: domain.AppTesting, PasswordGrant: true,
 	})
 	if err != nil {

@@ -9,7 +9,8 @@
 // database arrive. Several servers may share one PostgreSQL database
 // behind a load balancer (docs/scaling.md).
 //
-// It also creates the demo (EnsureDemo) and, for `lintel demo --coworkhq`,
+// It also creates the demo (EnsureDemo; its operator owns the account, so
+// the one person trying Lintel may use every page of the console) and, for `lintel demo --coworkhq`,
 // registers the CoWork HQ sample app of examples/coworkhq with it
 // (EnsureCoworkHQ), writing the settings that app reads to coworkhq.env.
 //
@@ -18,4 +19,13 @@
 // naming the holder. Options.NoListen builds an App for commands that only
 // use its store and demo: it binds no port and takes no lock. /readyz fails
 // when the SQLite file was removed or replaced under the running server.
+//
+// /metrics is on the public listener unless Config.MetricsListen gives it
+// a listener of its own (then it is only there); Config.MetricsToken makes
+// it require that bearer token, compared in constant time and never
+// logged. A path known with other methods answers 405 with Allow, not 404.
+// ListenNote explains the 127.0.0.1 URLs of a server listening on every
+// interface; the demo's /callback page shows the code's real client_id
+// (oauth.Server.CodeClient); Version and ReadBuildInfo come from the
+// build information the toolchain recorded.
 package app

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"html/template"
 	"net/http"
 	"time"
 
@@ -35,28 +34,16 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(a.Store.Dialect())})
 }
 
-// notFound answers unknown paths in the DoorFlow error shape.
-func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
-	httpx.WriteError(w, r, a.Log, domain.Errorf(domain.ENOTFOUND, "No route matches %s %s", r.Method, r.URL.Path))
-}
-
-var homePage = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Lintel</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}</style>
-</head><body>
-<h1>Lintel is running</h1>
-<p>Version {{.Version}}. This server speaks the DoorFlow API v3 under <code>{{.Base}}/api/3</code>, protected by OAuth 2.0.</p>
-<ul>
-<li>OAuth metadata: <a href="/.well-known/oauth-authorization-server">/.well-known/oauth-authorization-server</a></li>
-<li>Health: <a href="/healthz">/healthz</a>, readiness: <a href="/readyz">/readyz</a>, metrics: <a href="/metrics">/metrics</a></li>
-</ul>
-</body></html>`))
-
-// home is a small landing page so that opening the base URL shows something useful.
-func (a *App) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_ = homePage.Execute(w, map[string]string{"Version": Version, "Base": a.baseURL})
+// notFound answers what no route took, in the DoorFlow error shape: 405
+// with an Allow header when the path exists with other methods (GET
+// /oauth/token, PATCH /api/3/people), else 404. It is the catch-all of
+// mux, which it asks which methods the path has.
+func (a *App) notFound(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if allow := httpx.AllowedMethods(mux, r); len(allow) > 0 {
+			httpx.MethodNotAllowed(w, r, a.Log, allow)
+			return
+		}
+		httpx.WriteError(w, r, a.Log, domain.Errorf(domain.ENOTFOUND, "No route matches %s %s", r.Method, r.URL.Path))
+	}
 }

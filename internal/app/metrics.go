@@ -1,8 +1,12 @@
 package app
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lintel-dev/lintel/internal/controller"
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/httpx"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -60,8 +66,28 @@ func newMetrics(st *store.Store, hub *controller.Hub) *metrics {
 	return m
 }
 
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+// handler serves the registry. With a token, a request must carry
+// "Authorization: Bearer <token>": the presented value is compared with
+// the token through their SHA-256 digests in constant time, so neither its
+// content nor its length shows in the timing; anything else gets 401 in
+// the DoorFlow error shape.
+func (m *metrics) handler(token string, log *slog.Logger) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, presented, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(presented)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("Cache-Control", "no-store")
+			httpx.WriteError(w, r, log, &domain.Error{Code: domain.EUNAUTHORIZED, Wire: "invalid_token",
+				Message: "/metrics needs Authorization: Bearer with the metrics token (--metrics-token)"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // observe records one finished request. The route label is the matched
