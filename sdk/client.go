@@ -47,6 +47,7 @@ type Client struct {
 	People            *PeopleService
 	Credentials       *CredentialsService
 	Events            *EventsService
+	AuditEvents       *AuditEventsService
 	Reservations      *ReservationsService
 	GroupReservations *GroupReservationsService
 	Groups            *GroupsService
@@ -172,6 +173,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.People = &PeopleService{c}
 	c.Credentials = &CredentialsService{c}
 	c.Events = &EventsService{c}
+	c.AuditEvents = &AuditEventsService{c}
 	c.Reservations = &ReservationsService{c}
 	c.GroupReservations = &GroupReservationsService{c}
 	c.Groups = &GroupsService{c}
@@ -205,6 +207,12 @@ type request struct {
 	header http.Header
 	// want are the success statuses; anything else is an *Error.
 	want []int
+	// target, when set, is the absolute URL to fetch instead of path on
+	// the server (a person's image_url); path still names it in errors.
+	target string
+	// anonymous requests carry neither credentials nor the subscription
+	// key (media URLs need none, and may be on another host).
+	anonymous bool
 }
 
 // response is a received answer: status, headers and the whole body.
@@ -236,7 +244,10 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 		}
 		payload = b
 	}
-	target := c.url(r.path, r.query)
+	target := r.target
+	if target == "" {
+		target = c.url(r.path, r.query)
+	}
 	idempotent := isIdempotent(r.method)
 	reauths := 0
 	for attempt := 1; ; attempt++ {
@@ -248,7 +259,7 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 			return resp, nil
 		}
 		apiErr := newError(r.method, r.path, resp)
-		if resp.status == http.StatusUnauthorized && reauths < maxReauths && apiErr.Code == "invalid_token" {
+		if resp.status == http.StatusUnauthorized && !r.anonymous && reauths < maxReauths && apiErr.Code == "invalid_token" {
 			// The token was refused before the request did anything: get
 			// another one and send the request again, whatever its method.
 			// The stored token may itself be stale (another process
@@ -286,16 +297,20 @@ func (c *Client) send(ctx context.Context, r *request, target string, payload []
 	for k, vs := range r.header {
 		req.Header[k] = vs
 	}
-	req.Header.Set("Accept", "application/json")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.subKey != "" {
-		req.Header.Set("Ocp-Apim-Subscription-Key", c.subKey)
-	}
-	if err := c.creds.apply(ctx, req); err != nil {
-		return nil, "", err
+	if !r.anonymous {
+		if c.subKey != "" {
+			req.Header.Set("Ocp-Apim-Subscription-Key", c.subKey)
+		}
+		if err := c.creds.apply(ctx, req); err != nil {
+			return nil, "", err
+		}
 	}
 	sent := req.Header.Get("Authorization")
 	resp, err := c.http.Do(req)

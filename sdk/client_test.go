@@ -284,3 +284,54 @@ func TestCredentialsAndHeaders(t *testing.T) {
 		t.Error("ftp base URL accepted")
 	}
 }
+
+// TestDownloadImage: image URLs get no credentials and no subscription
+// key (they may name a storage host), are retried like any GET, and an
+// answer that is not an image, or a URL that is not http(s), is an error.
+func TestDownloadImage(t *testing.T) {
+	var hits atomic.Int32
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" || r.Header.Get("Ocp-Apim-Subscription-Key") != "" || r.Header.Get("Accept") != "image/*" {
+			t.Errorf("image request headers %v", r.Header)
+		}
+		switch r.URL.Path {
+		case "/photo.png":
+			if hits.Add(1) == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "application/octet-stream") // sniffed instead
+			w.Write([]byte("\x89PNG\r\n\x1a\n rest"))
+		case "/page":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte("<html>sign in</html>"))
+		default:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusGone)
+			w.Write([]byte("This photo was replaced or removed.\n"))
+		}
+	}))
+	defer storage.Close()
+	c, waits := testClient(t, storage, WithSubscriptionKey("sub"))
+	ctx := context.Background()
+	img, err := c.People.Photo(ctx, &Person{ImageURL: Ptr(storage.URL + "/photo.png")})
+	if err != nil || img.ContentType != "image/png" || len(*waits) != 1 {
+		t.Fatalf("photo %+v %v, waits %v", img, err, *waits)
+	}
+	if _, err := c.People.DownloadImage(ctx, storage.URL+"/page"); err == nil || !strings.Contains(err.Error(), "not an image") {
+		t.Errorf("an HTML answer: %v", err)
+	}
+	_, err = c.People.PhotoThumbnail(ctx, &Person{ImageThumbnailURL: Ptr("/media/people/old/thumbnail")}) // relative: on the server
+	var e *Error
+	if !IsGone(err) || !errors.As(err, &e) || e.Message != "This photo was replaced or removed." || e.Path != "/media/people/old/thumbnail" {
+		t.Errorf("a replaced photo: %v", err)
+	}
+	for _, u := range []string{"file:///etc/passwd", "ftp://example.com/a.png", "http://%zz"} {
+		if _, err := c.People.DownloadImage(ctx, u); err == nil {
+			t.Errorf("%s: no error", u)
+		}
+	}
+	if _, err := c.People.Photo(ctx, &Person{ImageURL: Ptr("  ")}); !errors.Is(err, ErrNoPhoto) {
+		t.Errorf("an empty URL: %v", err)
+	}
+}

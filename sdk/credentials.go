@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // AutoPIN as a PIN credential's value asks the server to generate a
@@ -19,11 +20,35 @@ type Credential struct {
 	CredentialTypeID int64   `json:"credential_type_id"`
 	Label            string  `json:"label"` // the credential type's label
 	PersonID         int64   `json:"person_id"`
-	Value            *string `json:"value"`       // nil for mobile passes
-	Status           *string `json:"status"`      // mobile passes: invited, active, revoking or revoked
-	URL              *string `json:"url"`         // a mobile pass's redemption link: a secret, never log it
-	WalletType       *string `json:"wallet_type"` // apple or google, once in a wallet
+	Value            *string `json:"value"` // nil for mobile passes
+	// Status is a mobile pass's state (CredentialInvited, CredentialActive,
+	// CredentialRevoking or CredentialRevoked); nil for other credentials.
+	Status *string `json:"status"`
+	// URL is a mobile pass's one-time activation link, in the answer that
+	// issues it when the server did not email it to the holder: a secret,
+	// never log it; hand it to the holder.
+	URL        *string `json:"url"`
+	WalletType *string `json:"wallet_type"` // apple or google, once in a wallet
+	// InvitationExpiresAt is when a new mobile pass's activation link
+	// stops working (Lintel extension, only in the answer that issues it).
+	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
+	// InvitationEmailed says whether Lintel emailed the activation link to
+	// the holder, in which case URL is nil (Lintel extension, only in the
+	// answer that issues a mobile pass).
+	InvitationEmailed *bool `json:"invitation_emailed,omitempty"`
 }
+
+// The states of a mobile pass (Credential.Status).
+const (
+	CredentialInvited  = "invited"  // issued; the holder has not activated it, doors ignore it
+	CredentialActive   = "active"   // activated; doors decide it like any credential
+	CredentialRevoking = "revoking" // revoked; some controller may not know yet, doors refuse it
+	CredentialRevoked  = "revoked"  // every live controller has dropped it
+)
+
+// StatusIs reports whether the credential is a mobile pass in state
+// status (one of the Credential... constants).
+func (c *Credential) StatusIs(status string) bool { return c.Status != nil && *c.Status == status }
 
 // CredentialInput is a credential to issue. Value is the card or fob
 // number, the PIN (AutoPIN for a generated one), or empty for a mobile
@@ -102,7 +127,9 @@ func (s *CredentialsService) Update(ctx context.Context, personID int64, id, val
 
 // Delete revokes a credential (deleteCredential). pending is true when the
 // server accepted the revocation but finishes it later (202, mobile
-// passes: their status goes through revoking to revoked).
+// passes: an invited pass becomes revoked at once, an active one revoking
+// until every controller has dropped it; deleting a revoked pass removes
+// it, 200).
 func (s *CredentialsService) Delete(ctx context.Context, personID int64, id string) (pending bool, err error) {
 	resp, err := s.c.do(ctx, &request{method: "DELETE", path: credPath(personID) + "/" + url.PathEscape(id),
 		want: []int{http.StatusOK, http.StatusAccepted, http.StatusNoContent}})

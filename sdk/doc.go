@@ -21,6 +21,10 @@
 //		fmt.Println(p.Name())
 //	}
 //
+// People.Photo and PhotoThumbnail download a person's photo by the URLs
+// the person carries, without sending credentials. AuditEvents reads the
+// account's audit log (a Lintel extension).
+//
 // Any answer other than the operation's success is an *Error carrying the
 // status, the error code, the message and the field errors; use errors.As.
 // Idempotent calls (GET, PUT, DELETE) are retried on 429 and 503, honouring

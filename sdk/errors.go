@@ -36,6 +36,11 @@ type Error struct {
 	Message string
 	// Fields maps each invalid field to what is wrong with it (422 answers).
 	Fields map[string][]string
+	// Scope is the scope a 403 says the request needs (Lintel's "scope"
+	// member, or the scope of a WWW-Authenticate: Bearer
+	// error="insufficient_scope" challenge); space-separated when any one
+	// would do. Empty when the server did not say.
+	Scope string
 	// RetryAfter is how long the server asked the caller to wait (429 and
 	// 503 answers: the Retry-After header, or retry_in / retry_after in
 	// the body). Zero when it said nothing.
@@ -79,6 +84,10 @@ func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 // IsConflict reports whether err is an *Error with status 409.
 func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
 
+// IsGone reports whether err is an *Error with status 410 (a person's
+// photo that was replaced or removed).
+func IsGone(err error) bool { return hasStatus(err, http.StatusGone) }
+
 // IsRateLimited reports whether err is an *Error with status 429.
 func IsRateLimited(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }
 
@@ -97,6 +106,7 @@ type errorBody struct {
 	Errors      json.RawMessage `json:"errors"`
 	RetryIn     json.Number     `json:"retry_in"`
 	RetryAfter  json.Number     `json:"retry_after"`
+	Scope       string          `json:"scope"`
 }
 
 // newError reads an unexpected answer.
@@ -121,11 +131,17 @@ func newError(method, path string, r *response) *Error {
 			}
 		}
 		e.Fields = fieldErrors(body.Errors)
+		if r.status == http.StatusForbidden {
+			e.Scope = body.Scope
+		}
 		for _, n := range []json.Number{body.RetryAfter, body.RetryIn} {
 			if s, err := n.Int64(); err == nil && s > 0 && e.RetryAfter == 0 {
 				e.RetryAfter = time.Duration(s) * time.Second
 			}
 		}
+	}
+	if e.Scope == "" && r.status == http.StatusForbidden {
+		e.Scope = challengeScope(r.header.Get("WWW-Authenticate"))
 	}
 	if ra := parseRetryAfter(r.header.Get("Retry-After"), time.Now()); ra > 0 {
 		e.RetryAfter = ra
@@ -148,10 +164,34 @@ func newError(method, path string, r *response) *Error {
 			}
 		}
 	}
+	if e.Message == "" && e.Code == "" && strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+		// A plain-text answer (the media routes' 410) is its own message.
+		if line, _, _ := strings.Cut(strings.TrimSpace(string(r.body)), "\n"); len(line) <= 200 {
+			e.Message = strings.TrimSpace(line)
+		}
+	}
 	if e.Message == "" && e.Code == "" {
 		e.Message = strings.TrimSpace(http.StatusText(r.status))
 	}
 	return e
+}
+
+// challengeScope returns the scope parameter of a Bearer
+// error="insufficient_scope" challenge (RFC 6750 section 3), or "".
+func challengeScope(h string) string {
+	scheme, params, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Bearer") || !strings.Contains(params, `error="insufficient_scope"`) {
+		return ""
+	}
+	_, rest, ok := strings.Cut(params, `scope="`)
+	if !ok {
+		return ""
+	}
+	scope, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return scope
 }
 
 // looksLike reports whether body is a JSON object with the member key.

@@ -32,6 +32,23 @@ func exampleServer() *httptest.Server {
 			fmt.Fprint(w, `[{"id":3,"first_name":"Grace","last_name":"Hopper","enabled":false,"groups":[],"roles":[]}]`)
 		case r.URL.Path == "/api/3/events/98321":
 			fmt.Fprint(w, `{"id":98321,"event_code":10,"event_label":"John Doe admitted using card","created_at":"2026-01-05T09:00:00.000Z","updated_at":"2026-01-05T09:00:00.000Z"}`)
+		case r.URL.Path == "/api/3/people/2":
+			fmt.Fprintf(w, `{"id":2,"first_name":"Ada","last_name":"Lovelace","enabled":true,"groups":[],"roles":[],
+				"image_url":"http://%[1]s/media/people/k3q","image_thumbnail_url":"http://%[1]s/media/people/k3q/thumbnail"}`, r.Host)
+		case r.URL.Path == "/media/people/k3q/thumbnail":
+			if r.Header.Get("Authorization") != "" {
+				w.WriteHeader(http.StatusBadRequest) // photo URLs need no token, and get none
+				return
+			}
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Write([]byte("\xff\xd8\xff\xe0 a JPEG"))
+		case r.URL.Path == "/api/3/audit_events" && r.URL.Query().Get("resource") == "people":
+			w.Header().Set("Total", "2")
+			w.Header().Set("Per-Page", "50")
+			fmt.Fprint(w, `[{"id":902,"actor_type":"app","actor_id":4,"user_id":1,"actor":"CRM for admin@example.com","resource":"people",
+				"resource_id":"2","action":"update","changes":{"job_title":"Analyst"},"ip_address":"192.0.2.7","user_agent":"crm/1.0","created_at":"2026-01-05T10:02:00.000Z"},
+				{"id":877,"actor_type":"operator","actor_id":1,"user_id":1,"actor":"admin@example.com","resource":"people",
+				"resource_id":"2","action":"create","changes":{"first_name":"Ada","last_name":"Lovelace"},"ip_address":"192.0.2.9","user_agent":null,"created_at":"2026-01-05T09:40:00.000Z"}]`)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"error":"not_found","error_description":"The requested resource was not found"}`)
@@ -57,6 +74,49 @@ func ExamplePeopleService_All() {
 	// John Doe (enabled: true) card "1234567890"
 	// Ada Lovelace (enabled: true) card ""
 	// Grace Hopper (enabled: false) card ""
+}
+
+// Who changed people today: the audit log, filtered and followed page by
+// page (a Lintel extension; scope account.audit.readonly).
+func ExampleAuditEventsService_All() {
+	srv := exampleServer()
+	defer srv.Close()
+	c, _ := lintel.NewClient(srv.URL, lintel.WithAccessToken("ACCESS_TOKEN"))
+	since := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for ev, err := range c.AuditEvents.All(context.Background(), &lintel.AuditEventListOptions{Resource: "people", Since: since}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.CreatedAt.Format("15:04"), ev.Actor, ev.Action, *ev.ResourceID, len(ev.Changes), "field(s)")
+	}
+	// Output:
+	// 10:02 CRM for admin@example.com update 2 1 field(s)
+	// 09:40 admin@example.com create 2 2 field(s)
+}
+
+// Downloading a person's photo thumbnail by the URL the person carries.
+func ExamplePeopleService_PhotoThumbnail() {
+	srv := exampleServer()
+	defer srv.Close()
+	c, _ := lintel.NewClient(srv.URL, lintel.WithAccessToken("ACCESS_TOKEN"))
+	ctx := context.Background()
+	p, err := c.People.Get(ctx, 2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := c.People.PhotoThumbnail(ctx, p)
+	switch {
+	case errors.Is(err, lintel.ErrNoPhoto):
+		fmt.Println("no photo")
+	case lintel.IsGone(err):
+		fmt.Println("replaced since; read the person again")
+	case err != nil:
+		log.Fatal(err)
+	default:
+		fmt.Println(img.ContentType, len(img.Data), "bytes")
+	}
+	// Output:
+	// image/jpeg 11 bytes
 }
 
 // Every failed call is an *Error with the server's status, code and

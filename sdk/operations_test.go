@@ -1,13 +1,20 @@
 package lintel_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +32,23 @@ var browserOnly = map[string]string{
 	"submitAuthorizeForm": "the sign-in and consent form the operator fills in",
 	"showLogout":          "the operator's sign-out page",
 	"logout":              "the operator's sign-out form",
+	// The operator's own account: one-time links, second factor, password.
+	"showInvitation":            "the page an invited operator sets a password on",
+	"acceptInvitation":          "the invited operator's password form",
+	"showPasswordReset":         "the page a password reset link opens",
+	"resetPassword":             "the password reset form",
+	"showForgotPassword":        "the forgotten-password page",
+	"requestPasswordReset":      "the forgotten-password form",
+	"showSecondFactor":          "the one-time code page at sign-in",
+	"checkSecondFactor":         "the one-time code form at sign-in",
+	"showPasswordChange":        "the signed-in operator's password page",
+	"changePassword":            "the signed-in operator's password form",
+	"showSecondFactorEnrolment": "the signed-in operator's second factor page",
+	"enrolSecondFactor":         "the signed-in operator's second factor form",
+	// The mobile pass holder's pages, opened on their phone from the
+	// invitation link (Credential.URL), never by an integration.
+	"showMobileActivation": "the page a mobile pass invitation link opens on the holder's phone",
+	"activateMobilePass":   "the holder's activation button, which shows their code once",
 }
 
 // opFixture carries ids between the operations of one run.
@@ -34,8 +58,26 @@ type opFixture struct {
 	srv  *server
 	hc   *http.Client
 
-	front, channel, site, credType, pinType, person, john, group, role, shift, rule, res, gres, event, admission int64
-	cred, johnBadge                                                                                              string
+	front, channel, site, credType, pinType, mobileType, person, john, group, role, shift, rule, res, gres, event, admission int64
+	cred, johnBadge                                                                                                          string
+
+	photo  []byte         // the PNG sent as Ada's image_base64
+	before *lintel.Person // Ada as read before her photo was replaced
+}
+
+// testPNG is a w×h PNG of a diagonal gradient.
+func testPNG(w, h int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.NRGBA{R: uint8(x), G: uint8(y), B: uint8(x + y), A: 0xff})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
 }
 
 type opCall struct {
@@ -302,11 +344,14 @@ var operations = []opCall{
 			if err != nil {
 				return err
 			}
-			if ct.Kind() == "pin" {
+			switch ct.Kind() {
+			case "pin":
 				f.pinType = ct.ID
+			case "mobile":
+				f.mobileType = ct.ID
 			}
 		}
-		return expect(f.pinType != 0, "no PIN type")
+		return expect(f.pinType != 0 && f.mobileType != 0, "PIN type %d, mobile type %d", f.pinType, f.mobileType)
 	}},
 	{"createCredentialType", func(ctx context.Context, f *opFixture) error {
 		ct, err := f.c.CredentialTypes.Create(ctx, &lintel.CredentialTypeInput{Label: lintel.Ptr("Visitor badge"), Kind: lintel.Ptr("card")})
@@ -383,8 +428,10 @@ var operations = []opCall{
 		return expect(n == 50 && john.CredentialValues["credentials_number"] != "", "%d people; John %+v", n, john)
 	}},
 	{"createPerson", func(ctx context.Context, f *opFixture) error {
+		f.photo = testPNG(200, 100)
 		p, err := f.c.People.Create(ctx, &lintel.PersonInput{FirstName: lintel.Ptr("Ada"), LastName: lintel.Ptr("Lovelace"),
 			Email: lintel.Ptr("ada@example.com"), GroupIDs: []int64{f.group}, SystemID: lintel.Ptr("sdk-1"),
+			ImageBase64:      lintel.Ptr(base64.StdEncoding.EncodeToString(f.photo)),
 			CredentialValues: map[string]string{"key_fob_number": "55501234"}})
 		if err != nil {
 			return err
@@ -392,6 +439,10 @@ var operations = []opCall{
 		f.person = p.ID
 		if len(p.GroupIDs) != 1 || p.CredentialValues["key_fob_number"] != "55501234" || !p.Enabled {
 			return fmt.Errorf("person %+v", p)
+		}
+		if p.ImageURL == nil || p.ImageThumbnailURL == nil || *p.ImageThumbnailURL != *p.ImageURL+"/thumbnail" ||
+			!strings.HasPrefix(*p.ImageURL, f.srv.BaseURL()+"/media/people/") {
+			return fmt.Errorf("photo URLs %v %v", p.ImageURL, p.ImageThumbnailURL)
 		}
 		_, err = f.c.People.Create(ctx, &lintel.PersonInput{LastName: lintel.Ptr("Nobody")})
 		var e *lintel.Error
@@ -421,6 +472,83 @@ var operations = []opCall{
 		}
 		return expect(p.JobTitle != nil && *p.JobTitle == "Analyst" && len(p.GroupIDs) == 1, "person %+v", p)
 	}},
+	{"getPersonPhoto", func(ctx context.Context, f *opFixture) error {
+		p, err := f.c.People.Get(ctx, f.person)
+		if err != nil {
+			return err
+		}
+		f.before = p
+		img, err := f.c.People.Photo(ctx, p)
+		if err != nil {
+			return err
+		}
+		if img.ContentType != "image/png" || !bytes.Equal(img.Data, f.photo) {
+			return fmt.Errorf("photo %s, %d bytes (sent %d)", img.ContentType, len(img.Data), len(f.photo))
+		}
+		_, err = f.c.People.Photo(ctx, &lintel.Person{ID: 1})
+		return expect(errors.Is(err, lintel.ErrNoPhoto), "a person without a photo: %v", err)
+	}},
+	{"getPersonPhotoThumbnail", func(ctx context.Context, f *opFixture) error {
+		img, err := f.c.People.PhotoThumbnail(ctx, f.before)
+		if err != nil {
+			return err
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(img.Data))
+		if err != nil || img.ContentType != "image/jpeg" || cfg.Width != 128 || cfg.Height != 64 {
+			return fmt.Errorf("thumbnail %s %+v %v", img.ContentType, cfg, err)
+		}
+		// A new photo gets new URLs; the old ones answer 410.
+		p, err := f.c.People.Update(ctx, f.person, &lintel.PersonInput{ImageBase64: lintel.Ptr(base64.StdEncoding.EncodeToString(testPNG(10, 20)))})
+		if err != nil {
+			return err
+		}
+		if p.ImageURL == nil || *p.ImageURL == *f.before.ImageURL {
+			return fmt.Errorf("photo URL after a new photo: %v", p.ImageURL)
+		}
+		img, err = f.c.People.PhotoThumbnail(ctx, p)
+		if err != nil {
+			return err
+		}
+		if cfg, err = jpeg.DecodeConfig(bytes.NewReader(img.Data)); err != nil || cfg.Width != 10 || cfg.Height != 20 {
+			return fmt.Errorf("thumbnail of the new photo %+v %v", cfg, err)
+		}
+		_, err = f.c.People.PhotoThumbnail(ctx, f.before)
+		var e *lintel.Error
+		return expect(lintel.IsGone(err) && errors.As(err, &e) && strings.Contains(e.Message, "replaced"), "the old thumbnail: %v", err)
+	}},
+	{"listAuditEvents", func(ctx context.Context, f *opFixture) error {
+		// Ada was updated three times: groups, job title, photo.
+		opt := &lintel.AuditEventListOptions{ListOptions: lintel.ListOptions{PerPage: 2}, Resource: "people",
+			ResourceID: strconv.FormatInt(f.person, 10), Action: "update", ActorType: "app", Since: time.Now().Add(-time.Hour)}
+		evs, info, err := f.c.AuditEvents.List(ctx, opt)
+		if err != nil {
+			return err
+		}
+		if len(evs) != 2 || info.Total != 3 || !info.HasNext(len(evs)) {
+			return fmt.Errorf("%d audit events %+v", len(evs), info)
+		}
+		newest := evs[0]
+		if newest.Actor == "" || newest.UserID == nil || newest.ResourceID == nil || *newest.ResourceID != opt.ResourceID ||
+			newest.Changes["image_base64"] == nil || newest.CreatedAt.IsZero() || !newest.CreatedAt.After(evs[1].CreatedAt.Add(-time.Second)) {
+			return fmt.Errorf("newest audit event %+v", newest)
+		}
+		n := 0
+		for ev, err := range f.c.AuditEvents.All(ctx, opt) {
+			if err != nil {
+				return err
+			}
+			if ev.Action != "update" || ev.ActorType != "app" {
+				return fmt.Errorf("audit event %+v", ev)
+			}
+			n++
+		}
+		if n != 3 {
+			return fmt.Errorf("All gave %d audit events", n)
+		}
+		_, _, err = f.c.AuditEvents.List(ctx, &lintel.AuditEventListOptions{ActorID: 5})
+		var e *lintel.Error
+		return expect(errors.As(err, &e) && e.StatusCode == 400 && strings.Contains(e.Message, "actor_type"), "actor_id alone: %v", err)
+	}},
 	{"admitPerson", func(ctx context.Context, f *opFixture) error {
 		// Ada's group opens only the new door, so the front door refuses her.
 		_, err := f.c.Channels.AdmitPerson(ctx, f.front, f.person)
@@ -442,6 +570,9 @@ var operations = []opCall{
 			return err
 		}
 		f.johnBadge = badge.ID
+		if err := mobilePassLifecycle(ctx, f); err != nil {
+			return err
+		}
 		_, err = f.c.Credentials.Create(ctx, f.person, lintel.CredentialInput{CredentialTypeID: f.credType, Value: "77700001"})
 		var e *lintel.Error
 		if errors.As(err, &e) && e.StatusCode == 409 {
@@ -625,6 +756,37 @@ var operations = []opCall{
 		err := f.c.Sites.Delete(ctx, f.site)
 		return expect(lintel.IsNotFound(err), "second delete: %v", err)
 	}},
+}
+
+// mobilePassLifecycle issues Ada a mobile pass (no mail server: the
+// answer carries the link), revokes it while invited, and removes it.
+func mobilePassLifecycle(ctx context.Context, f *opFixture) error {
+	mp, err := f.c.Credentials.Create(ctx, f.person, lintel.CredentialInput{CredentialTypeID: f.mobileType})
+	if err != nil {
+		return err
+	}
+	if !mp.StatusIs(lintel.CredentialInvited) || mp.Value != nil || mp.URL == nil ||
+		!strings.HasPrefix(*mp.URL, f.srv.BaseURL()+"/mobile/activate?token=") ||
+		mp.InvitationEmailed == nil || *mp.InvitationEmailed || mp.InvitationExpiresAt == nil ||
+		mp.InvitationExpiresAt.Sub(time.Now()) < 6*24*time.Hour {
+		return fmt.Errorf("mobile pass %+v", mp)
+	}
+	pending, err := f.c.Credentials.Delete(ctx, f.person, mp.ID)
+	if err != nil || !pending {
+		return fmt.Errorf("revoke an invited pass: pending %v, %v", pending, err)
+	}
+	got, err := f.c.Credentials.Get(ctx, f.person, mp.ID)
+	if err != nil {
+		return err
+	}
+	if !got.StatusIs(lintel.CredentialRevoked) || got.URL != nil || got.InvitationEmailed != nil {
+		return fmt.Errorf("revoked pass %+v", got)
+	}
+	if pending, err = f.c.Credentials.Delete(ctx, f.person, mp.ID); err != nil || pending {
+		return fmt.Errorf("remove a revoked pass: pending %v, %v", pending, err)
+	}
+	_, err = f.c.Credentials.Get(ctx, f.person, mp.ID)
+	return expect(lintel.IsNotFound(err), "a removed pass: %v", err)
 }
 
 // specOp is one operation of the served description.
