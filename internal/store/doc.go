@@ -16,6 +16,11 @@
 // list page costs the same whatever the size of the account; the totals
 // are exact. Lists filtered otherwise count their rows.
 //
+// List versions (list_versions.go) tell a reader whether the people,
+// credential or event pages it computed earlier still stand: triggers on
+// every table those pages show raise the account's version in the
+// writing transaction, whatever makes the write.
+//
 // On SQLite, which runs one writing transaction at a time, the
 // transactions that queue while one runs share the next one (group
 // commit, group.go): each in a savepoint of its own, so each succeeds or
@@ -37,7 +42,8 @@
 // connection that holds the target's transaction). It takes its list of
 // tables, columns and foreign keys from the database's catalog (Tables),
 // never from a list kept by hand, so a table a migration adds is copied
-// without anyone remembering it. CheckSchema tells whether a database has
+// without anyone remembering it (list_versions, which each database's
+// triggers keep, is the one left out). CheckSchema tells whether a database has
 // applied exactly this binary's migrations.
 //
 // Backup writes a consistent copy of a SQLite database with VACUUM INTO

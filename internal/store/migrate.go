@@ -23,7 +23,8 @@ type Migration struct {
 }
 
 // Migrations returns the embedded migrations, rendered for the dialect, in
-// version order.
+// version order. A migration is one file, NNNN_name.sql, or one file per
+// engine, NNNN_name.sqlite.sql and NNNN_name.postgres.sql.
 func (s *Store) Migrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
@@ -44,13 +45,26 @@ func (s *Store) Migrations() ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: bad version", name)
 		}
+		// NNNN_name.sqlite.sql and NNNN_name.postgres.sql are one step
+		// written for each engine (triggers, functions): each store reads
+		// its own.
+		base := strings.TrimSuffix(rest, ".sql")
+		if stem, d, ok := strings.Cut(base, "."); ok {
+			if Dialect(d) != SQLite && Dialect(d) != Postgres {
+				return nil, fmt.Errorf("migration %s: unknown engine %q", name, d)
+			}
+			if (Dialect(d) == Postgres) != (s.dialect == Postgres) {
+				continue
+			}
+			base = stem
+		}
 		b, err := migrationFS.ReadFile("migrations/" + name)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Migration{
 			Version: v,
-			Name:    strings.TrimSuffix(rest, ".sql"),
+			Name:    base,
 			SQL:     strings.ReplaceAll(string(b), "{{ID}}", idType),
 		})
 	}

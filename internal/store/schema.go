@@ -11,9 +11,14 @@ import (
 // handle every table at once (copy, backup checks). Nothing here keeps a
 // list of tables: what the migrations created is what the catalog holds.
 
-// migrationsTable records applied migrations; it is the one table the
-// schema helpers leave out, as each database migrates itself.
+// migrationsTable records applied migrations; the schema helpers leave it
+// out, as each database migrates itself.
 const migrationsTable = "schema_migrations"
+
+// listVersionsTable is kept by each database's own triggers (see
+// list_versions.go); the schema helpers leave it out too: a copy's target
+// counts its own versions as the rows arrive, and they must only grow.
+const listVersionsTable = "list_versions"
 
 // valueKind is how a column's values are converted between engines.
 type valueKind int
@@ -51,7 +56,8 @@ func (t *table) columnNames() []string {
 }
 
 // Tables returns the names of the database's tables other than
-// schema_migrations, parents before the tables that reference them.
+// schema_migrations and list_versions, parents before the tables that
+// reference them.
 // Errors: the database's, or a cycle of foreign keys.
 func (s *Store) Tables(ctx context.Context) ([]string, error) {
 	ts, err := s.schemaTables(ctx)
@@ -65,7 +71,8 @@ func (s *Store) Tables(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// schemaTables reads every table but schema_migrations from the catalog,
+// schemaTables reads every table but schema_migrations and list_versions
+// from the catalog,
 // in dependency order (see sortTables).
 func (s *Store) schemaTables(ctx context.Context) ([]*table, error) {
 	names, err := s.tableNames(ctx)
@@ -74,7 +81,7 @@ func (s *Store) schemaTables(ctx context.Context) ([]*table, error) {
 	}
 	var out []*table
 	for _, name := range names {
-		if name == migrationsTable {
+		if name == migrationsTable || name == listVersionsTable {
 			continue
 		}
 		t := &table{Name: name}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// List versions let a reader tell, with one small read, whether a list
+// page it computed earlier is still what the database would answer. The
+// database keeps them itself (migration 0030): triggers on every table a
+// list page is made of add to the account's version in the transaction of
+// the write, whatever wrote it (the API, the console, the CLI, a
+// controller's upload, a bulk load, another server on the same
+// PostgreSQL). A version only grows, and every committed change that
+// touches a page's rows makes it grow, so a version names one state of
+// those rows: equal versions, equal pages.
+//
+// On PostgreSQL a version is the sum of up to eight rows, one per shard of
+// the writers' transaction ids; the states a reader can see form one chain
+// (a snapshot sees a prefix of the commits), and each commit adds at least
+// one, so the sum still names one state.
+
+// List names a family of list pages and the tables they are made of.
+type List string
+
+const (
+	// ListPeople: the people and credential lists (people, credentials,
+	// credential types, group and role memberships).
+	ListPeople List = "people"
+	// ListEvents: the events list (events; their names and doors are
+	// copied onto each event when it is stored).
+	ListEvents List = "events"
+)
+
+// ListVersion returns the account's current version of list l: 0 before
+// its first write, then larger after every committed change to the rows
+// those pages show.
+func (s *Store) ListVersion(ctx context.Context, accountID int64, l List) (int64, error) {
+	var q string
+	switch l {
+	case ListPeople:
+		q = `SELECT COALESCE(SUM(people), 0) FROM list_versions WHERE account_id = ?`
+	case ListEvents:
+		q = `SELECT COALESCE(SUM(events), 0) FROM list_versions WHERE account_id = ?`
+	default:
+		return 0, fmt.Errorf("store: unknown list %q", l)
+	}
+	var v int64
+	if err := s.queryRow(ctx, q, accountID).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read the %s list version: %w", l, err)
+	}
+	return v, nil
+}
+
+// OldestEventSince returns when the account's oldest event at or after
+// since was recorded, and false when it has none. An events page whose
+// window starts at a moving instant (the last 90 days) stays the same, as
+// long as no event is written, until its start passes that event.
+func (s *Store) OldestEventSince(ctx context.Context, accountID int64, since time.Time) (time.Time, bool, error) {
+	var oldest *int64
+	err := s.queryRow(ctx, `SELECT MIN(created_at) FROM events WHERE account_id = ? AND created_at >= ?`,
+		accountID, ms(since)).Scan(&oldest)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read the oldest event: %w", err)
+	}
+	if oldest == nil {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(*oldest).UTC(), true, nil
+}
