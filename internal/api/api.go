@@ -47,6 +47,10 @@ type Config struct {
 	// BaseURL is the public base URL, for the absolute URLs of stored
 	// photos.
 	BaseURL string
+	// ListCacheBytes is the budget of the cache of encoded list pages
+	// (see pagecache.go): 0 means DefaultListCacheBytes, a negative value
+	// turns the cache off.
+	ListCacheBytes int64
 }
 
 // MobileIssuer issues mobile credentials (see internal/mobile).
@@ -76,6 +80,7 @@ type API struct {
 	callbacks   *netguard.Guard
 	mobile      MobileIssuer
 	base        string
+	pages       *pageCache
 }
 
 // New returns an API over cfg. A nil logger discards; a nil clock is
@@ -85,6 +90,14 @@ func New(cfg Config) *API {
 		mobileIssue: cfg.MobileIssue, callbacks: cfg.Callbacks, mobile: cfg.Mobile, base: strings.TrimRight(cfg.BaseURL, "/")}
 	if a.callbacks == nil {
 		a.callbacks = &netguard.Guard{}
+	}
+	switch {
+	case cfg.ListCacheBytes == 0:
+		a.pages = newPageCache(DefaultListCacheBytes)
+	case cfg.ListCacheBytes > 0:
+		a.pages = newPageCache(cfg.ListCacheBytes)
+	default:
+		a.pages = newPageCache(0)
 	}
 	if a.disp == nil {
 		a.disp = domain.NoController{}

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 type credentialJSON struct {
@@ -82,13 +85,17 @@ func (a *API) listPersonCredentials(w http.ResponseWriter, r *http.Request, c *c
 // listAllCredentials serves GET /api/3/credentials (500 a page by default).
 func (a *API) listAllCredentials(w http.ResponseWriter, r *http.Request, c *call) error {
 	pg := parsePager(r, "per_page", 500, 0)
-	cs, total, err := a.st.ListCredentials(r.Context(), c.p.AccountID, nil, pg.storePage())
-	if err != nil {
-		return err
-	}
-	pg.writeHeaders(w, total)
-	httpx.WriteJSON(w, http.StatusOK, credentialList(cs))
-	return nil
+	page := pg.storePage()
+	key := pageKey{account: c.p.AccountID, list: store.ListPeople,
+		query: "credentials|" + strconv.Itoa(page.Limit) + "|" + strconv.Itoa(page.Offset)}
+	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
+		cs, total, err := a.st.ListCredentials(r.Context(), c.p.AccountID, nil, page)
+		if err != nil {
+			return 0, nil, time.Time{}, err
+		}
+		body, err := json.Marshal(credentialList(cs))
+		return total, body, time.Time{}, err
+	})
 }
 
 // createCredential serves POST /api/3/people/{person_id}/credentials (201).

@@ -4,6 +4,10 @@
 // of DoorFlow API v3. Handlers hold no SQL; they call internal/store, and
 // every store call is scoped to the caller's account.
 //
+// Pages of people, credentials and events are kept encoded in a bounded
+// cache (pagecache.go) and served again only while the account's list
+// version (store.ListVersion), read on every request, has not moved.
+//
 // Mobile credentials are issued through a MobileIssuer (internal/mobile)
 // and revoked through the store (docs/mobile.md); photos sent as
 // image_base64 are checked by content (internal/photo), stored with a

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,17 +136,67 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	events, total, err := a.st.ListEvents(r.Context(), c.p.AccountID, f)
-	if err != nil {
-		return err
+	window := r.URL.Query().Get("since") == "" && r.URL.Query().Get("since_utc") == ""
+	key := pageKey{account: c.p.AccountID, list: store.ListEvents, query: eventsQueryKey(f, window)}
+	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
+		events, total, err := a.st.ListEvents(r.Context(), c.p.AccountID, f)
+		if err != nil {
+			return 0, nil, time.Time{}, err
+		}
+		out := make([]eventJSON, 0, len(events))
+		for _, e := range events {
+			out = append(out, newEventJSON(e))
+		}
+		body, err := json.Marshal(out)
+		if err != nil {
+			return 0, nil, time.Time{}, err
+		}
+		var until time.Time
+		if window {
+			// The window's start moves with the clock: the page holds
+			// until its oldest event leaves it.
+			oldest, ok, err := a.st.OldestEventSince(r.Context(), c.p.AccountID, f.Since)
+			if err != nil {
+				return 0, nil, time.Time{}, err
+			}
+			if ok {
+				until = oldest.Add(eventWindow)
+			}
+		}
+		return total, body, until, nil
+	})
+}
+
+// eventsQueryKey is what an events page depends on besides the account's
+// events: the parsed filter and page. A page of the moving 90-day window
+// is keyed as such, not by the instant its window started.
+func eventsQueryKey(f store.EventFilter, window bool) string {
+	b := make([]byte, 0, 96)
+	b = append(b, "events|"...)
+	if window {
+		b = append(b, 'w')
+	} else {
+		b = strconv.AppendInt(b, f.Since.UnixMilli(), 10)
 	}
-	out := make([]eventJSON, 0, len(events))
-	for _, e := range events {
-		out = append(out, newEventJSON(e))
+	b = append(b, '|')
+	for _, c := range f.Codes {
+		b = strconv.AppendInt(b, int64(c), 10)
+		b = append(b, ',')
 	}
-	pg.writeHeaders(w, total)
-	httpx.WriteJSON(w, http.StatusOK, out)
-	return nil
+	b = append(b, '|')
+	for _, id := range f.ChannelIDs {
+		b = strconv.AppendInt(b, id, 10)
+		b = append(b, ',')
+	}
+	b = append(b, '|')
+	b = strconv.AppendQuote(b, f.FirstName)
+	b = strconv.AppendQuote(b, f.LastName)
+	b = strconv.AppendBool(b, f.Ascending)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(f.Page.Limit), 10)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(f.Page.Offset), 10)
+	return string(b)
 }
 
 // getEvent serves GET /api/3/events/{id}. Errors: 404.

@@ -91,6 +91,10 @@ type env struct {
 	seen   map[string]bool
 	// disp is the dispatcher the API uses (nil: no controller).
 	disp domain.Dispatcher
+	// api is the API behind h; plain is the same API without its list
+	// cache, for comparing answers.
+	api   *api.API
+	plain http.Handler
 }
 
 var testNow = time.Date(2025, 6, 10, 10, 30, 0, 0, time.UTC)
@@ -120,13 +124,18 @@ func newEnv(t testing.TB, st *store.Store) *env {
 	e.tokens["other"] = &domain.Principal{AccountID: other.ID, Scopes: domain.NewScopeSet(allScopes...)}
 	hub := controller.New(controller.Config{Store: st, Now: clock})
 	mob := mobile.New(mobile.Config{Store: st, BaseURL: "http://lintel.test", Now: clock})
-	a := api.New(api.Config{Store: st, Log: slog.New(slog.DiscardHandler), Now: clock, Auth: e.auth, Dispatcher: dispatcherFunc(e.dispatch), Decider: hub,
-		Mobile: mob, BaseURL: "http://lintel.test"})
+	cfg := api.Config{Store: st, Log: slog.New(slog.DiscardHandler), Now: clock, Auth: e.auth, Dispatcher: dispatcherFunc(e.dispatch), Decider: hub,
+		Mobile: mob, BaseURL: "http://lintel.test"}
+	a := api.New(cfg)
 	mux := http.NewServeMux()
 	a.Register(mux)
 	a.RegisterMedia(mux)
 	mob.Register(mux)
-	e.h = mux
+	e.h, e.api = mux, a
+	cfg.ListCacheBytes = -1
+	plain := http.NewServeMux()
+	api.New(cfg).Register(plain)
+	e.plain = plain
 	return e
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,19 +61,41 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request, c *call) error 
 	if pg.all {
 		return a.streamPeople(w, r, c, pg, f)
 	}
-	people, total, err := a.st.ListPeople(r.Context(), c.p.AccountID, f)
-	if err != nil {
-		return err
-	}
-	var views []personView
-	if len(people) > 0 {
-		if views, err = a.views(r.Context(), c.p.AccountID, people, nil); err != nil {
-			return err
+	key := pageKey{account: c.p.AccountID, list: store.ListPeople, query: peopleQueryKey(f)}
+	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
+		people, total, err := a.st.ListPeople(r.Context(), c.p.AccountID, f)
+		if err != nil {
+			return 0, nil, time.Time{}, err
 		}
+		var views []personView
+		if len(people) > 0 {
+			if views, err = a.views(r.Context(), c.p.AccountID, people, nil); err != nil {
+				return 0, nil, time.Time{}, err
+			}
+		}
+		return total, appendPeople(make([]byte, 0, 1024+640*len(views)), views), time.Time{}, nil
+	})
+}
+
+// peopleQueryKey is what a people page depends on besides the account's
+// data: the parsed filter and page.
+func peopleQueryKey(f store.PersonFilter) string {
+	b := make([]byte, 0, 64)
+	b = append(b, "people|"...)
+	b = strconv.AppendQuote(b, f.Email)
+	b = append(b, '|')
+	if f.SystemID != nil {
+		b = strconv.AppendQuote(b, *f.SystemID)
 	}
-	pg.writeHeaders(w, total)
-	writeJSONBytes(w, http.StatusOK, appendPeople(make([]byte, 0, 1024+640*len(views)), views))
-	return nil
+	b = append(b, '|')
+	if f.UpdatedSince != nil {
+		b = strconv.AppendInt(b, f.UpdatedSince.UnixMilli(), 10)
+	}
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(f.Page.Limit), 10)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(f.Page.Offset), 10)
+	return string(b)
 }
 
 // streamChunk is how many people skip_pagination reads, looks up

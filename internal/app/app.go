@@ -174,7 +174,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.Callbacks = &netguard.Guard{AllowPrivate: cfg.WebhookAllowPrivate}
 	a.Mobile = mobile.New(mobile.Config{Store: st, Mail: a.Mail, BaseURL: a.baseURL, Log: log, Now: now})
 	a.API = api.New(api.Config{Store: st, Auth: a.Gateway.Authenticate, Log: log, Now: now, Dispatcher: a.Hub, Decider: a.Hub,
-		MobileIssue: a.Gateway.RequireMobileIssue, Callbacks: a.Callbacks, Mobile: a.Mobile, BaseURL: a.baseURL})
+		MobileIssue: a.Gateway.RequireMobileIssue, Callbacks: a.Callbacks, Mobile: a.Mobile, BaseURL: a.baseURL,
+		ListCacheBytes: listCacheBytes(cfg.ListCacheMB)})
 	a.Webhook = webhook.New(webhook.Config{Store: st, Log: log, Now: now, BaseURL: a.baseURL,
 		Auth: a.Gateway.Authenticate, Recheck: a.Gateway.Recheck, AllowPrivate: cfg.WebhookAllowPrivate})
 	a.Console, err = console.New(console.Config{Store: st, Sessions: a.OAuth, DoorCommand: a.API.DoorCommand,
@@ -183,7 +184,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("start console: %w", err)
 	}
-	a.metrics = newMetrics(st, a.Hub)
+	a.metrics = newMetrics(st, a.Hub, a.API)
 	a.server = &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -461,4 +462,16 @@ func hostAddrs() []string {
 	}
 	all := append(v4, v6...)
 	return all[:min(4, len(all))]
+}
+
+// listCacheBytes turns config.Config.ListCacheMB into the API's budget:
+// 0 is the default, a negative value is off.
+func listCacheBytes(mb int) int64 {
+	switch {
+	case mb == 0:
+		return config.DefaultListCacheMB << 20
+	case mb < 0:
+		return -1
+	}
+	return int64(mb) << 20
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lintel-dev/lintel/internal/api"
 	"github.com/lintel-dev/lintel/internal/controller"
 	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
@@ -27,7 +28,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(st *store.Store, hub *controller.Hub) *metrics {
+func newMetrics(st *store.Store, hub *controller.Hub, lists *api.API) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "lintel_http_requests_total",
@@ -42,6 +43,18 @@ func newMetrics(st *store.Store, hub *controller.Hub) *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), string(st.Dialect())),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_list_cache_hits_total",
+			Help: "List pages (people, credentials, events) answered from the list cache.",
+		}, func() float64 { return float64(lists.ListCacheStats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_list_cache_misses_total",
+			Help: "List pages computed from the database (not cached, or changed since).",
+		}, func() float64 { return float64(lists.ListCacheStats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lintel_list_cache_bytes",
+			Help: "Bytes of encoded list pages the list cache holds.",
+		}, func() float64 { return float64(lists.ListCacheStats().Bytes) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "lintel_controller_doors_polling",
 			Help: "Doors whose controller is waiting for changes now (connected).",

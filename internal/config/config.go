@@ -57,6 +57,41 @@ type Config struct {
 	// MetricsToken, when set, makes /metrics require "Authorization:
 	// Bearer <MetricsToken>". It is a secret: never logged.
 	MetricsToken string
+	// ListCacheMB is the memory, in MiB, of the cache of encoded list
+	// pages (people, credentials, events; see internal/api): 0 means
+	// DefaultListCacheMB, a negative value turns the cache off
+	// (--list-cache-mb 0).
+	ListCacheMB int
+}
+
+// DefaultListCacheMB is the list cache's default size, and MaxListCacheMB
+// the largest accepted.
+const (
+	DefaultListCacheMB = 32
+	MaxListCacheMB     = 16384
+)
+
+// listCacheFlag reads --list-cache-mb: a whole number of MiB, where 0
+// turns the cache off (kept as -1, since 0 in a Config means the default).
+type listCacheFlag struct{ mb *int }
+
+func (f listCacheFlag) String() string {
+	if f.mb == nil {
+		return ""
+	}
+	return strconv.Itoa(max(*f.mb, 0))
+}
+
+func (f listCacheFlag) Set(v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a whole number of MiB (0 turns the cache off)", v)
+	}
+	if n == 0 {
+		n = -1
+	}
+	*f.mb = n
+	return nil
 }
 
 // MinMetricsTokenLength is the shortest --metrics-token accepted.
@@ -89,6 +124,13 @@ func Bind(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.SMTPURL, "smtp-url", envOr("LINTEL_SMTP_URL", ""), "SMTP relay `URL` for invitation emails, smtp://[user:pass@]host[:port]?from=ADDR[&tls=starttls|tls|none] or smtps://...; empty sends none (env LINTEL_SMTP_URL)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", envOr("LINTEL_METRICS_LISTEN", ""), "serve /metrics on its own `address` (host:port) instead of the public listener; empty serves it on --listen (env LINTEL_METRICS_LISTEN)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", envOr("LINTEL_METRICS_TOKEN", ""), "require \"Authorization: Bearer `TOKEN`\" for /metrics (at least 16 characters; prefer the environment variable, which other users cannot see in the process list); empty lets anyone who reaches the listener read it (env LINTEL_METRICS_TOKEN)")
+	c.ListCacheMB = DefaultListCacheMB
+	if v := strings.TrimSpace(Env("LINTEL_LIST_CACHE_MB")); v != "" {
+		if err := (listCacheFlag{&c.ListCacheMB}).Set(v); err != nil {
+			c.ListCacheMB = MaxListCacheMB + 1 // reported by Validate
+		}
+	}
+	fs.Var(listCacheFlag{&c.ListCacheMB}, "list-cache-mb", "`MiB` of memory for encoded list pages (people, credentials, events), checked against the database on every request; 0 turns the cache off (env LINTEL_LIST_CACHE_MB)")
 	return c
 }
 
@@ -168,6 +210,9 @@ func (c *Config) Validate() error {
 		} else if c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
 			errs = append(errs, fmt.Errorf("--metrics-listen must differ from --listen (leave it empty to serve /metrics on --listen)"))
 		}
+	}
+	if c.ListCacheMB > MaxListCacheMB {
+		errs = append(errs, fmt.Errorf("--list-cache-mb (LINTEL_LIST_CACHE_MB) must be a whole number of MiB from 0 (off) to %d", MaxListCacheMB))
 	}
 	if c.MetricsToken != "" && (len(c.MetricsToken) < MinMetricsTokenLength || strings.ContainsAny(c.MetricsToken, " \t\r\n")) {
 		// The token itself is never part of a message.

@@ -95,3 +95,36 @@ func TestSMTPURL(t *testing.T) {
 		t.Fatalf("bad env URL: %v", err)
 	}
 }
+
+func TestListCacheSize(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want int
+		bad  bool
+	}{
+		{want: DefaultListCacheMB},
+		{args: []string{"--list-cache-mb", "64"}, want: 64},
+		{args: []string{"--list-cache-mb", "0"}, want: -1},
+		{env: "0", want: -1},
+		{env: "128", args: []string{"--list-cache-mb", "8"}, want: 8},
+		{env: "lots", bad: true},
+		{args: []string{"--list-cache-mb", "-3"}, bad: true},
+		{args: []string{"--list-cache-mb", "99999"}, bad: true},
+	} {
+		env := map[string]string{}
+		if tc.env != "" {
+			env["LINTEL_LIST_CACHE_MB"] = tc.env
+		}
+		c, err := parse(t, env, tc.args...)
+		if tc.bad {
+			if err == nil || !strings.Contains(err.Error(), "list-cache-mb") && !strings.Contains(err.Error(), "MiB") {
+				t.Errorf("env %q args %v: %v, want an error naming the flag", tc.env, tc.args, err)
+			}
+			continue
+		}
+		if err != nil || c.ListCacheMB != tc.want {
+			t.Errorf("env %q args %v: %v %v, want %d", tc.env, tc.args, c, err, tc.want)
+		}
+	}
+}
