@@ -21,8 +21,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 			"--people people and --events events, and measures side by side, in one run, with\n"+
 			"closed-loop load over keep-alive connections:\n\n"+
 			"  - the list pages (people, events, credentials; 100 a page) beside a static net/http\n"+
-			"    server sending the same bytes (the ceiling);\n"+
-			"  - the last page of people and page 500 of events beside the first page;\n"+
+			"    server sending the same bytes (the ceiling): as a polling client sees them (from\n"+
+			"    the list cache), then computed on every request (the cache off);\n"+
+			"  - the last page of people and page 500 of events beside the first page (computed);\n"+
 			"  - POST /api/3/people beside a bare INSERT of the same row with the same driver, one\n"+
 			"    row per transaction;\n"+
 			"  - the refresh grant over HTTP (against the target of 2,500/s);\n"+

@@ -189,17 +189,31 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	if cfg.wants("lists") {
-		for _, l := range []struct{ name, path string }{
-			{"GET /api/3/people?per_page=100", "/api/3/people?per_page=100"},
-			{"GET /api/3/events?per_page=100", "/api/3/events?per_page=100"},
-			{"GET /api/3/credentials?per_page=100", "/api/3/credentials?per_page=100"},
-		} {
-			if err := b.listVsStatic(ctx, l.name, l.path); err != nil {
-				return nil, err
+		// Each list twice: as an integration polling it sees it (a page
+		// unchanged since it was computed comes from the list cache,
+		// after one read of the list's version), then computed from
+		// the database on every request, with the cache off.
+		for _, cached := range []bool{true, false} {
+			a.API.SetListCache(cached)
+			suffix := ""
+			if !cached {
+				suffix = ", computed (list cache off)"
+			}
+			for _, l := range []struct{ name, path string }{
+				{"GET /api/3/people?per_page=100", "/api/3/people?per_page=100"},
+				{"GET /api/3/events?per_page=100", "/api/3/events?per_page=100"},
+				{"GET /api/3/credentials?per_page=100", "/api/3/credentials?per_page=100"},
+			} {
+				if err := b.listVsStatic(ctx, l.name+suffix, l.path); err != nil {
+					return nil, err
+				}
 			}
 		}
+		a.API.SetListCache(true)
 	}
 	if cfg.wants("deep") {
+		// What a page costs to compute: the cache would hide it.
+		a.API.SetListCache(false)
 		last := (cfg.People + 99) / 100
 		if err := b.pageCost(ctx, "people: last page vs first", "/api/3/people?per_page=100&page=1",
 			fmt.Sprintf("/api/3/people?per_page=100&page=%d", last)); err != nil {
@@ -210,6 +224,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			fmt.Sprintf("/api/3/events?per_page=100&page=%d", deep)); err != nil {
 			return nil, err
 		}
+		a.API.SetListCache(true)
 	}
 	if cfg.wants("writes") {
 		if err := b.writes(ctx, tmp, lc.DSN()); err != nil {

@@ -1,7 +1,8 @@
 // Package bench measures a Lintel server beside the ceilings it is judged
 // against, in one run, so that ratios stay meaningful on any machine: the
-// list pages beside a static net/http server sending the same bytes, deep
-// pages beside the first, POST /api/3/people beside a bare INSERT of the
+// list pages beside a static net/http server sending the same bytes (once
+// as a polling client gets them, from the list cache, and once computed
+// with the cache off), deep pages beside the first (computed), POST /api/3/people beside a bare INSERT of the
 // same row with the same driver, and the refresh grant over HTTP; then
 // one skip_pagination=true request (its time and heap) and the CPU the
 // idle server uses. Run starts the server in-process (SQLite in a
