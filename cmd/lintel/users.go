@@ -33,6 +33,25 @@ func cliActor(ctx context.Context, accountID int64, verb string) context.Context
 
 // operatorServer returns the operator lifecycle over st, making links to
 // this server's public URL.
+// openOperator opens the store and finds the account and, in it, the
+// operator the command acts on, with the OAuth server that applies
+// operator changes. The caller closes the store.
+func openOperator(ctx context.Context, cfg *config.Config, account, user string) (*store.Store, *domain.Account, *domain.User, *oauth.Server, error) {
+	st, a, err := openAccount(ctx, cfg, account)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	u, err := findUser(ctx, st, a, user)
+	if err == nil {
+		var srv *oauth.Server
+		if srv, err = operatorServer(st, cfg); err == nil {
+			return st, a, u, srv, nil
+		}
+	}
+	st.Close()
+	return nil, nil, nil, nil, err
+}
+
 func operatorServer(st *store.Store, cfg *config.Config) (*oauth.Server, error) {
 	m, err := cfg.Mailer()
 	if err != nil {
@@ -126,19 +145,11 @@ func usersUpdate(ctx context.Context, args []string, out io.Writer) error {
 	if upd.Role == nil && upd.FirstName == nil && upd.LastName == nil {
 		return usageError{"nothing to change: give --role, --name, --first-name or --last-name"}
 	}
-	st, a, err := openAccount(ctx, cfg, *account)
+	st, a, u, srv, err := openOperator(ctx, cfg, *account, *user)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := findUser(ctx, st, a, *user)
-	if err != nil {
-		return err
-	}
-	srv, err := operatorServer(st, cfg)
-	if err != nil {
-		return err
-	}
 	u, err = srv.UpdateOperator(cliActor(ctx, a.ID, "update"), authz.CLI, a.ID, u.ID, upd)
 	if err != nil {
 		return err
@@ -167,19 +178,11 @@ func usersToggle(ctx context.Context, verb string, args []string, out io.Writer)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, a, err := openAccount(ctx, cfg, *account)
+	st, a, u, srv, err := openOperator(ctx, cfg, *account, *user)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := findUser(ctx, st, a, *user)
-	if err != nil {
-		return err
-	}
-	srv, err := operatorServer(st, cfg)
-	if err != nil {
-		return err
-	}
 	actx := cliActor(ctx, a.ID, verb)
 	if verb == "enable" {
 		if err := srv.EnableOperator(actx, authz.CLI, a.ID, u.ID); err != nil {
@@ -210,19 +213,11 @@ func usersReset(ctx context.Context, args []string, out io.Writer) error {
 	if *noLink && !*resetTOTP {
 		return usageError{"--no-link leaves nothing to do without --totp"}
 	}
-	st, a, err := openAccount(ctx, cfg, *account)
+	st, a, u, srv, err := openOperator(ctx, cfg, *account, *user)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := findUser(ctx, st, a, *user)
-	if err != nil {
-		return err
-	}
-	srv, err := operatorServer(st, cfg)
-	if err != nil {
-		return err
-	}
 	actx := cliActor(ctx, a.ID, "reset")
 	if *resetTOTP {
 		if err := srv.ResetSecondFactor(actx, authz.CLI, a.ID, u.ID); err != nil {

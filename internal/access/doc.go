@@ -13,7 +13,8 @@
 // Evaluate is a pure function of a Snapshot, a door, a presented credential
 // and an instant. It does no I/O, takes no locks and does not allocate, so
 // the same code serves the server (admit_person checks, the simulator) and
-// a controller agent. The Decision carries the DoorFlow event code (admits
+// a controller agent. ShiftActive exposes the shift rule alone, for pages
+// that preview a shift. The Decision carries the DoorFlow event code (admits
 // 10-18, rejects 20-29), a finer Reason, the person and, on demand, a human
 // label such as "Jane Doe admitted using card".
 //

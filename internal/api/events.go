@@ -72,15 +72,16 @@ var (
 const eventWindow = 90 * 24 * time.Hour
 
 // eventFilter parses the listEvents query. Unknown event codes are a 400
-// naming them; so is a malformed channel list, date or sort.
-func (a *API) eventFilter(r *http.Request, c *call) (store.EventFilter, pager, error) {
+// naming them; so is a malformed channel list, date or sort. window is
+// true when no since was given: the filter starts eventWindow before now.
+func (a *API) eventFilter(r *http.Request, c *call) (f store.EventFilter, pg pager, window bool, err error) {
 	q := r.URL.Query()
-	pg := parsePager(r, "n", 50, 1000)
+	pg = parsePager(r, "n", 50, 1000)
 	if q.Get("n") == "" && q.Get("per_page") != "" {
 		pg = parsePager(r, "per_page", 50, 1000)
 	}
 	pg.all = false // events are always paginated
-	f := store.EventFilter{FirstName: strings.TrimSpace(q.Get("first_name")), LastName: strings.TrimSpace(q.Get("last_name")), Page: pg.storePage()}
+	f = store.EventFilter{FirstName: strings.TrimSpace(q.Get("first_name")), LastName: strings.TrimSpace(q.Get("last_name")), Page: pg.storePage()}
 	if codes := csvValues(r, "event_codes"); len(codes) > 0 {
 		var bad []string
 		for _, s := range codes {
@@ -95,7 +96,7 @@ func (a *API) eventFilter(r *http.Request, c *call) (store.EventFilter, pager, e
 			if len(bad) > 20 {
 				bad = append(bad[:20], "...")
 			}
-			return f, pg, domain.Errorf(domain.EBADREQUEST, "The following event codes are not valid for this method: %s", strings.Join(bad, ", "))
+			return f, pg, false, domain.Errorf(domain.EBADREQUEST, "The following event codes are not valid for this method: %s", strings.Join(bad, ", "))
 		}
 	} else {
 		f.Codes = accessCodes
@@ -106,13 +107,13 @@ func (a *API) eventFilter(r *http.Request, c *call) (store.EventFilter, pager, e
 	for _, s := range csvValues(r, "channels", "door_controllers", "channel_id", "channel_ids", "door_controller_id", "door_controller_ids") {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return f, pg, domain.Errorf(domain.EBADREQUEST, "channels must be a comma-separated list of channel ids")
+			return f, pg, false, domain.Errorf(domain.EBADREQUEST, "channels must be a comma-separated list of channel ids")
 		}
 		f.ChannelIDs = append(f.ChannelIDs, id)
 	}
 	since, err := c.sinceParam(r)
 	if err != nil {
-		return f, pg, err
+		return f, pg, false, err
 	}
 	if since != nil {
 		f.Since = *since
@@ -124,19 +125,18 @@ func (a *API) eventFilter(r *http.Request, c *call) (store.EventFilter, pager, e
 	case "ASC":
 		f.Ascending = true
 	default:
-		return f, pg, domain.Errorf(domain.EBADREQUEST, "sort must be ASC or DESC")
+		return f, pg, false, domain.Errorf(domain.EBADREQUEST, "sort must be ASC or DESC")
 	}
-	return f, pg, nil
+	return f, pg, since == nil, nil
 }
 
 // listEvents serves GET /api/3/events: by default the person admits and
 // rejects of the last 90 days, newest first, 50 a page ("n", at most 1000).
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c *call) error {
-	f, pg, err := a.eventFilter(r, c)
+	f, pg, window, err := a.eventFilter(r, c)
 	if err != nil {
 		return err
 	}
-	window := r.URL.Query().Get("since") == "" && r.URL.Query().Get("since_utc") == ""
 	key := pageKey{account: c.p.AccountID, list: store.ListEvents, query: eventsQueryKey(f, window)}
 	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
 		events, total, err := a.st.ListEvents(r.Context(), c.p.AccountID, f)

@@ -170,22 +170,18 @@ func (a *API) cachedList(w http.ResponseWriter, r *http.Request, key pageKey, pg
 	if err != nil {
 		return err
 	}
-	if p := a.pages.get(key, version, a.now()); p != nil {
-		pg.writeHeaders(w, p.total)
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(p.body)
-		return nil
+	p := a.pages.get(key, version, a.now())
+	if p == nil {
+		total, body, until, err := fill()
+		if err != nil {
+			return err
+		}
+		p = &cachedPage{key: key, version: version, until: until, total: total, body: append(body, '\n')}
+		a.pages.put(p)
 	}
-	total, body, until, err := fill()
-	if err != nil {
-		return err
-	}
-	body = append(body, '\n')
-	a.pages.put(&cachedPage{key: key, version: version, until: until, total: total, body: body})
-	pg.writeHeaders(w, total)
+	pg.writeHeaders(w, p.total)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(p.body)
 	return nil
 }

@@ -5,6 +5,12 @@
 // credential and per account, and offers the allow-list and trust checks
 // that restricted operations call (RequireFamily, RequireTrust).
 //
+// A personal API key acts with its operator's role as it is now: its
+// scopes are cut to what that role may hold, and a disabled operator's
+// keys no longer authenticate. Recheck authenticates a request again, for
+// long-lived responses (the event stream) that must end with their
+// credential.
+//
 // Refusals the gateway owns (a missing or wrong subscription key, 429) are
 // written by Middleware in the DoorFlow error shape; an unauthenticated
 // request is passed on so that the API's own 401 answers it.
