@@ -213,13 +213,17 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, c *call) erro
 		if err := tx.CreatePerson(r.Context(), p); err != nil {
 			return err
 		}
-		if err := a.storePhoto(r.Context(), tx, p, in, now); err != nil {
+		if err := a.storePhoto(r.Context(), tx, p, in, now, true); err != nil {
 			return err
 		}
 		return creds.apply(r.Context(), tx, p, now)
 	})
 	if err != nil {
 		return err
+	}
+	if len(creds) == 0 { // a person just created has no credentials to read back
+		writeJSONBytes(w, http.StatusCreated, personViews(a.base, []*domain.Person{p}, types, nil)[0].appendJSON(make([]byte, 0, 1024)))
+		return nil
 	}
 	return a.writePerson(w, r, p, types, http.StatusCreated)
 }
@@ -251,7 +255,7 @@ func (a *API) updatePerson(w http.ResponseWriter, r *http.Request, c *call) erro
 		if err := tx.UpdatePerson(r.Context(), p, setGroups, setRoles); err != nil {
 			return err
 		}
-		if err := a.storePhoto(r.Context(), tx, p, in, now); err != nil {
+		if err := a.storePhoto(r.Context(), tx, p, in, now, false); err != nil {
 			return err
 		}
 		return creds.apply(r.Context(), tx, p, now)
@@ -278,11 +282,14 @@ func (a *API) deletePerson(w http.ResponseWriter, r *http.Request, c *call) erro
 
 // storePhoto stores the body's image_base64 photo as the person's (in the
 // person's transaction), or drops a stored photo the person's image_url
-// no longer names.
-func (a *API) storePhoto(ctx context.Context, tx *store.Store, p *domain.Person, in *personInput, now time.Time) error {
+// no longer names (a person just created has none).
+func (a *API) storePhoto(ctx context.Context, tx *store.Store, p *domain.Person, in *personInput, now time.Time, created bool) error {
 	if in.photo != nil {
 		in.photo.CreatedAt = now
 		return tx.SetPersonImage(ctx, p, in.photo)
+	}
+	if created {
+		return nil
 	}
 	return tx.DropStaleImage(ctx, p)
 }

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,6 +130,82 @@ func TestWritesJournalAccessChanges(t *testing.T) {
 		}
 		if rows, _ := s.AccessChangesAfter(ctx, a.ID, 0, 100); len(rows) != 1 {
 			t.Fatalf("after purging %d rows are left, want 1", len(rows))
+		}
+	})
+}
+
+// A reader following the journal of an account with `id > last` sees
+// every row, however many writers append to it at once: rows of one
+// account commit in id order, so no row commits behind a larger id the
+// reader has already passed.
+func TestJournalReaderMissesNoRowUnderConcurrentWriters(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := newAccount(t, s, "Journal order")
+		start, err := s.AccessSeq(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 8, 40
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					p := &domain.Person{AccountID: a.ID, FirstName: fmt.Sprintf("W%d", w), LastName: fmt.Sprint(i), Enabled: true}
+					if err := s.CreatePerson(ctx, p); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+
+		seen := map[int64]bool{}
+		last := start
+		follow := func() {
+			rows, err := s.AccessChangesAfter(ctx, a.ID, last, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				seen[r.ID] = true
+				last = r.ID
+			}
+		}
+	tail:
+		for {
+			select {
+			case <-done:
+				break tail
+			default:
+				follow()
+			}
+		}
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		follow()
+		all, err := s.AccessChangesAfter(ctx, a.ID, start, 10*writers*each)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != writers*each {
+			t.Fatalf("%d journal rows, want %d", len(all), writers*each)
+		}
+		var missed []int64
+		for _, r := range all {
+			if !seen[r.ID] {
+				missed = append(missed, r.ID)
+			}
+		}
+		if len(missed) > 0 {
+			t.Fatalf("the reader passed %d rows before they committed: %v", len(missed), missed)
 		}
 	})
 }

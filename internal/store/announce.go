@@ -137,12 +137,21 @@ func (s *Store) announceEach(ctx context.Context, accounts []int64, kinds Change
 }
 
 // notify sends changes to other processes (PostgreSQL only): one NOTIFY
-// with "origin account:kinds ...". A payload is far below PostgreSQL's 8000
-// bytes for any transaction this store makes; past 7000 bytes it says
-// "everything" instead.
+// with the payload of notifyPayload.
 func (s *Store) notify(ctx context.Context, changes []Change) error {
 	if s.dialect != Postgres || len(changes) == 0 {
 		return nil
+	}
+	return s.sendNotify(ctx, s.notifyPayload(changes))
+}
+
+// notifyPayload is "origin account:kinds ...", or "" when there is nothing
+// to send (not PostgreSQL, no changes). A payload is far below
+// PostgreSQL's 8000 bytes for any transaction this store makes; past 7000
+// bytes it says "everything" instead.
+func (s *Store) notifyPayload(changes []Change) string {
+	if s.dialect != Postgres || len(changes) == 0 {
+		return ""
 	}
 	var b strings.Builder
 	b.WriteString(s.ann.origin)
@@ -156,6 +165,10 @@ func (s *Store) notify(ctx context.Context, changes []Change) error {
 	if len(payload) > 7000 {
 		payload = s.ann.origin + " 0:" + strconv.Itoa(int(ChangeAll))
 	}
+	return payload
+}
+
+func (s *Store) sendNotify(ctx context.Context, payload string) error {
 	if _, err := s.q.ExecContext(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
 		return fmt.Errorf("announce changes: %w", err)
 	}

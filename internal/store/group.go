@@ -223,7 +223,10 @@ func runWrite(w *groupWrite, ts *Store) (err error) {
 	if err := ts.recordAudit(ctx); err != nil {
 		return err
 	}
-	return ts.flushCounts(ctx)
+	if err := ts.flushCounts(ctx); err != nil {
+		return err
+	}
+	return ts.flushJournal(ctx, false)
 }
 
 // live is the context a statement of this store runs with: in a grouped

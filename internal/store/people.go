@@ -222,7 +222,7 @@ func (s *Store) CreatePerson(ctx context.Context, p *domain.Person) error {
 		if err := tx.addCount(p.AccountID, countPeople, 1); err != nil {
 			return err
 		}
-		if err := tx.setPersonLinks(ctx, p, true, true); err != nil {
+		if err := tx.setPersonLinks(ctx, p, true, true, false); err != nil {
 			return err
 		}
 		return tx.notePeopleChanged(ctx, p.AccountID, p.ID)
@@ -257,7 +257,7 @@ func (s *Store) UpdatePerson(ctx context.Context, p *domain.Person, setGroups, s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.NotFound("person")
 		}
-		if err := tx.setPersonLinks(ctx, p, setGroups, setRoles); err != nil {
+		if err := tx.setPersonLinks(ctx, p, setGroups, setRoles, true); err != nil {
 			return err
 		}
 		if err := tx.loadPeopleLinks(ctx, p.AccountID, []*domain.Person{p}); err != nil {
@@ -269,7 +269,7 @@ func (s *Store) UpdatePerson(ctx context.Context, p *domain.Person, setGroups, s
 
 // TouchPerson sets a person's updated_at, so incremental syncs see changes
 // made to what hangs off the person (credentials), and journals the person
-// for the doors. Call it last in the transaction that made the change.
+// for the doors (the journal row is written when the transaction commits).
 func (s *Store) TouchPerson(ctx context.Context, accountID, personID int64, at time.Time) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.exec(ctx, `UPDATE people SET updated_at = ? WHERE id = ? AND account_id = ?`, ms(at), personID, accountID); err != nil {
@@ -281,7 +281,8 @@ func (s *Store) TouchPerson(ctx context.Context, accountID, personID int64, at t
 
 // setPersonLinks replaces the person's groups and/or roles after checking
 // every id belongs to the account (EINVALID naming group_ids/role_ids).
-func (s *Store) setPersonLinks(ctx context.Context, p *domain.Person, groups, roles bool) error {
+// replace is false for a person just inserted, who has none to clear.
+func (s *Store) setPersonLinks(ctx context.Context, p *domain.Person, groups, roles, replace bool) error {
 	type link struct {
 		on                bool
 		table, col, field string
@@ -303,8 +304,10 @@ func (s *Store) setPersonLinks(ctx context.Context, p *domain.Person, groups, ro
 		if len(missing) > 0 {
 			return invalidIDs(l.field, strings.TrimSuffix(l.ref, "s"), missing)
 		}
-		if _, err := s.exec(ctx, `DELETE FROM `+l.table+` WHERE person_id = ? AND account_id = ?`, p.ID, p.AccountID); err != nil {
-			return fmt.Errorf("clear %s: %w", l.table, err)
+		if replace {
+			if _, err := s.exec(ctx, `DELETE FROM `+l.table+` WHERE person_id = ? AND account_id = ?`, p.ID, p.AccountID); err != nil {
+				return fmt.Errorf("clear %s: %w", l.table, err)
+			}
 		}
 		for _, id := range ids {
 			if _, err := s.exec(ctx, `INSERT INTO `+l.table+` (account_id, person_id, `+l.col+`) VALUES (?, ?, ?)`, p.AccountID, p.ID, id); err != nil {

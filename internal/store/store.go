@@ -48,13 +48,14 @@ type Store struct {
 	q        querier
 	dialect  Dialect
 	inTx     bool
-	dsn      string      // the PostgreSQL URL, for the LISTEN connection
-	ann      *announcer  // shared with every Store derived from this one
-	pending  *[]Change   // in a transaction: announced at commit
-	stmts    *queryCache // SQLite: prepared statements, shared with derived stores
-	txStmts  *int        // in a transaction: cached statements bound to it so far
-	writes   *[]*txWrite // in a transaction: the audited writes (see WithActor)
-	counts   *txCounts   // in a transaction: count changes written at commit (see counts.go)
+	dsn      string          // the PostgreSQL URL, for the LISTEN connection
+	ann      *announcer      // shared with every Store derived from this one
+	pending  *[]Change       // in a transaction: announced at commit
+	stmts    *queryCache     // SQLite: prepared statements, shared with derived stores
+	txStmts  *int            // in a transaction: cached statements bound to it so far
+	writes   *[]*txWrite     // in a transaction: the audited writes (see WithActor)
+	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushJournal)
+	counts   *txCounts       // in a transaction: count changes written at commit (see counts.go)
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -207,7 +208,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := ts.notify(ctx, *ts.pending); err != nil {
+	if err := ts.flushJournal(ctx, true); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -222,7 +223,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 // bound returns a Store running its queries on q, a transaction.
 func (s *Store) bound(q querier) *Store {
 	return &Store{db: s.db, writers: s.writers, q: q, dialect: s.dialect, inTx: true, dsn: s.dsn, ann: s.ann, pending: new([]Change),
-		stmts: s.stmts, txStmts: new(int), writes: new([]*txWrite), counts: &txCounts{}}
+		stmts: s.stmts, txStmts: new(int), writes: new([]*txWrite), counts: &txCounts{}, journal: new([]AccessChange)}
 }
 
 // prepareInTx prepares a statement on the store's transaction, for a
