@@ -36,7 +36,7 @@ func (s *Store) AfterBulkLoad(ctx context.Context, tables ...string) error {
 }
 
 // PeopleTables are the tables BulkCreatePeople writes, for AfterBulkLoad.
-var PeopleTables = []string{"people", "person_groups", "person_roles", "credentials", "resource_changes", "access_changes", "account_counts"}
+var PeopleTables = []string{"people", "person_groups", "person_roles", "credentials", "resource_changes", "access_changes", "account_counts", "people_blocks"}
 
 // analyze refreshes the planner's statistics of the whole schema
 // (PostgreSQL), after migrations changed tables or indexes.

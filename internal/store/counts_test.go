@@ -319,3 +319,100 @@ func checkDeepPages(t *testing.T, s *store.Store, accountID int64, now time.Time
 		}
 	}
 }
+
+// Deep pages of people (offset 1,000 and beyond) are found through the
+// people counted per block of ids; they must be exactly the pages OFFSET
+// gives, with the ids of two accounts interleaved, after single and bulk
+// inserts and deletes. The block counts themselves must match the rows
+// whoever wrote them, plain SQL included.
+func TestDeepPeoplePagesMatchOffset(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := newAccount(t, s, "Deep A"), newAccount(t, s, "Deep B")
+		bulk := func(acct int64, n int, tag string) {
+			t.Helper()
+			people := make([]store.BulkPerson, n)
+			for i := range people {
+				people[i].Person = &domain.Person{AccountID: acct, FirstName: tag, LastName: fmt.Sprint(i), Enabled: true}
+			}
+			if err := s.BulkCreatePeople(ctx, acct, people); err != nil {
+				t.Fatal(err)
+			}
+		}
+		one := func(acct int64, i int) int64 {
+			t.Helper()
+			p := &domain.Person{AccountID: acct, FirstName: "One", LastName: fmt.Sprint(i), Enabled: true}
+			if err := s.CreatePerson(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			return p.ID
+		}
+		bulk(a.ID, 1500, "A1")
+		var mine []int64
+		for i := range 700 { // ids of the two accounts interleaved
+			if id := one([]int64{a.ID, b.ID}[i%2], i); i%2 == 0 {
+				mine = append(mine, id)
+			}
+		}
+		bulk(b.ID, 1300, "B1")
+		bulk(a.ID, 1200, "A2")
+		for i, id := range mine {
+			if i%7 == 0 {
+				if err := s.DeletePerson(ctx, a.ID, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+
+		checkBlocks := func(when string) {
+			t.Helper()
+			kept := rawIDs(t, s, `SELECT COUNT(*) FROM (SELECT account_id, block FROM people_blocks GROUP BY account_id, block HAVING SUM(n) <> 0) x`)
+			rows := rawIDs(t, s, `SELECT COUNT(*) FROM (SELECT account_id, id / 1024 AS block, COUNT(*) AS n FROM people GROUP BY account_id, id / 1024) x`)
+			same := rawIDs(t, s, `SELECT COUNT(*) FROM (SELECT account_id, id / 1024 AS block, COUNT(*) AS n FROM people GROUP BY account_id, id / 1024) r
+				JOIN (SELECT account_id, block, SUM(n) AS n FROM people_blocks GROUP BY account_id, block) k
+				ON k.account_id = r.account_id AND k.block = r.block AND k.n = r.n`)
+			if kept[0] != rows[0] || same[0] != rows[0] {
+				t.Fatalf("%s: %d blocks kept, %d blocks of rows, %d equal", when, kept[0], rows[0], same[0])
+			}
+		}
+		checkBlocks("after inserts and deletes")
+
+		for _, acct := range []int64{a.ID, b.ID} {
+			all := rawIDs(t, s, `SELECT id FROM people WHERE account_id = ? ORDER BY id`, acct)
+			for _, off := range []int{0, 999, 1000, 1023, 1024, 1100, 1500, 2047, 2048, 2500, len(all) - 150, len(all) - 100, len(all) - 1, len(all)} {
+				if off < 0 {
+					continue
+				}
+				got, total, err := s.ListPeople(ctx, acct, store.PersonFilter{Page: store.Page{Limit: 100, Offset: off}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := all[min(off, len(all)):min(off+100, len(all))]
+				if total != len(all) || len(got) != len(want) {
+					t.Fatalf("account %d offset %d: %d people of %d, want %d of %d", acct, off, len(got), total, len(want), len(all))
+				}
+				for i := range got {
+					if got[i].ID != want[i] {
+						t.Fatalf("account %d offset %d: person %d is %d, want %d", acct, off, i, got[i].ID, want[i])
+					}
+				}
+			}
+		}
+
+		// Plain SQL: a person moved to the other account, then deleted.
+		q := func(query string, args ...any) {
+			t.Helper()
+			if s.Dialect() == store.Postgres {
+				n := 0
+				query = mapQuestionMarks(query, func() string { n++; return fmt.Sprintf("$%d", n) })
+			}
+			if _, err := s.DB().ExecContext(ctx, query, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q(`UPDATE people SET account_id = ? WHERE id = ?`, b.ID, mine[1])
+		checkBlocks("after a move")
+		q(`DELETE FROM people WHERE id = ?`, mine[1])
+		checkBlocks("after a plain delete")
+	})
+}

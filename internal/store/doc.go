@@ -46,8 +46,8 @@
 // connection that holds the target's transaction). It takes its list of
 // tables, columns and foreign keys from the database's catalog (Tables),
 // never from a list kept by hand, so a table a migration adds is copied
-// without anyone remembering it (list_versions, which each database's
-// triggers keep, is the one left out). CheckSchema tells whether a database has
+// without anyone remembering it (list_versions and people_blocks, which
+// each database's triggers keep, are left out). CheckSchema tells whether a database has
 // applied exactly this binary's migrations.
 //
 // Backup writes a consistent copy of a SQLite database with VACUUM INTO

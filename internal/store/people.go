@@ -568,8 +568,20 @@ func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter)
 	}
 	// The page is chosen on the index alone (cheap to skip through), then
 	// only its rows are read; they are put back in order below.
-	qargs = append([]any{accountID}, qargs...)
-	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people WHERE account_id = ? AND `+s.inPage("id", `SELECT id FROM people`+where+order+f.Page.sql()), f.Page.bind(qargs...)...)
+	page := `SELECT id FROM people` + where + order + f.Page.sql()
+	pargs := f.Page.bind(append([]any{accountID}, qargs...)...)
+	if f.unfiltered() && f.Page.Offset >= seekOffset {
+		// A deep page starts from the block of ids it falls in.
+		from, skip, ok, err := s.peopleSeek(ctx, accountID, f.Page.Offset)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			page = `SELECT id FROM people WHERE account_id = ? AND id >= ? ORDER BY id` + f.Page.sql()
+			pargs = Page{Limit: f.Page.Limit, Offset: skip}.bind(accountID, accountID, from)
+		}
+	}
+	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people WHERE account_id = ? AND `+s.inPage("id", page), pargs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list people: %w", err)
 	}
@@ -603,6 +615,35 @@ func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter)
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// peopleBlock is how many ids one row of people_blocks covers (migration
+// 0031).
+const peopleBlock = 1024
+
+// peopleSeek finds where the page at offset of the account's people (by
+// id) starts, from the people counted per block of ids: the first id of
+// the block the page falls in, and how many of the block's people come
+// before it (less than a block). ok is false when the counts end before
+// offset (the caller then skips through the index).
+func (s *Store) peopleSeek(ctx context.Context, accountID int64, offset int) (from int64, skip int, ok bool, err error) {
+	rows, err := s.query(ctx, `SELECT block, CAST(SUM(n) AS BIGINT) FROM people_blocks WHERE account_id = ? GROUP BY block ORDER BY block`, accountID)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("seek people: %w", err)
+	}
+	defer rows.Close()
+	before := int64(0)
+	for rows.Next() {
+		var block, n int64
+		if err := rows.Scan(&block, &n); err != nil {
+			return 0, 0, false, fmt.Errorf("seek people: %w", err)
+		}
+		if before+n > int64(offset) {
+			return block * peopleBlock, int(int64(offset) - before), true, nil
+		}
+		before += n
+	}
+	return 0, 0, false, rows.Err()
 }
 
 // likeEscape escapes LIKE wildcards with '!'.

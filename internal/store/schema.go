@@ -15,10 +15,11 @@ import (
 // out, as each database migrates itself.
 const migrationsTable = "schema_migrations"
 
-// listVersionsTable is kept by each database's own triggers (see
-// list_versions.go); the schema helpers leave it out too: a copy's target
-// counts its own versions as the rows arrive, and they must only grow.
-const listVersionsTable = "list_versions"
+// triggerKept are the tables each database's own triggers keep
+// (list_versions, see list_versions.go; people_blocks, see ListPeople);
+// the schema helpers leave them out too: a copy's target counts its own
+// as the rows arrive (and versions must only grow).
+var triggerKept = map[string]bool{"list_versions": true, "people_blocks": true}
 
 // valueKind is how a column's values are converted between engines.
 type valueKind int
@@ -56,8 +57,8 @@ func (t *table) columnNames() []string {
 }
 
 // Tables returns the names of the database's tables other than
-// schema_migrations and list_versions, parents before the tables that
-// reference them.
+// schema_migrations and the trigger-kept ones, parents before the tables
+// that reference them.
 // Errors: the database's, or a cycle of foreign keys.
 func (s *Store) Tables(ctx context.Context) ([]string, error) {
 	ts, err := s.schemaTables(ctx)
@@ -71,9 +72,9 @@ func (s *Store) Tables(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// schemaTables reads every table but schema_migrations and list_versions
-// from the catalog,
-// in dependency order (see sortTables).
+// schemaTables reads every table but schema_migrations and the
+// trigger-kept ones from the catalog, in dependency order (see
+// sortTables).
 func (s *Store) schemaTables(ctx context.Context) ([]*table, error) {
 	names, err := s.tableNames(ctx)
 	if err != nil {
@@ -81,7 +82,7 @@ func (s *Store) schemaTables(ctx context.Context) ([]*table, error) {
 	}
 	var out []*table
 	for _, name := range names {
-		if name == migrationsTable || name == listVersionsTable {
+		if name == migrationsTable || triggerKept[name] {
 			continue
 		}
 		t := &table{Name: name}
