@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,7 +220,11 @@ func personName(i int) (string, string) {
 // minutes one CreatePerson and CreateCredential per row took.
 func (s *seeder) addPeople(ctx context.Context) error {
 	s.cards = map[int64]string{}
-	usedCards, usedPINs, usedEmails := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	usedCards, usedPINs := map[string]bool{}, map[string]bool{}
+	// nextEmail is the number the next person of a name gets in their
+	// email (first.last, then first.last2, first.last3...): names repeat,
+	// and searching for a free number each time grew with the people.
+	nextEmail := map[string]int{}
 	total := s.opt.People
 	return s.st.InTx(ctx, func(tx *store.Store) error {
 		batch := make([]store.BulkPerson, 0, bulkChunk)
@@ -243,11 +248,14 @@ func (s *seeder) addPeople(ctx context.Context) error {
 		}
 		for i := 0; i < total; i++ {
 			first, last := personName(i)
-			email := strings.ToLower(first + "." + last + "@example.com")
-			for n := 2; usedEmails[email]; n++ {
-				email = strings.ToLower(fmt.Sprintf("%s.%s%d@example.com", first, last, n))
+			base := strings.ToLower(first + "." + last)
+			email := base + "@example.com"
+			if n := nextEmail[base]; n > 0 {
+				email = base + strconv.Itoa(n) + "@example.com"
+				nextEmail[base] = n + 1
+			} else {
+				nextEmail[base] = 2
 			}
-			usedEmails[email] = true
 			group := "Members"
 			switch {
 			case i%10 == 3:

@@ -55,6 +55,7 @@ type Store struct {
 	txStmts  *int            // in a transaction: cached statements bound to it so far
 	writes   *[]*txWrite     // in a transaction: the audited writes (see WithActor)
 	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushJournal)
+	conn     *sql.Conn       // in a PostgreSQL transaction: its connection, for COPY (insertMany)
 	counts   *txCounts       // in a transaction: count changes written at commit (see counts.go)
 }
 
@@ -191,11 +192,34 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 			return fmt.Errorf("begin: %w", ctx.Err())
 		}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// On PostgreSQL the transaction runs on a connection of its own, so
+	// that bulk writes can COPY on it (insertMany).
+	var conn *sql.Conn
+	begin := s.db.BeginTx
+	if s.dialect == Postgres {
+		var err error
+		if conn, err = s.db.Conn(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		begin = conn.BeginTx
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
 		return fmt.Errorf("begin: %w", err)
 	}
+	if conn != nil {
+		// The connection goes back to the pool once the transaction
+		// ends, however fn ends (a panic included).
+		defer func() {
+			_ = tx.Rollback()
+			conn.Close()
+		}()
+	}
 	ts := s.bound(tx)
+	ts.conn = conn
 	if err := fn(ts); err != nil {
 		_ = tx.Rollback()
 		return err
