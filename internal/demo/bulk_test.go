@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -132,6 +133,24 @@ func TestBulkCreatePeopleRefuses(t *testing.T) {
 			"type twice": {[]store.BulkPerson{person("d@example.com", &domain.Credential{CredentialTypeID: card, Value: val("1")},
 				&domain.Credential{CredentialTypeID: card, Value: val("2")})}, domain.ECONFLICT},
 		}
+		// The same refusals in batches large enough to go in with COPY on
+		// PostgreSQL: the offending row comes last.
+		large := func(bad store.BulkPerson) []store.BulkPerson {
+			out := make([]store.BulkPerson, 0, 601)
+			for i := range 600 {
+				out = append(out, person(fmt.Sprintf("filler%d@example.com", i),
+					&domain.Credential{CredentialTypeID: card, Value: val(fmt.Sprint(5_000_000 + i))}))
+			}
+			return append(out, bad)
+		}
+		cases["taken email, large batch"] = struct {
+			batch []store.BulkPerson
+			code  string
+		}{large(person("john.doe@example.com")), domain.EINVALID}
+		cases["value in use, large batch"] = struct {
+			batch []store.BulkPerson
+			code  string
+		}{large(person("e@example.com", &domain.Credential{CredentialTypeID: existing[0].CredentialTypeID, Value: existing[0].Value})), domain.EINVALID}
 		for name, c := range cases {
 			if err := st.BulkCreatePeople(ctx, acct.ID, c.batch); domain.ErrorCode(err) != c.code {
 				t.Errorf("%s: %v, want %s", name, err, c.code)
