@@ -201,11 +201,9 @@ func (s *Store) CreatePerson(ctx context.Context, p *domain.Person) error {
 		p.UpdatedAt = p.CreatedAt
 	}
 	return s.InTx(ctx, func(tx *Store) error {
-		if taken, err := tx.emailInUse(ctx, p.AccountID, 0, p.Email); err != nil {
-			return err
-		} else if taken {
-			return emailTaken()
-		}
+		// A taken email is refused by the unique index on (account_id,
+		// email_lower), below: no read first. (On PostgreSQL the refusal
+		// ends the transaction, which the caller then rolls back.)
 		args := append([]any{p.AccountID}, personArgs(p)...)
 		args = append(args, ms(p.CreatedAt), ms(p.UpdatedAt))
 		id, err := tx.insert(ctx, `INSERT INTO people (account_id, first_name, last_name, salutation, job_title, department,
