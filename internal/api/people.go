@@ -178,11 +178,15 @@ func (a *API) readPerson(r *http.Request, c *call) (*personInput, []*domain.Cred
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	loc, err := c.location(r.Context())
-	if err != nil {
+	var types []*domain.CredentialType
+	if c.acct == nil { // both in one read
+		if c.acct, types, err = a.st.AccountAndCredentialTypes(r.Context(), c.p.AccountID); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	} else if types, err = a.allCredentialTypes(r, c.p.AccountID); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	types, err := a.allCredentialTypes(r, c.p.AccountID)
+	loc, err := c.location(r.Context())
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -126,4 +127,45 @@ func TestSQLiteFileIsPrivate(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("database mode %v, want 0600", st.Mode().Perm())
 	}
+}
+
+// AccountAndCredentialTypes gives in one read what GetAccount and
+// ListCredentialTypes give, with or without types.
+func TestAccountAndCredentialTypes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := newAccount(t, s, "Types")
+		check := func(want int) {
+			t.Helper()
+			acct, types, err := s.AccountAndCredentialTypes(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAcct, err := s.GetAccount(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantTypes, _, err := s.ListCredentialTypes(ctx, a.ID, store.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(acct, wantAcct) || !reflect.DeepEqual(types, wantTypes) || len(types) != want {
+				t.Fatalf("got %+v %+v, want %+v %+v (%d types)", acct, types, wantAcct, wantTypes, want)
+			}
+		}
+		check(0)
+		for _, label := range []string{"Card", "PIN"} {
+			kind := domain.KindCard
+			if label == "PIN" {
+				kind = domain.KindPIN
+			}
+			if err := s.CreateCredentialType(ctx, &domain.CredentialType{AccountID: a.ID, Label: label, Kind: kind}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(2)
+		if _, _, err := s.AccountAndCredentialTypes(ctx, a.ID+1000); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing account: %v", err)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -161,4 +162,62 @@ func (s *Store) deleteCredentialType(ctx context.Context, accountID, id int64) e
 		}
 		return tx.deleteRow(ctx, "credential_types", "credential type", accountID, id)
 	})
+}
+
+// AccountAndCredentialTypes returns the account and its credential types
+// by id in one query, for the writes that need both (a person's body is
+// read against the types, its dates in the account's time zone).
+// Errors: ENOTFOUND for no such account.
+func (s *Store) AccountAndCredentialTypes(ctx context.Context, accountID int64) (*domain.Account, []*domain.CredentialType, error) {
+	rows, err := s.query(ctx, `SELECT `+prefixCols("a.", accountCols)+`, `+prefixCols("t.", credentialTypeCols)+`
+		FROM accounts a JOIN credential_types t ON t.account_id = a.id WHERE a.id = ? ORDER BY t.id`, accountID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("get account and credential types: %w", err)
+	}
+	defer rows.Close()
+	var (
+		acct  *domain.Account
+		types = []*domain.CredentialType{}
+	)
+	for rows.Next() {
+		// Each row is the account's columns, then a type's: the type's
+		// scan runs the account's, which scans the whole row.
+		var a *domain.Account
+		t, err := scanCredentialType(scanFunc(func(typeDest ...any) error {
+			var err error
+			a, err = scanAccount(scanFunc(func(acctDest ...any) error {
+				return rows.Scan(append(acctDest, typeDest...)...)
+			}))
+			return err
+		}))
+		if err != nil {
+			return nil, nil, fmt.Errorf("get account and credential types: %w", err)
+		}
+		if acct == nil {
+			acct = a
+		}
+		types = append(types, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("get account and credential types: %w", err)
+	}
+	if acct == nil { // no types (or no account): the account alone
+		acct, err := s.GetAccount(ctx, accountID)
+		return acct, types, err
+	}
+	return acct, types, nil
+}
+
+// scanFunc is a scanner made of a function.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// prefixCols qualifies each column of a list such as accountCols.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, c := range parts {
+		parts[i] = prefix + c
+	}
+	return strings.Join(parts, ", ")
 }
