@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -26,7 +27,7 @@ const journalLockClass = 0x4c6a6e6c // "Ljnl"
 
 // noteAccessChange journals a change: personID and channelID name what
 // changed; both 0 means something account-wide. The row is written when
-// the transaction commits (flushJournal), with the transaction's other
+// the transaction commits (flushPending), with the transaction's other
 // journal rows, or at once in a transaction of its own outside one.
 func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, channelID int64) error {
 	return s.InTx(ctx, func(tx *Store) error {
@@ -35,64 +36,120 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 	})
 }
 
-// flushJournal writes the transaction's pending journal rows. On
-// PostgreSQL it first takes a transaction-scoped lock per account (in
-// account order, so two transactions never wait for each other
-// crosswise), so that rows of one account commit in id order and a reader
-// that has seen id N has seen every smaller id of the account. InTx runs
-// it last before the commit, after the audit rows and the counts, so the
-// lock is held for this one statement and the commit only; with notify
-// set it also sends the transaction's NOTIFY in the same statement (one
-// round trip). Reading the journal inside the transaction flushes it
-// first (AccessSeq), which takes the lock early.
-func (s *Store) flushJournal(ctx context.Context, notify bool) error {
+// flushPending writes what a transaction keeps until it ends: its access
+// journal rows and its count changes (counts.go), and, with notify, its
+// NOTIFY. InTx runs it last before the commit; reading the journal or the
+// counts inside the transaction runs it first (AccessSeq, accountCount).
+//
+// On PostgreSQL it is one statement (one round trip). It first takes a
+// transaction-scoped lock per account whose journal or people and
+// credential counts it writes (in account order), so that an account's
+// journal rows commit in id order: a reader that has seen id N has seen
+// every smaller id of the account. Then it writes the journal rows and
+// the counts: as the count rows are written under the lock, the writers
+// of one account never wait on each other's count rows. The lock is held
+// for this statement and the commit only. Event day counts of a
+// transaction without journal rows (a controller's upload) take no lock;
+// a transaction holding day counts never waits for the lock afterwards,
+// unless it read its event totals before journaling, which no write does.
+func (s *Store) flushPending(ctx context.Context, notify bool) error {
+	if s.journal == nil { // not in a transaction: nothing is kept
+		return nil
+	}
+	if s.dialect != Postgres {
+		if err := s.flushCounts(ctx); err != nil {
+			return err
+		}
+		return s.flushJournalRows(ctx)
+	}
 	var payload string
-	if notify && s.dialect == Postgres {
+	if notify {
 		payload = s.notifyPayload(*s.pending)
 	}
-	rows := *s.journal
-	if len(rows) == 0 {
+	rows, c := *s.journal, s.counts
+	if len(rows) == 0 && (c == nil || (len(c.acct) == 0 && len(c.days) == 0)) {
 		if payload != "" {
 			return s.sendNotify(ctx, payload)
 		}
 		return nil
 	}
-	*s.journal = nil
-	at := ms(time.Now())
-	if s.dialect != Postgres {
-		for _, r := range rows {
-			if _, err := s.rawExec(ctx, `INSERT INTO access_changes (account_id, person_id, channel_id, created_at) VALUES (?, ?, ?, ?)`,
-				r.AccountID, nullID(r.PersonID), nullID(r.ChannelID), at); err != nil {
-				return fmt.Errorf("record access change: %w", err)
-			}
+	var locks []int32
+	lock := func(a int64) {
+		if !slices.Contains(locks, int32(a)) {
+			locks = append(locks, int32(a))
 		}
-		return nil
 	}
-	accts := make([]int64, 0, 1)
-	acct, person, channel := make([]int64, len(rows)), make([]int64, len(rows)), make([]int64, len(rows))
+	ja, jp, jc := make([]int64, len(rows)), make([]int64, len(rows)), make([]int64, len(rows))
 	for i, r := range rows {
-		acct[i], person[i], channel[i] = r.AccountID, r.PersonID, r.ChannelID
-		if !slices.Contains(accts, r.AccountID) {
-			accts = append(accts, r.AccountID)
+		ja[i], jp[i], jc[i] = r.AccountID, r.PersonID, r.ChannelID
+		lock(r.AccountID)
+	}
+	var (
+		ca, cn         []int64
+		ck             []string
+		da, dd, de, dn []int64
+	)
+	if c != nil {
+		for _, k := range sortedAcctCounts(c.acct) {
+			ca, ck, cn = append(ca, k.account), append(ck, k.kind), append(cn, c.acct[k])
+			lock(k.account)
+		}
+		for _, k := range sortedDayCounts(c.days) {
+			da, dd, de, dn = append(da, k.account), append(dd, k.day), append(de, int64(k.code)), append(dn, c.days[k])
 		}
 	}
-	slices.Sort(accts)
-	locks := make([]int32, len(accts))
-	for i, a := range accts {
-		locks[i] = int32(a)
-	}
-	// The lock is taken (the materialized CTE is read in full) before the
-	// insert draws its first id; the rows keep the order they were noted in.
+	slices.Sort(locks)
+	// Every part reads l, so the locks are all taken (the materialized
+	// CTE is read in full) before the first journal id is drawn or count
+	// row written; the journal rows keep the order they were noted in.
 	q := `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(CAST(? AS integer), a)) AS n FROM unnest(CAST(? AS integer[])) AS a),
 		j AS (INSERT INTO access_changes (account_id, person_id, channel_id, created_at)
 			SELECT r.a, NULLIF(r.p, 0), NULLIF(r.c, 0), CAST(? AS bigint)
 			FROM l, unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS r(a, p, c, o)
-			ORDER BY r.o)
+			ORDER BY r.o),
+		c AS (INSERT INTO account_counts AS x (account_id, kind, shard, n)
+			SELECT u.a, u.k, CAST(? AS integer), u.n FROM l, unnest(CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS bigint[])) WITH ORDINALITY AS u(a, k, n, o)
+			ORDER BY u.o
+			ON CONFLICT (account_id, kind, shard) DO UPDATE SET n = x.n + excluded.n),
+		d AS (INSERT INTO event_day_counts AS y (account_id, day, event_code, shard, n)
+			SELECT u.a, u.d, u.e, CAST(? AS integer), u.n FROM l, unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS u(a, d, e, n, o)
+			ORDER BY u.o
+			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = y.n + excluded.n)
 		SELECT pg_notify(?, ?) WHERE ? <> ''`
-	if _, err := s.rawExec(ctx, q, int32(journalLockClass), locks, at, acct, person, channel, s.ann.channel, payload, payload); err != nil {
-		return fmt.Errorf("record access change: %w", err)
+	shard := rand.IntN(countShards)
+	if _, err := s.rawExec(ctx, q, int32(journalLockClass), emptyIfNil(locks), ms(time.Now()), ja, jp, jc,
+		shard, emptyIfNil(ca), emptyIfNil(ck), emptyIfNil(cn), shard, emptyIfNil(da), emptyIfNil(dd), emptyIfNil(de), emptyIfNil(dn),
+		s.ann.channel, payload, payload); err != nil {
+		return fmt.Errorf("record access changes and counts: %w", err)
+	}
+	*s.journal = nil
+	if c != nil {
+		c.acct, c.days = nil, nil
 	}
 	return nil
+}
+
+// flushJournalRows writes the pending journal rows on SQLite, where one
+// writer at a time needs no lock.
+func (s *Store) flushJournalRows(ctx context.Context) error {
+	rows := *s.journal
+	*s.journal = nil
+	at := ms(time.Now())
+	for _, r := range rows {
+		if _, err := s.rawExec(ctx, `INSERT INTO access_changes (account_id, person_id, channel_id, created_at) VALUES (?, ?, ?, ?)`,
+			r.AccountID, nullID(r.PersonID), nullID(r.ChannelID), at); err != nil {
+			return fmt.Errorf("record access change: %w", err)
+		}
+	}
+	return nil
+}
+
+// emptyIfNil returns s, or an empty slice for nil (an empty array, not NULL).
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // notePeopleChanged journals a change of each of the people.
@@ -114,7 +171,7 @@ func (s *Store) noteEverythingChanged(ctx context.Context, accountID int64) erro
 // there is none): the sequence number of its access data.
 func (s *Store) AccessSeq(ctx context.Context, accountID int64) (int64, error) {
 	if s.inTx { // a transaction reading its own journal rows: write them first
-		if err := s.flushJournal(ctx, false); err != nil {
+		if err := s.flushPending(ctx, false); err != nil {
 			return 0, err
 		}
 	}
@@ -132,7 +189,7 @@ func (s *Store) AccessSeq(ctx context.Context, accountID int64) (int64, error) {
 // after, oldest first, at most limit of them.
 func (s *Store) AccessChangesAfter(ctx context.Context, accountID, after int64, limit int) ([]AccessChange, error) {
 	if s.inTx {
-		if err := s.flushJournal(ctx, false); err != nil {
+		if err := s.flushPending(ctx, false); err != nil {
 			return nil, err
 		}
 	}

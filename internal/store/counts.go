@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 // the same with a thousand rows or ten million: COUNT(*) reads every
 // matching row. Every insert and delete of people, credentials and events
 // adds to the counts in its own transaction (addCount, countEvents), and
-// the transaction adds them up just before it commits (flushCounts), so a
-// count is exactly the number of rows every reader sees.
+// the transaction adds them up just before it commits (flushPending), so
+// a count is exactly the number of rows every reader sees.
 //
 // The counts are:
 //   - per account, its people and its credentials (answering the unfiltered
@@ -41,8 +40,9 @@ const dayMS = 86_400_000
 
 // countShards is how many rows one count is spread over on PostgreSQL:
 // each transaction adds to one row chosen at random, so that concurrent
-// writers of one account do not wait for each other's commit on the row's
-// lock. SQLite has one writer at a time and uses one row.
+// writers of one account that do not wait for each other on the journal
+// lock (controllers storing events) rarely wait for each other's commit
+// on a row's lock. SQLite has one writer at a time and uses one row.
 const countShards = 8
 
 type acctCountKey struct {
@@ -98,53 +98,59 @@ func (s *Store) countEvents(events ...*domain.Event) error {
 	return nil
 }
 
-// flushCounts writes the transaction's count changes, in one order for
-// every transaction (so that two of them never wait for each other's rows
-// crosswise on PostgreSQL). It runs last before the commit, so the rows
-// it locks are held only for the commit.
+// flushCounts writes the transaction's count changes (SQLite; on
+// PostgreSQL flushPending writes them with the journal), in one order for
+// every transaction.
 func (s *Store) flushCounts(ctx context.Context) error {
 	c := s.counts
 	if c == nil || (len(c.acct) == 0 && len(c.days) == 0) {
 		return nil
 	}
-	shard := 0
-	if s.dialect == Postgres {
-		shard = rand.IntN(countShards)
-	}
-	acct := make([]acctCountKey, 0, len(c.acct))
-	for k, n := range c.acct {
-		if n != 0 {
-			acct = append(acct, k)
-		}
-	}
-	slices.SortFunc(acct, func(a, b acctCountKey) int {
-		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.kind, b.kind))
-	})
-	for _, k := range acct {
-		if _, err := s.rawExec(ctx, `INSERT INTO account_counts (account_id, kind, shard, n) VALUES (?, ?, ?, ?)
+	for _, k := range sortedAcctCounts(c.acct) {
+		if _, err := s.rawExec(ctx, `INSERT INTO account_counts (account_id, kind, shard, n) VALUES (?, ?, 0, ?)
 			ON CONFLICT (account_id, kind, shard) DO UPDATE SET n = account_counts.n + excluded.n`,
-			k.account, k.kind, shard, c.acct[k]); err != nil {
+			k.account, k.kind, c.acct[k]); err != nil {
 			return fmt.Errorf("count %s: %w", k.kind, err)
 		}
 	}
-	days := make([]dayCountKey, 0, len(c.days))
-	for k, n := range c.days {
-		if n != 0 {
-			days = append(days, k)
-		}
-	}
-	slices.SortFunc(days, func(a, b dayCountKey) int {
-		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.day, b.day), cmp.Compare(a.code, b.code))
-	})
-	for _, k := range days {
-		if _, err := s.rawExec(ctx, `INSERT INTO event_day_counts (account_id, day, event_code, shard, n) VALUES (?, ?, ?, ?, ?)
+	for _, k := range sortedDayCounts(c.days) {
+		if _, err := s.rawExec(ctx, `INSERT INTO event_day_counts (account_id, day, event_code, shard, n) VALUES (?, ?, ?, 0, ?)
 			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = event_day_counts.n + excluded.n`,
-			k.account, k.day, k.code, shard, c.days[k]); err != nil {
+			k.account, k.day, k.code, c.days[k]); err != nil {
 			return fmt.Errorf("count events: %w", err)
 		}
 	}
 	c.acct, c.days = nil, nil
 	return nil
+}
+
+// sortedAcctCounts returns the keys of the account count changes that
+// are not zero, in one order for every transaction.
+func sortedAcctCounts(m map[acctCountKey]int64) []acctCountKey {
+	keys := make([]acctCountKey, 0, len(m))
+	for k, n := range m {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b acctCountKey) int {
+		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.kind, b.kind))
+	})
+	return keys
+}
+
+// sortedDayCounts is sortedAcctCounts for the event day counts.
+func sortedDayCounts(m map[dayCountKey]int64) []dayCountKey {
+	keys := make([]dayCountKey, 0, len(m))
+	for k, n := range m {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b dayCountKey) int {
+		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.day, b.day), cmp.Compare(a.code, b.code))
+	})
+	return keys
 }
 
 // rawExec runs a statement as exec does, but never audits it: the counts
@@ -160,7 +166,7 @@ func (s *Store) rawExec(ctx context.Context, query string, args ...any) (any, er
 // accountCount returns how many rows of kind the account holds.
 func (s *Store) accountCount(ctx context.Context, accountID int64, kind string) (int, error) {
 	// A transaction reading its own writes: write its counts first.
-	if err := s.flushCounts(ctx); err != nil {
+	if err := s.flushPending(ctx, false); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -180,7 +186,7 @@ func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time
 	if from < dayMS {
 		return 0, false, nil
 	}
-	if err := s.flushCounts(ctx); err != nil {
+	if err := s.flushPending(ctx, false); err != nil {
 		return 0, false, err
 	}
 	day := from / dayMS

@@ -33,11 +33,11 @@
 // door commands, doors coming online or going offline. On PostgreSQL the
 // announcement is also sent with NOTIFY inside the transaction, and Listen
 // hands other processes' announcements to the same subscribers. A rolled
-// back transaction announces nothing. The journal rows of a transaction
-// are written last before its commit, in one statement with the NOTIFY:
-// on PostgreSQL that statement takes the per-account lock that makes an
-// account's rows commit in id order, so the lock is held for that
-// statement and the commit only.
+// back transaction announces nothing. The journal rows and the count
+// changes of a transaction are written last before its commit; on
+// PostgreSQL in one statement with the NOTIFY, which first takes the
+// per-account lock that makes an account's journal rows commit in id
+// order, so the lock is held for that statement and the commit only.
 //
 // Copy copies a whole database to another (SQLite to PostgreSQL, or any
 // other pair) with its ids, in one read snapshot of the source and one

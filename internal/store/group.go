@@ -223,10 +223,7 @@ func runWrite(w *groupWrite, ts *Store) (err error) {
 	if err := ts.recordAudit(ctx); err != nil {
 		return err
 	}
-	if err := ts.flushCounts(ctx); err != nil {
-		return err
-	}
-	return ts.flushJournal(ctx, false)
+	return ts.flushPending(ctx, false)
 }
 
 // live is the context a statement of this store runs with: in a grouped

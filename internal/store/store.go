@@ -54,7 +54,7 @@ type Store struct {
 	stmts    *queryCache     // SQLite: prepared statements, shared with derived stores
 	txStmts  *int            // in a transaction: cached statements bound to it so far
 	writes   *[]*txWrite     // in a transaction: the audited writes (see WithActor)
-	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushJournal)
+	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushPending)
 	conn     *sql.Conn       // in a PostgreSQL transaction: its connection, for COPY (insertMany)
 	counts   *txCounts       // in a transaction: count changes written at commit (see counts.go)
 }
@@ -228,11 +228,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	if err := ts.flushCounts(ctx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := ts.flushJournal(ctx, true); err != nil {
+	if err := ts.flushPending(ctx, true); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
