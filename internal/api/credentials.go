@@ -88,7 +88,7 @@ func (a *API) listAllCredentials(w http.ResponseWriter, r *http.Request, c *call
 	page := pg.storePage()
 	key := pageKey{account: c.p.AccountID, list: store.ListPeople,
 		query: "credentials|" + strconv.Itoa(page.Limit) + "|" + strconv.Itoa(page.Offset)}
-	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
+	return a.cachedList(w, r, c, key, pg, func() (int, []byte, time.Time, error) {
 		cs, total, err := a.st.ListCredentials(r.Context(), c.p.AccountID, nil, page)
 		if err != nil {
 			return 0, nil, time.Time{}, err

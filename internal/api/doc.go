@@ -6,7 +6,8 @@
 //
 // Pages of people, credentials and events are kept encoded in a bounded
 // cache (pagecache.go) and served again only while the account's list
-// version (store.ListVersion), read on every request, has not moved.
+// version (store.ListVersion), read on every request (with the access
+// token, for OAuth callers), has not moved.
 //
 // Mobile credentials are issued through a MobileIssuer (internal/mobile)
 // and revoked through the store (docs/mobile.md); photos sent as

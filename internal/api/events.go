@@ -138,7 +138,7 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, c *call) error 
 		return err
 	}
 	key := pageKey{account: c.p.AccountID, list: store.ListEvents, query: eventsQueryKey(f, window)}
-	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
+	return a.cachedList(w, r, c, key, pg, func() (int, []byte, time.Time, error) {
 		events, total, err := a.st.ListEvents(r.Context(), c.p.AccountID, f)
 		if err != nil {
 			return 0, nil, time.Time{}, err

@@ -95,6 +95,10 @@ type env struct {
 	// cache, for comparing answers.
 	api   *api.API
 	plain http.Handler
+	// versionsAtAuth makes auth read the account's list versions into the
+	// principal, as the OAuth server does with the token; off, the API
+	// reads them itself (as for a principal from an API key).
+	versionsAtAuth bool
 }
 
 var testNow = time.Date(2025, 6, 10, 10, 30, 0, 0, time.UTC)
@@ -157,12 +161,22 @@ func (e *env) dispatch(ctx context.Context, c *domain.ChannelCommand) (bool, err
 func (e *env) auth(r *http.Request) (*domain.Principal, error) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if p := e.tokens[tok]; ok && p != nil {
-		if p.Role == "" { // test principals act for an owner unless they say otherwise
-			cp := *p
+		cp := *p
+		if cp.Role == "" { // test principals act for an owner unless they say otherwise
 			cp.Role = domain.RoleOwner
-			return &cp, nil
 		}
-		return p, nil
+		if e.versionsAtAuth {
+			people, err := e.st.ListVersion(r.Context(), cp.AccountID, store.ListPeople)
+			if err != nil {
+				return nil, err
+			}
+			events, err := e.st.ListVersion(r.Context(), cp.AccountID, store.ListEvents)
+			if err != nil {
+				return nil, err
+			}
+			cp.Versions = &domain.ListVersions{People: people, Events: events}
+		}
+		return &cp, nil
 	}
 	return nil, &domain.Error{Code: domain.EUNAUTHORIZED, Message: "The access token is invalid", Wire: "invalid_token"}
 }

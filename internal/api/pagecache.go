@@ -2,6 +2,7 @@ package api
 
 import (
 	"container/list"
+	"context"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -23,7 +24,9 @@ import (
 // is a miss.
 //
 // A hit costs one small read (the version) instead of the page's four or
-// five queries and its encoding. The cache holds at most its byte budget,
+// five queries and its encoding; for a caller with an OAuth access token
+// not even that, as the version comes with the token's lookup
+// (domain.Principal.Versions). The cache holds at most its byte budget,
 // least recently used pages leaving first; a page larger than an eighth of
 // the budget is not kept.
 
@@ -155,7 +158,9 @@ func (a *API) ListCacheStats() ListCacheStats {
 // otherwise computes the page with fill (which returns the total and the
 // JSON array), answers it and keeps it. fill may also return until, the
 // instant after which the page is stale although nothing was written.
-func (a *API) cachedList(w http.ResponseWriter, r *http.Request, key pageKey, pg pager,
+// The list version is the one read with the caller's access token, before
+// anything of the request ran, or else read now.
+func (a *API) cachedList(w http.ResponseWriter, r *http.Request, c *call, key pageKey, pg pager,
 	fill func() (total int, body []byte, until time.Time, err error)) error {
 	if a.pages.budget == 0 || a.pages.off.Load() {
 		total, body, _, err := fill()
@@ -166,7 +171,7 @@ func (a *API) cachedList(w http.ResponseWriter, r *http.Request, key pageKey, pg
 		writeJSONBytes(w, http.StatusOK, body)
 		return nil
 	}
-	version, err := a.st.ListVersion(r.Context(), key.account, key.list)
+	version, err := c.listVersion(r.Context(), key)
 	if err != nil {
 		return err
 	}
@@ -184,4 +189,20 @@ func (a *API) cachedList(w http.ResponseWriter, r *http.Request, key pageKey, pg
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(p.body)
 	return nil
+}
+
+// listVersion returns the version of the key's list: the one read with
+// the caller's access token when it has one for that account (an earlier
+// read is as good: a page computed after it is kept under it, and a later
+// request reads a newer one), else one read now.
+func (c *call) listVersion(ctx context.Context, key pageKey) (int64, error) {
+	if v := c.p.Versions; v != nil && c.p.AccountID == key.account {
+		switch key.list {
+		case store.ListPeople:
+			return v.People, nil
+		case store.ListEvents:
+			return v.Events, nil
+		}
+	}
+	return c.a.st.ListVersion(ctx, key.account, key.list)
 }

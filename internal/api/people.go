@@ -62,7 +62,7 @@ func (a *API) listPeople(w http.ResponseWriter, r *http.Request, c *call) error 
 		return a.streamPeople(w, r, c, pg, f)
 	}
 	key := pageKey{account: c.p.AccountID, list: store.ListPeople, query: peopleQueryKey(f)}
-	return a.cachedList(w, r, key, pg, func() (int, []byte, time.Time, error) {
+	return a.cachedList(w, r, c, key, pg, func() (int, []byte, time.Time, error) {
 		people, total, err := a.st.ListPeople(r.Context(), c.p.AccountID, f)
 		if err != nil {
 			return 0, nil, time.Time{}, err

@@ -334,6 +334,17 @@ type Principal struct {
 	// Role is the operator's role when the request was authenticated:
 	// Scopes never exceed what it allows (authz.AllowsScope checks both).
 	Role OperatorRole
+	// Versions are the account's list versions, read with the access
+	// token when the request was authenticated (nil when they were not):
+	// a list page answered from the cache needs no read of its own.
+	Versions *ListVersions
+}
+
+// ListVersions are an account's list versions at one moment (see
+// store.ListVersion): they grow with every committed change to the rows
+// the people and credential lists, or the events list, are made of.
+type ListVersions struct {
+	People, Events int64
 }
 
 // Remote-control event codes. DoorFlow reserves 50-63 for remote control

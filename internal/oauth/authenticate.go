@@ -33,7 +33,8 @@ func bearerToken(r *http.Request) (string, *domain.Error) {
 }
 
 // Authenticate resolves "Authorization: Bearer <token>" to a Principal
-// with one indexed query. A missing, malformed, unknown, expired or
+// with one indexed query, which also reads the account's list versions
+// (Principal.Versions). A missing, malformed, unknown, expired or
 // revoked token, a refresh token, a token of a suspended application, and
 // a token issued before the user's last password change, and a token of
 // a disabled operator all return a
@@ -73,6 +74,7 @@ func (s *Server) Authenticate(r *http.Request) (*domain.Principal, error) {
 		Display:   rec.AppName + " for " + rec.UserEmail,
 		ExpiresAt: &exp,
 		CreatedAt: rec.Token.CreatedAt,
+		Versions:  &rec.Versions,
 	}, nil
 }
 

@@ -60,6 +60,9 @@ type OAuthTokenRecord struct {
 	UserEmail         string
 	UserRole          domain.OperatorRole // the operator's role now
 	UserDisabled      bool                // the operator is disabled
+	// Versions are the family's account's list versions, read in the
+	// same query (see ListVersion).
+	Versions domain.ListVersions
 }
 
 // CreateOAuthFamily inserts a token family and assigns its ID.
@@ -210,7 +213,7 @@ func (s *Store) CreateOAuthTokens(ctx context.Context, toks ...*OAuthToken) erro
 }
 
 // GetOAuthTokenRecord finds a token by digest with its family, app and
-// user state in one indexed query. A missing token gives ENOTFOUND; the
+// user state, and its account's list versions, in one indexed query. A missing token gives ENOTFOUND; the
 // caller decides whether the token is still good.
 func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
 	var (
@@ -223,7 +226,9 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 	)
 	err := s.pqueryRow(ctx, `SELECT t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
 			f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
-			a.uid, a.state, a.scopes, a.admit_approved, a.name, u.password_changed_at, u.email, u.role, u.disabled_at
+			a.uid, a.state, a.scopes, a.admit_approved, a.name, u.password_changed_at, u.email, u.role, u.disabled_at,
+			(SELECT COALESCE(SUM(v.people), 0) FROM list_versions v WHERE v.account_id = f.account_id),
+			(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id)
 		FROM oauth_tokens t
 		JOIN oauth_families f ON f.id = t.family_id
 		JOIN oauth_apps a ON a.id = f.app_id
@@ -231,7 +236,8 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 		WHERE t.digest = ?`, digest).Scan(
 		&r.Token.ID, &r.Token.FamilyID, &r.Token.Kind, &r.Token.Digest, &tScopes, &tCreated, &tExpires, &tUsed, &tRevoked,
 		&r.Family.AppID, &r.Family.AccountID, &r.Family.UserID, &fScopes, &fRevoked, &reason, &fCreated, &fUsed,
-		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled)
+		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled,
+		&r.Versions.People, &r.Versions.Events)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("token")
 	}
