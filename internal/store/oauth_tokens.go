@@ -61,7 +61,7 @@ type OAuthTokenRecord struct {
 	UserRole          domain.OperatorRole // the operator's role now
 	UserDisabled      bool                // the operator is disabled
 	// Versions are the family's account's list versions, read in the
-	// same query (see ListVersion).
+	// same query by GetOAuthAccessRecord (see ListVersion).
 	Versions domain.ListVersions
 }
 
@@ -213,9 +213,37 @@ func (s *Store) CreateOAuthTokens(ctx context.Context, toks ...*OAuthToken) erro
 }
 
 // GetOAuthTokenRecord finds a token by digest with its family, app and
-// user state, and its account's list versions, in one indexed query. A missing token gives ENOTFOUND; the
+// user state in one indexed query. A missing token gives ENOTFOUND; the
 // caller decides whether the token is still good.
 func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
+	return s.getOAuthTokenRecord(ctx, digest, false)
+}
+
+// GetOAuthAccessRecord is GetOAuthTokenRecord that also reads the
+// account's list versions (Versions) in the same query, for
+// authenticating an API request.
+func (s *Store) GetOAuthAccessRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
+	return s.getOAuthTokenRecord(ctx, digest, true)
+}
+
+const oauthTokenRecordCols = `t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
+	f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
+	a.uid, a.state, a.scopes, a.admit_approved, a.name, u.password_changed_at, u.email, u.role, u.disabled_at`
+
+const oauthTokenRecordFrom = ` FROM oauth_tokens t
+	JOIN oauth_families f ON f.id = t.family_id
+	JOIN oauth_apps a ON a.id = f.app_id
+	JOIN users u ON u.id = f.user_id
+	WHERE t.digest = ?`
+
+var (
+	oauthTokenRecordQuery  = `SELECT ` + oauthTokenRecordCols + oauthTokenRecordFrom
+	oauthAccessRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
+		(SELECT COALESCE(SUM(v.people), 0) FROM list_versions v WHERE v.account_id = f.account_id),
+		(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id)` + oauthTokenRecordFrom
+)
+
+func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, versions bool) (*OAuthTokenRecord, error) {
 	var (
 		r                                     OAuthTokenRecord
 		tScopes, fScopes, aScopes             string
@@ -224,20 +252,15 @@ func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthT
 		reason                                sql.NullString
 		disabled                              sql.NullInt64
 	)
-	err := s.pqueryRow(ctx, `SELECT t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
-			f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
-			a.uid, a.state, a.scopes, a.admit_approved, a.name, u.password_changed_at, u.email, u.role, u.disabled_at,
-			(SELECT COALESCE(SUM(v.people), 0) FROM list_versions v WHERE v.account_id = f.account_id),
-			(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id)
-		FROM oauth_tokens t
-		JOIN oauth_families f ON f.id = t.family_id
-		JOIN oauth_apps a ON a.id = f.app_id
-		JOIN users u ON u.id = f.user_id
-		WHERE t.digest = ?`, digest).Scan(
-		&r.Token.ID, &r.Token.FamilyID, &r.Token.Kind, &r.Token.Digest, &tScopes, &tCreated, &tExpires, &tUsed, &tRevoked,
+	q := oauthTokenRecordQuery
+	dest := []any{&r.Token.ID, &r.Token.FamilyID, &r.Token.Kind, &r.Token.Digest, &tScopes, &tCreated, &tExpires, &tUsed, &tRevoked,
 		&r.Family.AppID, &r.Family.AccountID, &r.Family.UserID, &fScopes, &fRevoked, &reason, &fCreated, &fUsed,
-		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled,
-		&r.Versions.People, &r.Versions.Events)
+		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled}
+	if versions {
+		q = oauthAccessRecordQuery
+		dest = append(dest, &r.Versions.People, &r.Versions.Events)
+	}
+	err := s.pqueryRow(ctx, q, digest).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("token")
 	}
