@@ -211,6 +211,26 @@ func TestSeveralServersOnePostgreSQL(t *testing.T) {
 	})
 	t.Logf("a revocation through A reached the door on B in %s", time.Since(revoked))
 
+	// A list page B answers from its cache never outlives a write through
+	// A: the list version comes with the token's lookup on every request.
+	onB := &apiClient{t: t, base: bURL, http: http.DefaultClient, token: api.token}
+	creds := func(c *apiClient) string {
+		t.Helper()
+		return string(c.call("GET", fmt.Sprintf("/api/3/people/%d/credentials", johnID), nil).expect(t, "credentials", 200).body) +
+			string(c.call("GET", "/api/3/people?per_page=100", nil).expect(t, "people", 200).body)
+	}
+	for i := range 3 {
+		before := creds(onB)
+		creds(onB) // a hit on B
+		var made map[string]any
+		api.call("POST", "/api/3/people", map[string]any{"first_name": "Cache", "last_name": fmt.Sprint(i)}).
+			expect(t, "create through A", 201).decode(t, &made)
+		after, direct := creds(onB), creds(api)
+		if after == before || after != direct {
+			t.Fatalf("after a create through A, server B answered a stale people list")
+		}
+	}
+
 	// A remote admission sent to A opens the door connected to B, once the
 	// door's heartbeat through B is in the database.
 	waitFor(t, "the door's heartbeat through B", func() bool {
