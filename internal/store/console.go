@@ -50,25 +50,9 @@ func (s *Store) SearchPeople(ctx context.Context, accountID int64, q string, aft
 		args = append(args, limit)
 	}
 	args = append(args, limit)
-	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people`+where+` ORDER BY id LIMIT ?`, args...)
+	out, err := s.readPeople(ctx, accountID, `SELECT `+personCols+` FROM people`+where+` ORDER BY id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search people: %w", err)
-	}
-	defer rows.Close()
-	out := []*domain.Person{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	if err := s.loadPeopleLinks(ctx, accountID, out); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -98,26 +82,9 @@ func (s *Store) PeopleByEmail(ctx context.Context, accountID int64, emails []str
 		for _, e := range chunk {
 			args = append(args, strings.ToLower(e))
 		}
-		rows, err := s.query(ctx, `SELECT `+personCols+` FROM people WHERE account_id = ? AND email_lower IN (`+placeholders(len(chunk))+`)`, args...)
+		found, err := s.readPeople(ctx, accountID, `SELECT `+personCols+` FROM people WHERE account_id = ? AND email_lower IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("find people by email: %w", err)
-		}
-		var found []*domain.Person
-		for rows.Next() {
-			p, err := scanPerson(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found = append(found, p)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
-		if err := s.loadPeopleLinks(ctx, accountID, found); err != nil {
-			return nil, err
 		}
 		for _, p := range found {
 			if p.Email != nil {

@@ -13,27 +13,11 @@ import (
 // memberships through their (group, person) index from afterID on, so
 // every page of a large group costs the same.
 func (s *Store) GroupMembers(ctx context.Context, accountID, groupID, afterID int64, limit int) ([]*domain.Person, error) {
-	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people WHERE account_id = ? AND id IN (
+	out, err := s.readPeople(ctx, accountID, `SELECT `+personCols+` FROM people WHERE account_id = ? AND id IN (
 		SELECT person_id FROM person_groups WHERE account_id = ? AND group_id = ? AND person_id > ? ORDER BY person_id LIMIT ?)
 		ORDER BY id`, accountID, accountID, groupID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("group %d members: %w", groupID, err)
-	}
-	defer rows.Close()
-	out := []*domain.Person{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	if err := s.loadPeopleLinks(ctx, accountID, out); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

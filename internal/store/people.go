@@ -129,6 +129,30 @@ const personCols = `id, account_id, first_name, last_name, salutation, job_title
 	email, mobile, organisation_id, system_id, enabled, valid_from, valid_to, image_url,
 	custom_1, custom_2, custom_3, custom_4, custom_5, created_at, updated_at`
 
+// readPeople runs query, which selects personCols FROM people of the
+// account, and returns its people in the query's order with their group
+// and role ids (loadPeopleLinks).
+func (s *Store) readPeople(ctx context.Context, accountID int64, query string, args ...any) ([]*domain.Person, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*domain.Person{}
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.loadPeopleLinks(ctx, accountID, out)
+}
+
 func scanPerson(sc scanner) (*domain.Person, error) {
 	var (
 		p                                                         domain.Person
@@ -490,24 +514,11 @@ func (s *Store) EachPeople(ctx context.Context, accountID int64, f PersonFilter,
 	}
 	where, args := f.where(accountID)
 	read := func(query string, args ...any) ([]*domain.Person, error) {
-		rows, err := s.query(ctx, `SELECT `+personCols+` FROM people`+query, args...)
+		out, err := s.readPeople(ctx, accountID, `SELECT `+personCols+` FROM people`+query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("list people: %w", err)
 		}
-		defer rows.Close()
-		out := make([]*domain.Person, 0, chunk)
-		for rows.Next() {
-			p, err := scanPerson(rows)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, p)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		rows.Close()
-		return out, s.loadPeopleLinks(ctx, accountID, out)
+		return out, nil
 	}
 	if f.Email != "" {
 		// The exact match (emails are unique per account) comes first,
@@ -579,23 +590,10 @@ func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter)
 			pargs = Page{Limit: f.Page.Limit, Offset: skip}.bind(accountID, accountID, from)
 		}
 	}
-	rows, err := s.query(ctx, `SELECT `+personCols+` FROM people WHERE account_id = ? AND `+s.inPage("id", page), pargs...)
+	out, err := s.readPeople(ctx, accountID, `SELECT `+personCols+` FROM people WHERE account_id = ? AND `+s.inPage("id", page), pargs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list people: %w", err)
 	}
-	defer rows.Close()
-	out := []*domain.Person{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	rows.Close()
 	exact := strings.ToLower(f.Email)
 	rank := func(p *domain.Person) int {
 		if f.Email != "" && p.Email != nil && strings.ToLower(*p.Email) == exact {
@@ -609,9 +607,6 @@ func (s *Store) ListPeople(ctx context.Context, accountID int64, f PersonFilter)
 		}
 		return out[i].ID < out[j].ID
 	})
-	if err := s.loadPeopleLinks(ctx, accountID, out); err != nil {
-		return nil, 0, err
-	}
 	return out, total, nil
 }
 
