@@ -78,7 +78,7 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 				changes = append(changes, accountID, ResourcePersonCredential, c.UID, p.ID, ChangeCreate, ms(c.CreatedAt))
 			}
 		}
-		if err := tx.insertMany(ctx, `INSERT INTO person_groups (account_id, person_id, group_id) VALUES `, 3, links); err != nil {
+		if err := tx.insertMany(ctx, "person_groups", `account_id, person_id, group_id`, links); err != nil {
 			return fmt.Errorf("bulk group memberships: %w", err)
 		}
 		links = links[:0]
@@ -87,11 +87,11 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 				links = append(links, accountID, bp.Person.ID, r)
 			}
 		}
-		if err := tx.insertMany(ctx, `INSERT INTO person_roles (account_id, person_id, role_id) VALUES `, 3, links); err != nil {
+		if err := tx.insertMany(ctx, "person_roles", `account_id, person_id, role_id`, links); err != nil {
 			return fmt.Errorf("bulk role memberships: %w", err)
 		}
-		err = tx.insertMany(ctx, `INSERT INTO credentials (uid, account_id, person_id, credential_type_id, value, status,
-			wallet_type, created_at, updated_at) VALUES `, 9, creds)
+		err = tx.insertMany(ctx, "credentials", `uid, account_id, person_id, credential_type_id, value, status,
+			wallet_type, created_at, updated_at`, creds)
 		if isUniqueViolation(err) {
 			return valueInUse()
 		}
@@ -104,8 +104,7 @@ func (s *Store) BulkCreatePeople(ctx context.Context, accountID int64, people []
 		if err := tx.addCount(accountID, countCredentials, int64(len(creds)/9)); err != nil {
 			return err
 		}
-		if err := tx.insertMany(ctx, `INSERT INTO resource_changes (account_id, resource_type, resource_id, person_id, action, created_at) VALUES `,
-			6, changes); err != nil {
+		if err := tx.insertMany(ctx, "resource_changes", `account_id, resource_type, resource_id, person_id, action, created_at`, changes); err != nil {
 			return fmt.Errorf("bulk credential changes: %w", err)
 		}
 		// One account-wide journal row: controllers download a new
@@ -259,7 +258,7 @@ func (s *Store) insertPeopleReserved(ctx context.Context, people []BulkPerson, r
 	for i, r := range rows {
 		args = append(append(args, people[i].Person.ID), r...)
 	}
-	err = s.insertMany(ctx, `INSERT INTO people (id, `+personInsertCols+`) VALUES `, len(rows[0])+1, args)
+	err = s.insertMany(ctx, "people", `id, `+personInsertCols, args)
 	if isUniqueViolation(err) {
 		v := domain.Validation{}
 		v.Add("email", "of a person of the batch has already been taken")
@@ -271,15 +270,35 @@ func (s *Store) insertPeopleReserved(ctx context.Context, people []BulkPerson, r
 	return nil
 }
 
-// insertMany runs head, an INSERT ending in VALUES, on the rows of width
-// columns each taken in order from args, bulkRows rows per statement
-// (prepared once for all the full ones). In a PostgreSQL transaction,
-// bulkRows rows or more go in with one COPY instead (copyRows).
-func (s *Store) insertMany(ctx context.Context, head string, width int, args []any) error {
+// insertMany inserts rows into table: cols names its columns ("a, b, c"),
+// and args holds the rows' values one row after the other. Rows go in
+// bulkRows per multi-row INSERT (prepared once for all the full ones); in
+// a PostgreSQL transaction, bulkRows rows or more go in with one COPY on
+// the transaction's connection instead, which the server neither parses
+// nor plans (a 500-row INSERT cost several times its COPY). Triggers and
+// constraints apply alike.
+func (s *Store) insertMany(ctx context.Context, table, cols string, args []any) error {
 	ctx = s.live(ctx) // the statements below run here, not through exec
-	if s.conn != nil && len(args)/width >= bulkRows {
-		return s.copyRows(ctx, head, width, args)
+	names := strings.Split(cols, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
 	}
+	width := len(names)
+	if s.conn != nil && len(args)/width >= bulkRows {
+		rows := make([][]any, 0, len(args)/width)
+		for i := 0; i+width <= len(args); i += width {
+			rows = append(rows, args[i:i+width])
+		}
+		return s.conn.Raw(func(dc any) error {
+			c, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("copy into %s: unexpected driver connection %T", table, dc)
+			}
+			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, names, pgx.CopyFromRows(rows))
+			return err
+		})
+	}
+	head := `INSERT INTO ` + table + ` (` + cols + `) VALUES `
 	one := "(" + placeholders(width) + ")"
 	var stmt *sql.Stmt
 	stmtRows := 0
@@ -306,49 +325,6 @@ func (s *Store) insertMany(ctx context.Context, head string, width int, args []a
 		args = args[n*width:]
 	}
 	return nil
-}
-
-// copyRows writes the rows of insertMany with COPY on the PostgreSQL
-// transaction's connection: the server neither parses nor plans the
-// rows, which made a 500-row INSERT cost several times their COPY.
-// Triggers and constraints apply as to an INSERT.
-func (s *Store) copyRows(ctx context.Context, head string, width int, args []any) error {
-	table, cols, ok := insertHead(head)
-	if !ok || len(cols) != width {
-		return fmt.Errorf("copy rows: cannot read %q", head)
-	}
-	rows := make([][]any, 0, len(args)/width)
-	for i := 0; i+width <= len(args); i += width {
-		rows = append(rows, args[i:i+width])
-	}
-	return s.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("copy rows: unexpected driver connection %T", dc)
-		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-		return err
-	})
-}
-
-// insertHead reads the table and the columns of "INSERT INTO t (a, b) VALUES ".
-func insertHead(head string) (table string, cols []string, ok bool) {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(head), "INSERT INTO ")
-	if !ok {
-		return "", nil, false
-	}
-	table, rest, ok = strings.Cut(rest, " (")
-	if !ok {
-		return "", nil, false
-	}
-	list, rest, ok := strings.Cut(rest, ")")
-	if !ok || strings.TrimSpace(rest) != "VALUES" {
-		return "", nil, false
-	}
-	for _, c := range strings.Split(list, ",") {
-		cols = append(cols, strings.TrimSpace(c))
-	}
-	return table, cols, true
 }
 
 // EventReceipt says when the server stored an event a controller sent.
@@ -408,8 +384,8 @@ func (s *Store) BulkCreateEvents(ctx context.Context, events []*domain.Event) er
 			nullStr(e.ClientEventID), ms(e.CreatedAt), ms(e.UpdatedAt))
 	}
 	return s.InTx(ctx, func(tx *Store) error {
-		err := tx.insertMany(ctx, `INSERT INTO events (account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
-			person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at) VALUES `, 13, args)
+		err := tx.insertMany(ctx, "events", `account_id, event_code, event_label, channel_id, channel_name, person_id, person_name,
+			person_first_name, person_last_name, credentials_number, client_event_id, created_at, updated_at`, args)
 		if isUniqueViolation(err) {
 			return domain.Errorf(domain.ECONFLICT, "an event with that client id was already recorded")
 		}
