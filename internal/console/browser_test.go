@@ -17,6 +17,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/console"
 	"github.com/lintel-dev/lintel/internal/controller/agent"
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/photo/phototest"
 	"github.com/lintel-dev/lintel/internal/store"
 )
 
@@ -86,7 +87,7 @@ func TestBrowser(t *testing.T) {
 
 	// A photo, chosen in the file field of the person's form.
 	photoFile := filepath.Join(t.TempDir(), "grace.png")
-	if err := os.WriteFile(photoFile, pngOf(t, 240, 320, color.RGBA{40, 90, 160, 255}), 0o600); err != nil {
+	if err := os.WriteFile(photoFile, phototest.PNG(t, 240, 320, color.RGBA{40, 90, 160, 255}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	do(t, ctx, "upload a photo",

@@ -1,11 +1,8 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"image"
 	"image/color"
-	"image/png"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -13,24 +10,9 @@ import (
 	"testing"
 
 	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/photo/phototest"
 	"github.com/lintel-dev/lintel/internal/store"
 )
-
-// pngOf is a w×h PNG of one colour.
-func pngOf(t *testing.T, w, h int, c color.Color) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestPersonPhoto uploads, replaces, keeps and removes a person's photo
 // through the console's person forms, and sends files the API would
@@ -58,7 +40,7 @@ func TestPersonPhoto(t *testing.T) {
 	fields := map[string]string{"first_name": "Ada", "last_name": "Lovelace", "email": "ada@cowork.example", "enabled": "on"}
 
 	// A new person with a photo.
-	st, body, loc := send("/people", fields, pngOf(t, 300, 200, color.RGBA{200, 30, 30, 255}))
+	st, body, loc := send("/people", fields, phototest.PNG(t, 300, 200, color.RGBA{200, 30, 30, 255}))
 	m := regexp.MustCompile(`^/people/(\d+)$`).FindStringSubmatch(loc)
 	if st != http.StatusSeeOther || m == nil {
 		t.Fatalf("create with a photo: %d %q %.300s", st, loc, body)
@@ -88,9 +70,9 @@ func TestPersonPhoto(t *testing.T) {
 		want string
 	}{
 		"text":    {[]byte("not a photo at all"), "The photo must be a JPEG or PNG image."},
-		"cut png": {pngOf(t, 50, 50, color.White)[:60], "The photo is not a readable png image."},
-		"huge":    {pngOf(t, 4097, 1, color.White), "The photo must be at most 4096 pixels wide and high."},
-		"large":   {append(pngOf(t, 2, 2, color.White), make([]byte, 512<<10)...), "The photo must be at most 512 KiB."},
+		"cut png": {phototest.PNG(t, 50, 50, color.White)[:60], "The photo is not a readable png image."},
+		"huge":    {phototest.PNG(t, 4097, 1, color.White), "The photo must be at most 4096 pixels wide and high."},
+		"large":   {append(phototest.PNG(t, 2, 2, color.White), make([]byte, 512<<10)...), "The photo must be at most 512 KiB."},
 	} {
 		st, body, _ := send(loc, changed, tc.file)
 		if st != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) || !strings.Contains(body, `value="Augusta"`) {
@@ -109,7 +91,7 @@ func TestPersonPhoto(t *testing.T) {
 	if p := get(); p.FirstName != "Augusta" || *p.ImageURL != *first.ImageURL {
 		t.Fatalf("after a save without a file: %s %v", p.FirstName, *p.ImageURL)
 	}
-	if st, body, _ := send(loc, changed, pngOf(t, 10, 10, color.Black)); st != http.StatusSeeOther {
+	if st, body, _ := send(loc, changed, phototest.PNG(t, 10, 10, color.Black)); st != http.StatusSeeOther {
 		t.Fatalf("replace: %d %.300s", st, body)
 	}
 	second := get()

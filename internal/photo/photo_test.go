@@ -3,31 +3,16 @@ package photo
 import (
 	"bytes"
 	"encoding/base64"
-	"image"
 	"image/color"
 	"image/jpeg"
-	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/lintel-dev/lintel/internal/photo/phototest"
 )
 
-func encodePNG(t *testing.T, w, h int, c color.Color) []byte {
-	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 func TestDecode(t *testing.T) {
-	clear := encodePNG(t, 400, 200, color.NRGBA{})
+	clear := phototest.PNG(t, 400, 200, color.NRGBA{})
 	ph, msg := Decode(clear)
 	if ph == nil {
 		t.Fatalf("a 400x200 PNG: %s", msg)
@@ -59,7 +44,7 @@ func TestDecode(t *testing.T) {
 		"gif":             {gif.Bytes(), "must be a JPEG or PNG image"},
 		"truncated png":   {clear[:len(clear)/2], "is not a readable png image"},
 		"too many bytes":  {append(bytes.Clone(clear), make([]byte, MaxBytes)...), "at most 512 KiB"},
-		"too many pixels": {encodePNG(t, MaxPixels+1, 1, color.White), "at most 4096 pixels"},
+		"too many pixels": {phototest.PNG(t, MaxPixels+1, 1, color.White), "at most 4096 pixels"},
 	} {
 		if ph, msg := Decode(tc.data); ph != nil || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s: %v %q, want %q", name, ph != nil, msg, tc.want)
@@ -68,7 +53,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestDecodeBase64(t *testing.T) {
-	data := encodePNG(t, 3, 3, color.Black)
+	data := phototest.PNG(t, 3, 3, color.Black)
 	std := base64.StdEncoding.EncodeToString(data)
 	for name, s := range map[string]string{
 		"standard":  std,
