@@ -37,113 +37,56 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 	)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		now := s.now()
-		rec, err := tx.GetOAuthTokenRecord(ctx, digest(raw))
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		tok, fam := &rec.Token, &rec.Family
-		if tok.Kind != store.TokenRefresh {
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		if fam.RevokedAt != nil || tok.RevokedAt != nil {
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		if fam.AppID == app.ID && tok.UsedAt != nil {
-			// Presented again: within the grace window the same pair.
-			r, err := s.graceReplay(ctx, tx, tok, raw, now)
-			if err != nil || r != nil {
-				resp = r
-				return err
-			}
-		}
-		if fam.AppID != app.ID || tok.UsedAt != nil {
-			reason := "refresh token replayed"
-			if fam.AppID != app.ID {
-				reason = "refresh token presented by another client"
-			}
-			if err := tx.RevokeOAuthFamily(ctx, fam.ID, reason, now); err != nil {
-				return err
-			}
-			s.log.WarnContext(ctx, "oauth: "+reason+"; token family revoked", "family_id", fam.ID, "app_id", fam.AppID)
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		// Every rotation mints a new refresh token, so the presented
-		// token's age is the time since the family was last used.
-		if now.Sub(tok.CreatedAt) > s.refreshIdle {
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		if rec.PasswordChangedAt.After(fam.CreatedAt) {
-			if err := tx.RevokeOAuthFamily(ctx, fam.ID, "password changed", now); err != nil {
-				return err
-			}
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		if rec.UserDisabled {
-			if err := tx.RevokeOAuthFamily(ctx, fam.ID, "operator_disabled", now); err != nil {
-				return err
-			}
-			fail = errInvalidGrant(refreshRefused)
-			return nil
-		}
-		// The operator's role now bounds the new tokens.
-		ceiling := authz.Limit(rec.UserRole, fam.Scopes.Intersect(allowedScopes(app)))
-		scopes := ceiling
-		if strings.TrimSpace(form.Get("scope")) != "" {
-			req, oe := resolveScopes(app, form.Get("scope"))
-			if oe != nil {
-				fail = oe
+		for attempt := 1; ; attempt++ {
+			rec, err := tx.GetOAuthTokenRecord(ctx, digest(raw))
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				fail = errInvalidGrant(refreshRefused)
 				return nil
 			}
-			if !ceiling.Contains(req) {
-				fail = errInvalidScope("The requested scope is wider than the scope originally granted")
-				return nil
-			}
-			scopes = req
-		}
-		if len(scopes) == 0 {
-			fail = errInvalidScope("None of the granted scopes is still allowed for this application")
-			return nil
-		}
-		ok, err := tx.UseOAuthRefreshToken(ctx, tok.ID, now)
-		if err != nil {
-			return err
-		}
-		if !ok { // spent concurrently: the same pair if within the grace window, else reuse
-			again, err := tx.GetOAuthTokenRecord(ctx, tok.Digest)
 			if err != nil {
 				return err
 			}
-			if again.Token.UsedAt != nil && again.Token.RevokedAt == nil && again.Family.RevokedAt == nil {
-				r, err := s.graceReplay(ctx, tx, &again.Token, raw, now)
+			v := s.judgeRefresh(app, rec, form, now)
+			if v.replay { // presented again: within the grace window the same pair
+				r, err := s.graceReplay(ctx, tx, &rec.Token, raw, now)
 				if err != nil || r != nil {
 					resp = r
 					return err
 				}
 			}
-			if err := tx.RevokeOAuthFamily(ctx, fam.ID, "refresh token replayed", now); err != nil {
+			if v.revoke != "" {
+				if err := tx.RevokeOAuthFamily(ctx, rec.Family.ID, v.revoke, now); err != nil {
+					return err
+				}
+				if v.reuse {
+					s.log.WarnContext(ctx, "oauth: "+v.revoke+"; token family revoked", "family_id", rec.Family.ID, "app_id", rec.Family.AppID)
+				}
+			}
+			if !v.rotate() {
+				fail = v.fail
+				return nil
+			}
+			p, sealed, err := s.rotation(rec, v.scopes, raw, now)
+			if err != nil {
 				return err
 			}
-			fail = errInvalidGrant(refreshRefused)
-			return nil
+			ok, err := tx.SpendOAuthRefreshToken(ctx, rec.Token.ID, rec.UserRole, sealed, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				resp = p.resp
+				return tx.CreateOAuthTokens(ctx, p.access, p.refresh)
+			}
+			// What the decision was made on changed since the read (on
+			// PostgreSQL: a concurrent rotation of the same token, a
+			// revocation, a change of the user): decide again from a new
+			// read, once.
+			if attempt == 2 {
+				fail = errInvalidGrant(refreshRefused)
+				return nil
+			}
 		}
-		resp, err = s.issueTokens(r, tx, fam, scopes, now)
-		if err != nil || s.refreshGrace < 0 {
-			return err
-		}
-		sealed, err := sealSuccessor(raw, tok.Digest, resp)
-		if err != nil {
-			return err
-		}
-		return tx.SetOAuthRefreshSuccessor(ctx, tok.ID, sealed)
 	})
 	if err != nil {
 		return nil, s.internal(r, "refresh", err)
@@ -152,6 +95,70 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 		return nil, fail
 	}
 	return resp, nil
+}
+
+// refreshVerdict is what a refresh token's record decides: rotate into
+// scopes, or refuse with fail, after revoking the family (revoke, its
+// reason; reuse when the reason is a replay or another client) and, for a
+// token presented again (replay), unless the grace window answers first.
+type refreshVerdict struct {
+	scopes domain.ScopeSet
+	fail   *oauthError
+	revoke string
+	reuse  bool
+	replay bool
+}
+
+func (v refreshVerdict) rotate() bool { return v.fail == nil }
+
+// judgeRefresh checks a refresh token's record, read at now.
+func (s *Server) judgeRefresh(app *domain.OAuthApp, rec *store.OAuthTokenRecord, form url.Values, now time.Time) refreshVerdict {
+	tok, fam := &rec.Token, &rec.Family
+	refused := errInvalidGrant(refreshRefused)
+	switch {
+	case tok.Kind != store.TokenRefresh, fam.RevokedAt != nil, tok.RevokedAt != nil:
+		return refreshVerdict{fail: refused}
+	case fam.AppID != app.ID:
+		return refreshVerdict{fail: refused, revoke: "refresh token presented by another client", reuse: true}
+	case tok.UsedAt != nil:
+		return refreshVerdict{fail: refused, revoke: "refresh token replayed", reuse: true, replay: true}
+	case now.Sub(tok.CreatedAt) > s.refreshIdle:
+		// Every rotation mints a new refresh token, so the presented
+		// token's age is the time since the family was last used.
+		return refreshVerdict{fail: refused}
+	case rec.PasswordChangedAt.After(fam.CreatedAt):
+		return refreshVerdict{fail: refused, revoke: "password changed"}
+	case rec.UserDisabled:
+		return refreshVerdict{fail: refused, revoke: "operator_disabled"}
+	}
+	// The operator's role now bounds the new tokens.
+	ceiling := authz.Limit(rec.UserRole, fam.Scopes.Intersect(allowedScopes(app)))
+	scopes := ceiling
+	if strings.TrimSpace(form.Get("scope")) != "" {
+		req, oe := resolveScopes(app, form.Get("scope"))
+		if oe != nil {
+			return refreshVerdict{fail: oe}
+		}
+		if !ceiling.Contains(req) {
+			return refreshVerdict{fail: errInvalidScope("The requested scope is wider than the scope originally granted")}
+		}
+		scopes = req
+	}
+	if len(scopes) == 0 {
+		return refreshVerdict{fail: errInvalidScope("None of the granted scopes is still allowed for this application")}
+	}
+	return refreshVerdict{scopes: scopes}
+}
+
+// rotation mints the pair a refresh token is rotated into and, unless the
+// grace window is off, seals it for a replay of the token.
+func (s *Server) rotation(rec *store.OAuthTokenRecord, scopes domain.ScopeSet, raw string, now time.Time) (tokenPair, string, error) {
+	p := s.mintPair(&rec.Family, scopes, now)
+	if s.refreshGrace < 0 {
+		return p, "", nil
+	}
+	sealed, err := sealSuccessor(raw, rec.Token.Digest, p.resp)
+	return p, sealed, err
 }
 
 // graceReplay answers a refresh token presented again after it was

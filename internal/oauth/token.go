@@ -110,26 +110,40 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, resp)
 }
 
-// issueTokens mints an access token and a refresh token in family f (in
-// the caller's transaction). The access token carries scopes; the refresh
-// token carries the family's ceiling so a later refresh may ask for any
-// of it again.
+// issueTokens mints an access token and a refresh token in family f and
+// stores them (in the caller's transaction).
 func (s *Server) issueTokens(r *http.Request, tx *store.Store, f *store.OAuthFamily, scopes domain.ScopeSet, now time.Time) (*tokenResponse, error) {
-	access, refresh := newSecret(), newSecret()
-	exp := now.Add(s.accessTTL)
-	at := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenAccess, Digest: digest(access), Scopes: scopes, CreatedAt: now, ExpiresAt: &exp}
-	rt := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: digest(refresh), Scopes: f.Scopes, CreatedAt: now}
-	if err := tx.CreateOAuthTokens(r.Context(), at, rt); err != nil {
+	p := s.mintPair(f, scopes, now)
+	if err := tx.CreateOAuthTokens(r.Context(), p.access, p.refresh); err != nil {
 		return nil, err
 	}
-	return &tokenResponse{
-		AccessToken:  access,
-		TokenType:    "Bearer",
-		ExpiresIn:    int64(s.accessTTL / time.Second),
-		RefreshToken: refresh,
-		Scope:        scopes.String(),
-		CreatedAt:    now.Unix(),
-	}, nil
+	return p.resp, nil
+}
+
+// tokenPair is an access and a refresh token minted and not yet stored.
+type tokenPair struct {
+	access, refresh *store.OAuthToken
+	resp            *tokenResponse
+}
+
+// mintPair mints an access token and a refresh token in family f. The
+// access token carries scopes; the refresh token carries the family's
+// ceiling so a later refresh may ask for any of it again.
+func (s *Server) mintPair(f *store.OAuthFamily, scopes domain.ScopeSet, now time.Time) tokenPair {
+	access, refresh := newSecret(), newSecret()
+	exp := now.Add(s.accessTTL)
+	return tokenPair{
+		access:  &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenAccess, Digest: digest(access), Scopes: scopes, CreatedAt: now, ExpiresAt: &exp},
+		refresh: &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: digest(refresh), Scopes: f.Scopes, CreatedAt: now},
+		resp: &tokenResponse{
+			AccessToken:  access,
+			TokenType:    "Bearer",
+			ExpiresIn:    int64(s.accessTTL / time.Second),
+			RefreshToken: refresh,
+			Scope:        scopes.String(),
+			CreatedAt:    now.Unix(),
+		},
+	}
 }
 
 // internal logs an unexpected error (never with secrets) and returns the

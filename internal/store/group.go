@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -18,7 +19,9 @@ import (
 //
 // The first waiter leads: it runs the batch its own write is in, then
 // hands the lead to the first write still queued, so no caller runs more
-// than the one batch its own write is in.
+// than the one batch its own write is in. Every batch runs on one
+// connection kept for the purpose, whose page cache the other
+// connections' commits never invalidate.
 //
 // A statement interrupted by its context ending would make SQLite roll
 // back the whole transaction, other callers' writes included, so in a
@@ -41,6 +44,13 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*groupWrite
 	leading bool
+	// conn is the connection every grouped transaction runs on, held
+	// from the first one on (under connMu). SQLite drops a connection's page
+	// cache when another connection has written since its last
+	// transaction; as the one writer, this connection keeps its cache, so
+	// the pages a write reads and the index pages it touches are at hand.
+	connMu sync.Mutex
+	conn   *sql.Conn
 }
 
 // groupWrite is one caller's transaction in a group.
@@ -143,7 +153,7 @@ func (s *Store) runGroup(batch []*groupWrite) {
 		return
 	}
 	bg := context.Background()
-	tx, err := s.db.BeginTx(bg, nil)
+	tx, err := s.group.begin(bg, s.db)
 	if err != nil {
 		for _, w := range batch {
 			w.err = fmt.Errorf("begin: %w", err)
@@ -203,6 +213,38 @@ func (s *Store) runGroup(batch []*groupWrite) {
 		w.ts.auditCommitted()
 		s.ann.publish(*w.ts.pending)
 		w.ts = nil
+	}
+}
+
+// begin starts a grouped transaction on the group's connection, taken
+// from the pool the first time and again after it failed.
+func (g *groupCommit) begin(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+	g.connMu.Lock()
+	defer g.connMu.Unlock()
+	if g.conn == nil {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		g.conn = c
+	}
+	tx, err := g.conn.BeginTx(ctx, nil)
+	if err != nil {
+		g.conn.Close()
+		g.conn = nil
+	}
+	return tx, err
+}
+
+// close gives the group's connection back to the pool (Store.Close), once
+// the transaction running on it, if any, has ended.
+func (g *groupCommit) close() {
+	g.connMu.Lock()
+	c := g.conn
+	g.conn = nil
+	g.connMu.Unlock()
+	if c != nil {
+		c.Close()
 	}
 }
 

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -191,13 +192,13 @@ func TestOAuthTokensAndFamilies(t *testing.T) {
 			t.Fatalf("missing token: %v", err)
 		}
 		// Rotation is single use.
-		if ok, err := s.UseOAuthRefreshToken(ctx, rt.ID, now); err != nil || !ok {
+		if ok, err := s.SpendOAuthRefreshToken(ctx, rt.ID, rec.UserRole, "", now); err != nil || !ok {
 			t.Fatalf("rotate: %v %v", ok, err)
 		}
-		if ok, err := s.UseOAuthRefreshToken(ctx, rt.ID, now); err != nil || ok {
+		if ok, err := s.SpendOAuthRefreshToken(ctx, rt.ID, rec.UserRole, "", now); err != nil || ok {
 			t.Fatalf("second rotate must fail: %v %v", ok, err)
 		}
-		if ok, _ := s.UseOAuthRefreshToken(ctx, at.ID, now); ok {
+		if ok, _ := s.SpendOAuthRefreshToken(ctx, at.ID, rec.UserRole, "", now); ok {
 			t.Fatal("an access token cannot be rotated")
 		}
 		// Family revocation reaches every token.
@@ -297,5 +298,90 @@ func TestSessions(t *testing.T) {
 		if n, err := s.DeleteUserSessions(ctx, u.ID); err != nil || n != 1 {
 			t.Fatalf("delete user sessions: %d %v", n, err)
 		}
+	})
+}
+
+// TestSpendOAuthRefreshTokenConditions checks that a refresh token is
+// spent only while what a rotation was decided on (from a read made
+// before the transaction) still holds, and that a refused spend leaves
+// the token as it was.
+func TestSpendOAuthRefreshTokenConditions(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, u, app := oauthFixture(t, s)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		n := 0
+		token := func(userID int64) *store.OAuthTokenRecord {
+			t.Helper()
+			f := &store.OAuthFamily{AppID: app.ID, AccountID: a.ID, UserID: userID, Scopes: domain.NewScopeSet("account.person"), CreatedAt: now}
+			if err := s.CreateOAuthFamily(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			rt := &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: fmt.Sprint("spend-", n), Scopes: f.Scopes, CreatedAt: now}
+			if err := s.CreateOAuthToken(ctx, rt); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := s.GetOAuthTokenRecord(ctx, rt.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec
+		}
+		refused := func(what string, rec *store.OAuthTokenRecord, role domain.OperatorRole) {
+			t.Helper()
+			if ok, err := s.SpendOAuthRefreshToken(ctx, rec.Token.ID, role, "sealed", now); err != nil || ok {
+				t.Fatalf("%s: spent (%v, %v)", what, ok, err)
+			}
+			again, err := s.GetOAuthTokenRecord(ctx, rec.Token.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Token.UsedAt != nil {
+				t.Fatalf("%s: a refused spend marked the token used", what)
+			}
+			if sealed, _ := s.GetOAuthRefreshSuccessor(ctx, rec.Token.ID); sealed != "" {
+				t.Fatalf("%s: a refused spend kept a successor", what)
+			}
+		}
+
+		live := token(u.ID)
+		if ok, err := s.SpendOAuthRefreshToken(ctx, live.Token.ID, live.UserRole, "sealed", now); err != nil || !ok {
+			t.Fatalf("live token: %v %v", ok, err)
+		}
+		if got, _ := s.GetOAuthTokenRecord(ctx, live.Token.Digest); got.Token.UsedAt == nil || !got.Token.UsedAt.Equal(now) {
+			t.Fatalf("spent token: %+v", got.Token)
+		}
+		if sealed, _ := s.GetOAuthRefreshSuccessor(ctx, live.Token.ID); sealed != "sealed" {
+			t.Fatalf("successor %q", sealed)
+		}
+
+		other := domain.RoleAdmin
+		if live.UserRole == domain.RoleAdmin {
+			other = domain.RoleOperator
+		}
+		refused("role changed", token(u.ID), other)
+
+		revoked := token(u.ID)
+		if err := s.RevokeOAuthFamily(ctx, revoked.Family.ID, "test", now); err != nil {
+			t.Fatal(err)
+		}
+		refused("family revoked", revoked, revoked.UserRole)
+
+		u2 := &domain.User{AccountID: a.ID, Email: "second@acme.test", PasswordHash: "x"}
+		if err := s.CreateUser(ctx, u2); err != nil {
+			t.Fatal(err)
+		}
+		disabled := token(u2.ID)
+		if _, err := s.DB().ExecContext(ctx, fmt.Sprintf(`UPDATE users SET disabled_at = 1 WHERE id = %d`, u2.ID)); err != nil {
+			t.Fatal(err)
+		}
+		refused("user disabled", disabled, disabled.UserRole)
+
+		changed := token(u.ID)
+		if err := s.SetUserPassword(ctx, u.ID, "y", now.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		refused("password changed since the family began", changed, changed.UserRole)
 	})
 }

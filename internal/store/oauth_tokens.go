@@ -279,13 +279,25 @@ func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, versions
 	return &r, nil
 }
 
-// UseOAuthRefreshToken marks a live refresh token as rotated. It reports
-// false when the token was already used or revoked, which the caller must
-// treat as reuse.
-func (s *Store) UseOAuthRefreshToken(ctx context.Context, id int64, at time.Time) (bool, error) {
-	res, err := s.pexec(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL`, ms(at), id)
+// SpendOAuthRefreshToken marks a refresh token as rotated and keeps with
+// it the sealed pair it was rotated into (successor; "" keeps none; see
+// oauth's refresh grace window), on the condition that nothing a rotation
+// is decided on has changed: the token is unused and not revoked, its
+// family is not revoked, and its user is enabled, still has the role
+// given and has not changed their password since the family began. It
+// reports false otherwise (a concurrent rotation spent the token, or the
+// family or the user changed): the caller reads the token again and
+// decides afresh. So a rotation may be decided from a read made before
+// its transaction.
+func (s *Store) SpendOAuthRefreshToken(ctx context.Context, id int64, role domain.OperatorRole, successor string, at time.Time) (bool, error) {
+	res, err := s.pexec(ctx, `UPDATE oauth_tokens SET used_at = ?, successor = ?
+		WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL
+		AND EXISTS (SELECT 1 FROM oauth_families f JOIN users u ON u.id = f.user_id
+			WHERE f.id = oauth_tokens.family_id AND f.revoked_at IS NULL
+			AND u.disabled_at IS NULL AND u.role = ? AND u.password_changed_at <= f.created_at)`,
+		ms(at), sql.NullString{String: successor, Valid: successor != ""}, id, string(role))
 	if err != nil {
-		return false, fmt.Errorf("use refresh token: %w", err)
+		return false, fmt.Errorf("spend refresh token: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
@@ -309,15 +321,6 @@ func (s *Store) DeleteExpiredOAuthAccessTokens(ctx context.Context, before time.
 		return 0, fmt.Errorf("delete expired access tokens: %w", err)
 	}
 	return res.RowsAffected()
-}
-
-// SetOAuthRefreshSuccessor records, on a refresh token just rotated, the
-// sealed token pair it was rotated into (see oauth's refresh grace window).
-func (s *Store) SetOAuthRefreshSuccessor(ctx context.Context, id int64, sealed string) error {
-	if _, err := s.pexec(ctx, `UPDATE oauth_tokens SET successor = ? WHERE id = ? AND kind = 'refresh'`, sealed, id); err != nil {
-		return fmt.Errorf("set refresh successor: %w", err)
-	}
-	return nil
 }
 
 // GetOAuthRefreshSuccessor returns the sealed successor of a refresh token

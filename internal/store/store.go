@@ -163,6 +163,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	s.stmts.close()
 	return s.db.Close()
 }
