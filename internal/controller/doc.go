@@ -14,7 +14,9 @@
 // sequence controllers keep. A controller behind receives the people and
 // doors that changed since its sequence as a delta; an account-wide change,
 // or a controller older than the hub's recent changes, is told to resync
-// (download the snapshot again). Controllers upload events in batches with
+// (download the snapshot again). The hub reads the journal as changes are
+// announced while a controller of the account waits in GET changes, and
+// otherwise when the next request of one arrives. Controllers upload events in batches with
 // their own idempotency keys; each event is answered on its own (stored,
 // duplicate, or refused with the reason when it can never be stored, which
 // the controller then drops), so one bad event cannot wedge an outbox.

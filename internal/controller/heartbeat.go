@@ -39,7 +39,11 @@ func (h *Hub) postHeartbeat(w http.ResponseWriter, r *http.Request, d *device) e
 		return err
 	}
 	h.touch(d.channels)
-	httpx.WriteJSON(w, http.StatusOK, wire.Heartbeat{ServerTime: now.UTC(), Seq: h.Seq(d.c.AccountID), Channels: d.channels,
+	seq, err := h.currentSeq(r.Context(), d.c.AccountID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, wire.Heartbeat{ServerTime: now.UTC(), Seq: seq, Channels: d.channels,
 		OfflineAfterSeconds: int(h.offlineAfter / time.Second)})
 	return nil
 }

@@ -80,6 +80,12 @@ type accountState struct {
 	catchMu  sync.Mutex // one catch-up at a time
 	catching bool       // a catch-up goroutine is running
 	again    bool       // it must go round again
+	// waiting counts the account's controllers waiting in GET changes
+	// here. While there are none, a change does not start a catch-up: it
+	// marks the account stale, and whoever next reads the hub's position
+	// catches up first (see kick).
+	waiting int
+	stale   bool
 
 	log       []*change // changes in order; they cover (logFrom, seq]
 	logFrom   int64
@@ -269,7 +275,7 @@ func (h *Hub) purgeJournal(ctx context.Context) {
 }
 
 // snapshotFor returns the account's snapshot, reading the database unless
-// the cached one is as new as the hub's sequence. A snapshot carries the
+// the cached one is as new as the hub's sequence (caught up first). A snapshot carries the
 // journal position it was read at, in the same consistent read, so the
 // controller's next GET changes continues exactly from it.
 func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*wire.Snapshot, error) {
@@ -278,13 +284,8 @@ func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*wire.Snapshot,
 	h.mu.Unlock()
 	a.load.Lock()
 	defer a.load.Unlock()
-	h.mu.Lock()
-	loaded := a.loaded
-	h.mu.Unlock()
-	if !loaded {
-		if err := h.catchUp(ctx, accountID); err != nil {
-			return nil, err
-		}
+	if _, err := h.currentSeq(ctx, accountID); err != nil {
+		return nil, err
 	}
 	h.mu.Lock()
 	cached, fresh := a.cache, a.cache != nil && a.cache.Seq >= a.seq

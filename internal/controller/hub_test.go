@@ -95,26 +95,6 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	return f
 }
 
-// caughtUp waits until the hub has read the journal to its end, so that
-// one GET changes carries every write made so far.
-func (f *fixture) caughtUp(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		seq, err := f.st.AccessSeq(context.Background(), f.acct.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.hub.Seq(f.acct.ID) == seq {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the hub is at %d, the journal at %d", f.hub.Seq(f.acct.ID), seq)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // call sends a request with the device secret and decodes a 2xx answer
 // into out; it returns the status.
 func (f *fixture) call(t *testing.T, method, path string, body, out any) int {
@@ -286,7 +266,6 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		f.caughtUp(t)
 		var doors wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", ch.Seq), nil, &doors)
 		if doors.Resync || len(doors.Channels) != 1 || doors.Channels[0].ID != front.ID || !doors.Channels[0].CardLockdown {
@@ -297,7 +276,6 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 		if err := st.DeletePerson(ctx, f.acct.ID, f.john.ID); err != nil {
 			t.Fatal(err)
 		}
-		f.caughtUp(t)
 		var gone wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", doors.Seq), nil, &gone)
 		if gone.Resync || len(gone.RemovedPeople) != 1 || gone.RemovedPeople[0] != f.john.ID || len(gone.People) != 0 {
@@ -308,7 +286,6 @@ func TestChangesLongPollAnswersWithDeltas(t *testing.T) {
 		if err := st.CreateShift(ctx, &domain.Shift{AccountID: f.acct.ID, Name: "Night"}); err != nil {
 			t.Fatal(err)
 		}
-		f.caughtUp(t)
 		var wide wire.Changes
 		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=2", gone.Seq), nil, &wide)
 		if !wide.Resync {
@@ -381,6 +358,76 @@ func TestSequenceSurvivesRestartAndFollowsOtherProcesses(t *testing.T) {
 			t.Fatalf("after a restart and an outside write: %+v", ch)
 		}
 		t.Logf("the outside write arrived after %s", time.Since(start))
+	})
+}
+
+// While no controller of the account waits in GET changes, a write starts
+// no catch-up; the next GET changes, heartbeat or snapshot catches up
+// before it answers, so none of them misses the write.
+func TestWritesWithNobodyWaitingCatchUpOnTheNextRequest(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		seq := f.snapshot(t).Seq
+		before := f.hub.Stats().CatchUps
+		card := f.johnsCard(t)
+		if _, err := st.DeleteCredential(ctx, f.acct.ID, f.john.ID, card.UID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		john, err := st.GetPerson(ctx, f.acct.ID, f.john.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			note := fmt.Sprint("note ", i)
+			john.Notes = &note
+			if err := st.UpdatePerson(ctx, john, false, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := f.hub.Stats().CatchUps; n != before {
+			t.Fatalf("%d catch-ups with no controller waiting", n-before)
+		}
+		journal, err := st.AccessSeq(ctx, f.acct.ID)
+		if err != nil || journal <= seq {
+			t.Fatalf("journal at %d (%v), snapshot at %d", journal, err, seq)
+		}
+		var ch wire.Changes
+		f.call(t, "GET", fmt.Sprintf("/controller/v1/changes?after=%d&wait=0", seq), nil, &ch)
+		if ch.Resync || ch.Seq != journal || len(ch.People) != 1 || ch.People[0].Person.ID != f.john.ID {
+			t.Fatalf("changes after writes nobody waited for: %+v", ch)
+		}
+		for _, c := range ch.People[0].Credentials {
+			if c.Value == f.card {
+				t.Fatalf("the revoked card is still in the delta: %+v", ch.People[0])
+			}
+		}
+		// Each request below follows a write of its own.
+		write := func() int64 {
+			t.Helper()
+			note := "later"
+			john.Notes = &note
+			if err := st.UpdatePerson(ctx, john, false, false); err != nil {
+				t.Fatal(err)
+			}
+			seq, err := st.AccessSeq(ctx, f.acct.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return seq
+		}
+		journal = write()
+		var hb wire.Heartbeat
+		if code := f.call(t, "POST", "/controller/v1/heartbeat", nil, &hb); code != 200 || hb.Seq != journal {
+			t.Fatalf("heartbeat: %d, seq %d, journal at %d", code, hb.Seq, journal)
+		}
+		if snap := f.snapshot(t); snap.Seq != journal { // kept by the hub, at the journal's end
+			t.Fatalf("snapshot at %d, journal at %d", snap.Seq, journal)
+		}
+		journal = write()
+		if snap := f.snapshot(t); snap.Seq != journal {
+			t.Fatalf("snapshot at %d, journal at %d", snap.Seq, journal)
+		}
 	})
 }
 

@@ -74,9 +74,20 @@ func (h *Hub) changed(c store.Change) {
 
 // kick starts a catch-up of the account unless one is running, in which
 // case that one goes round again when it ends: bursts of writes coalesce.
+// While none of the account's controllers waits in GET changes here, there
+// is nobody to tell: kick only marks the account stale, and the next GET
+// changes (or Access, which compares with the journal itself) catches up
+// before it answers. A controller registers as waiting in the same
+// critical section in which it finds the account not stale, so no change
+// falls between the two.
 func (h *Hub) kick(accountID int64) {
 	h.mu.Lock()
 	a := h.account(accountID)
+	if a.loaded && a.waiting == 0 {
+		a.stale = true
+		h.mu.Unlock()
+		return
+	}
 	if a.catching {
 		a.again = true
 		h.mu.Unlock()
@@ -104,6 +115,21 @@ func (h *Hub) kick(accountID int64) {
 	}()
 }
 
+// currentSeq returns the account's journal position, catching up first
+// when the hub has not read it yet or changes were made since (see kick).
+func (h *Hub) currentSeq(ctx context.Context, accountID int64) (int64, error) {
+	h.mu.Lock()
+	a := h.account(accountID)
+	behind := !a.loaded || a.stale
+	h.mu.Unlock()
+	if behind {
+		if err := h.catchUp(ctx, accountID); err != nil {
+			return 0, err
+		}
+	}
+	return h.Seq(accountID), nil
+}
+
 // catchUp reads the account's journal after the hub's sequence, in one
 // consistent read with the state of what it names, and adds that to the
 // change log; an account-wide change (or too many rows) empties the log
@@ -118,6 +144,7 @@ func (h *Hub) catchUp(ctx context.Context, accountID int64) error {
 	defer a.catchMu.Unlock()
 	h.mu.Lock()
 	from, loaded := a.seq, a.loaded
+	a.stale = false // a change from now on is after this read, or marks it again
 	h.mu.Unlock()
 	h.stats.catchUps.Add(1)
 

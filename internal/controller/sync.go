@@ -73,11 +73,13 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 	acct := d.c.AccountID
 	h.mu.Lock()
 	a := h.account(acct)
-	behind := !a.loaded || after > a.seq
+	behind := !a.loaded || a.stale || after > a.seq
 	h.mu.Unlock()
 	if behind {
-		// A first request for the account, or a controller whose snapshot
-		// is newer than what the hub has read: catch up before answering.
+		// A first request for the account, changes made while no
+		// controller waited here (see kick), or a controller whose
+		// snapshot is newer than what the hub has read: catch up before
+		// answering.
 		if err := h.catchUp(r.Context(), acct); err != nil {
 			return err
 		}
@@ -104,7 +106,14 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 	for _, id := range d.channels {
 		h.polling[id]++
 	}
+	a.waiting++
+	// A change since the catch-up above only marked the account stale:
+	// now that this controller counts as waiting, a catch-up wakes it.
+	stale := a.stale
 	h.mu.Unlock()
+	if stale {
+		h.kick(acct)
+	}
 	h.touch(d.channels)
 
 	timer := time.NewTimer(wait)
@@ -122,6 +131,7 @@ func (h *Hub) getChanges(w http.ResponseWriter, r *http.Request, d *device) erro
 			delete(h.polling, id)
 		}
 	}
+	a.waiting--
 	out := a.changesAfter(after, d.channels)
 	out.Commands = a.commands != cmds
 	h.told[d.c.ID] = a.commands
