@@ -38,10 +38,10 @@ func (h *Hub) Notify(accountID int64) { h.kick(accountID) }
 
 // changed is the hub's subscription to the store's announcements, from
 // this process or, through PostgreSQL NOTIFY, from others: access changes
-// start a catch-up of the account, queued commands wake the account's
-// waiting controllers so they collect them, and "anything may have
-// changed" (a notification connection made or made again) reads the
-// journal of every account at once and has every waiting controller
+// kick the account (see kick), queued commands wake the account's waiting
+// controllers so they collect them, and "anything may have changed" (a
+// notification connection made or made again) polls the journal of every
+// account at once and has every waiting controller
 // collect its commands: a command queued while the connection was down
 // was announced to nobody here. It never blocks.
 func (h *Hub) changed(c store.Change) {
@@ -212,7 +212,7 @@ func (h *Hub) catchUp(ctx context.Context, accountID int64) error {
 }
 
 // pollJournal notices journal rows written by other processes (the CLI,
-// another server) and catches up the accounts it serves. cursor is the
+// another server) and kicks the accounts it serves (see kick). cursor is the
 // highest journal id seen so far; it returns the new one.
 func (h *Hub) pollJournal(ctx context.Context, cursor int64) int64 {
 	seqs, err := h.st.AccessSeqsAfter(ctx, cursor)
