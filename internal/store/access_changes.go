@@ -117,7 +117,7 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = y.n + excluded.n)
 		SELECT pg_notify(?, ?) WHERE ? <> ''`
 	shard := rand.IntN(countShards)
-	if _, err := s.rawExec(ctx, q, int32(journalLockClass), emptyIfNil(locks), ms(time.Now()), ja, jp, jc,
+	if err := s.execAtCommit(ctx, q, int32(journalLockClass), emptyIfNil(locks), ms(time.Now()), ja, jp, jc,
 		shard, emptyIfNil(ca), emptyIfNil(ck), emptyIfNil(cn), shard, emptyIfNil(da), emptyIfNil(dd), emptyIfNil(de), emptyIfNil(dn),
 		s.ann.channel, payload, payload); err != nil {
 		return fmt.Errorf("record access changes and counts: %w", err)

@@ -169,7 +169,7 @@ func (s *Store) notifyPayload(changes []Change) string {
 }
 
 func (s *Store) sendNotify(ctx context.Context, payload string) error {
-	if _, err := s.q.ExecContext(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
+	if err := s.execAtCommit(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
 		return fmt.Errorf("announce changes: %w", err)
 	}
 	return nil

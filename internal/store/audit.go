@@ -190,8 +190,8 @@ func (s *Store) recordAudit(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("audit: encode changes: %w", err)
 		}
-		if _, err := s.q.ExecContext(ctx, s.rebind(`INSERT INTO audit_events (account_id, actor_kind, actor_id, actor_user_id, actor_display,
-			resource, resource_id, action, changes, ip, user_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		if err := s.execAtCommit(ctx, `INSERT INTO audit_events (account_id, actor_kind, actor_id, actor_user_id, actor_display,
+			resource, resource_id, action, changes, ip, user_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.AccountID, e.ActorKind, e.ActorID, e.ActorUserID, clip(e.ActorDisplay, 300), clip(e.Resource, 100), clip(e.ResourceID, 100),
 			clip(e.Action, 100), string(changes), clip(e.IP, 100), clip(e.UserAgent, 300), ms(e.CreatedAt)); err != nil {
 			return fmt.Errorf("record audit event: %w", err)

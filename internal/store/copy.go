@@ -183,30 +183,10 @@ func (s *Store) inSnapshot(ctx context.Context, fn func(tx *Store) error) error 
 }
 
 // inCopyTx runs fn in a transaction on dst. On PostgreSQL the transaction
-// is held on one connection, which fn also gets, so that COPY (a pgx call,
-// not database/sql) runs inside it; elsewhere conn is nil.
+// is held on one connection (pgtx.go), which fn also gets, so that COPY (a
+// pgx call, not database/sql) runs inside it; elsewhere conn is nil.
 func (s *Store) inCopyTx(ctx context.Context, fn func(tx *Store, conn *sql.Conn) error) error {
-	if s.dialect != Postgres {
-		return s.InTx(ctx, func(tx *Store) error { return fn(tx, nil) })
-	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	// A connection returned with a transaction still open is discarded by
-	// the driver, so an early return cannot leak one into the pool.
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(s.bound(conn), conn); err != nil {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.InTx(ctx, func(tx *Store) error { return fn(tx, tx.conn) })
 }
 
 // sameTables checks that both sides have the same tables with the same

@@ -25,7 +25,11 @@
 // transactions that queue while one runs share the next one (group
 // commit, group.go): each in a savepoint of its own, so each succeeds or
 // fails alone, and one commit (one fsync) for all of them; a caller
-// returns after that commit. PostgreSQL commits each on its own.
+// returns after that commit; they all run on one connection kept for
+// them. PostgreSQL commits each on its own, on a connection of its own,
+// and sends the statements that end it (the audit rows, the journal with
+// the counts and the NOTIFY) together with its COMMIT, in one round trip
+// (pgtx.go).
 //
 // After a transaction commits, the store announces what it changed to its
 // subscribers (Subscribe): access data (with a row of the access journal
@@ -37,7 +41,8 @@
 // changes of a transaction are written last before its commit; on
 // PostgreSQL in one statement with the NOTIFY, which first takes the
 // per-account lock that makes an account's journal rows commit in id
-// order, so the lock is held for that statement and the commit only.
+// order, so the lock is held for that statement and the commit only, with
+// no round trip to the client between them.
 //
 // Copy copies a whole database to another (SQLite to PostgreSQL, or any
 // other pair) with its ids, in one read snapshot of the source and one

@@ -32,3 +32,9 @@ func SetSQLiteGroupCommit(on bool) bool {
 	sqliteGroupCommit = on
 	return old
 }
+
+// NoteAccessChangeForTest journals a change of the person (0: of the whole
+// account), in the transaction of s if it has one.
+func (s *Store) NoteAccessChangeForTest(ctx context.Context, accountID, personID int64) error {
+	return s.noteAccessChange(ctx, accountID, personID, 0)
+}

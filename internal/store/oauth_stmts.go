@@ -23,9 +23,17 @@ type stmtCache struct {
 var stmtCaches sync.Map
 
 // prepared returns the prepared form of query for this store, bound to
-// the store's transaction when it has one. The caller must Close the
-// returned statement only when it is bound to a transaction (closeTx).
+// the store's transaction when it has one, or nil in a PostgreSQL
+// transaction, where the caller runs the query on it as it is. The caller
+// must Close the returned statement only when it is bound to a
+// transaction (closeTx).
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, bool, error) {
+	if _, ok := s.q.(*sql.Conn); ok {
+		// A PostgreSQL transaction (pgtx.go): a statement of the pool
+		// would run on another connection. The driver keeps its own
+		// prepared statements per connection.
+		return nil, false, nil
+	}
 	q := s.rebind(query)
 	v, _ := stmtCaches.LoadOrStore(s.db, &stmtCache{m: map[string]*sql.Stmt{}})
 	c := v.(*stmtCache)
@@ -66,6 +74,9 @@ func (s *Store) pexec(ctx context.Context, query string, args ...any) (sql.Resul
 	if err != nil {
 		return nil, err
 	}
+	if stmt == nil {
+		return s.q.ExecContext(ctx, s.rebind(query), args...)
+	}
 	if inTx {
 		defer stmt.Close()
 	}
@@ -83,6 +94,9 @@ func (s *Store) pqueryRow(ctx context.Context, query string, args ...any) rowSca
 	if err != nil {
 		return errRow{err}
 	}
+	if stmt == nil {
+		return s.q.QueryRowContext(ctx, s.rebind(query), args...)
+	}
 	row := stmt.QueryRowContext(ctx, args...)
 	if inTx {
 		return closingRow{row: row, stmt: stmt}
@@ -97,6 +111,13 @@ func (s *Store) pquery(ctx context.Context, query string, args ...any) (*sql.Row
 	stmt, inTx, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil, nil, err
+	}
+	if stmt == nil {
+		rows, err := s.q.QueryContext(ctx, s.rebind(query), args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rows, func() { rows.Close() }, nil
 	}
 	rows, err := stmt.QueryContext(ctx, args...)
 	done := func() {

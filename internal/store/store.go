@@ -25,7 +25,7 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// querier is what *sql.DB and *sql.Tx have in common.
+// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -57,6 +57,10 @@ type Store struct {
 	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushPending)
 	conn     *sql.Conn       // in a PostgreSQL transaction: its connection, for COPY (insertMany)
 	counts   *txCounts       // in a transaction: count changes written at commit (see counts.go)
+	// atCommit, set while a PostgreSQL transaction ends, collects the
+	// statements sent together with its COMMIT (pgtx.go) instead of
+	// running them.
+	atCommit *[]pipelined
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -179,7 +183,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // to subscribers after the commit (see Subscribe), never on rollback. On
 // SQLite, transactions that wait for their turn share one commit (group
 // commit, group.go); each still succeeds or fails alone, and returns
-// after its commit.
+// after its commit. On PostgreSQL the transaction's audit rows and
+// journal are sent with its COMMIT in one round trip (pgtx.go).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
@@ -195,34 +200,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 			return fmt.Errorf("begin: %w", ctx.Err())
 		}
 	}
-	// On PostgreSQL the transaction runs on a connection of its own, so
-	// that bulk writes can COPY on it (insertMany).
-	var conn *sql.Conn
-	begin := s.db.BeginTx
 	if s.dialect == Postgres {
-		var err error
-		if conn, err = s.db.Conn(ctx); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		begin = conn.BeginTx
+		return s.inPostgresTx(ctx, fn)
 	}
-	tx, err := begin(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		if conn != nil {
-			conn.Close()
-		}
 		return fmt.Errorf("begin: %w", err)
 	}
-	if conn != nil {
-		// The connection goes back to the pool once the transaction
-		// ends, however fn ends (a panic included).
-		defer func() {
-			_ = tx.Rollback()
-			conn.Close()
-		}()
-	}
 	ts := s.bound(tx)
-	ts.conn = conn
 	if err := fn(ts); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -257,8 +242,11 @@ func (s *Store) prepareInTx(ctx context.Context, query string) (*sql.Stmt, error
 	if st, verb, table, ok := auditWrite(ctx, query); ok {
 		s.noteWrite(st, verb, table, 0)
 	}
-	if tx, ok := s.q.(*sql.Tx); ok {
-		return tx.PrepareContext(ctx, s.rebind(query))
+	switch q := s.q.(type) {
+	case *sql.Tx:
+		return q.PrepareContext(ctx, s.rebind(query))
+	case *sql.Conn:
+		return q.PrepareContext(ctx, s.rebind(query))
 	}
 	return s.db.PrepareContext(ctx, s.rebind(query))
 }
