@@ -16,12 +16,12 @@
 // or a controller older than the hub's recent changes, is told to resync
 // (download the snapshot again). The hub reads the journal as changes are
 // announced while a controller of the account waits in GET changes, and
-// otherwise when the next request of one arrives. Controllers upload events in batches with
-// their own idempotency keys; each event is answered on its own (stored,
-// duplicate, or refused with the reason when it can never be stored, which
-// the controller then drops), so one bad event cannot wedge an outbox.
-// They send heartbeats that keep their doors online,
-// and collect channel commands (remote admissions, lockdowns...) and report
+// otherwise when the next request of one arrives. Controllers upload
+// events in batches with their own idempotency keys; each event is
+// answered on its own (stored, duplicate, or refused with the reason when
+// it can never be stored, which the controller then drops), so one bad
+// event cannot wedge an outbox. They send heartbeats that keep their doors
+// online, and collect channel commands (remote admissions, lockdowns...) and report
 // their outcomes.
 //
 // LoadAccess builds the access engine's snapshot of an account from the

@@ -275,9 +275,10 @@ func (h *Hub) purgeJournal(ctx context.Context) {
 }
 
 // snapshotFor returns the account's snapshot, reading the database unless
-// the cached one is as new as the hub's sequence (caught up first). A snapshot carries the
-// journal position it was read at, in the same consistent read, so the
-// controller's next GET changes continues exactly from it.
+// the cached one is as new as the hub's sequence (caught up first). A
+// snapshot carries the journal position it was read at, in the same
+// consistent read, so the controller's next GET changes continues exactly
+// from it.
 func (h *Hub) snapshotFor(ctx context.Context, accountID int64) (*wire.Snapshot, error) {
 	h.mu.Lock()
 	a := h.account(accountID)

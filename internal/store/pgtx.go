@@ -28,7 +28,7 @@ type pipelined struct {
 }
 
 // inPostgresTx is InTx on PostgreSQL.
-func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) (err error) {
+func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
