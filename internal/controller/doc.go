@@ -21,8 +21,8 @@
 // answered on its own (stored, duplicate, or refused with the reason when
 // it can never be stored, which the controller then drops), so one bad
 // event cannot wedge an outbox. They send heartbeats that keep their doors
-// online, and collect channel commands (remote admissions, lockdowns...) and report
-// their outcomes.
+// online, and collect channel commands (remote admissions, lockdowns...)
+// and report their outcomes.
 //
 // LoadAccess builds the access engine's snapshot of an account from the
 // same wire snapshot controllers download, so the server and its doors
