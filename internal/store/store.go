@@ -207,17 +207,15 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer func() { _ = tx.Rollback() }() // after a commit, does nothing
 	ts := s.bound(tx)
 	if err := fn(ts); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := ts.recordAudit(ctx); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := ts.flushPending(ctx, true); err != nil {
-		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
