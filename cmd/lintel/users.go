@@ -31,8 +31,6 @@ func cliActor(ctx context.Context, accountID int64, verb string) context.Context
 	return store.WithActor(ctx, store.Actor{AccountID: accountID, Kind: store.ActorCLI, Display: "lintel users " + verb + " (" + who + ")"})
 }
 
-// operatorServer returns the operator lifecycle over st, making links to
-// this server's public URL.
 // openOperator opens the store and finds the account and, in it, the
 // operator the command acts on, with the OAuth server that applies
 // operator changes. The caller closes the store.
@@ -52,6 +50,8 @@ func openOperator(ctx context.Context, cfg *config.Config, account, user string)
 	return nil, nil, nil, nil, err
 }
 
+// operatorServer returns the operator lifecycle over st, making links to
+// this server's public URL.
 func operatorServer(st *store.Store, cfg *config.Config) (*oauth.Server, error) {
 	m, err := cfg.Mailer()
 	if err != nil {

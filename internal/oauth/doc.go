@@ -22,7 +22,10 @@
 //     again, or presented by another client, revokes its whole family (every
 //     access and refresh token descended from the same authorization). They
 //     have no absolute expiry but die after Config.RefreshIdle (90 days)
-//     unused. A refresh may narrow the scope, never widen it.
+//     unused. A refresh may narrow the scope, never widen it. A rotation
+//     spends the token only while the token, its family and its user are
+//     as the decision read them (store.SpendOAuthRefreshToken); otherwise
+//     it is decided again from a new read.
 //   - Grace window: a refresh token presented again by the same client
 //     within Config.RefreshGrace (30 s) of its rotation, while the pair it
 //     was rotated into is still the newest, gets that same pair instead of
@@ -97,9 +100,10 @@
 //
 // The session cookie is lintel_session (Path=/, HttpOnly, SameSite=Lax,
 // Secure when the issuer is https). The operator console shares it, with
-// its CSRF token and sign-in throttling, through LoadBrowser and SignIn. Every HTML answer sends
-// a Content-Security-Policy that allows inline style only and form posts
-// only to this server and the client's redirect origin, plus
+// its CSRF token and sign-in throttling, through LoadBrowser and SignIn.
+// Every HTML answer sends a Content-Security-Policy that allows inline
+// style only and form posts only to this server and the client's redirect
+// origin, plus
 // X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control:
 // no-store and X-Content-Type-Options: nosniff.
 //

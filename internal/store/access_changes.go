@@ -41,17 +41,19 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 // NOTIFY. InTx runs it last before the commit; reading the journal or the
 // counts inside the transaction runs it first (AccessSeq, accountCount).
 //
-// On PostgreSQL it is one statement (one round trip). It first takes a
-// transaction-scoped lock per account whose journal or people and
-// credential counts it writes (in account order), so that an account's
-// journal rows commit in id order: a reader that has seen id N has seen
-// every smaller id of the account. Then it writes the journal rows and
-// the counts: as the count rows are written under the lock, the writers
-// of one account never wait on each other's count rows. The lock is held
-// for this statement and the commit only. Event day counts of a
-// transaction without journal rows (a controller's upload) take no lock;
-// a transaction holding day counts never waits for the lock afterwards,
-// unless it read its event totals before journaling, which no write does.
+// On PostgreSQL it is one statement: a round trip of its own inside the
+// transaction, and none at its end, where it goes to the server with the
+// COMMIT (execAtCommit, pgtx.go). It first takes a transaction-scoped lock
+// per account whose journal or people and credential counts it writes (in
+// account order), so that an account's journal rows commit in id order: a
+// reader that has seen id N has seen every smaller id of the account. Then
+// it writes the journal rows and the counts: as the count rows are written
+// under the lock, the writers of one account never wait on each other's
+// count rows. The lock is held for this statement and the commit only.
+// Event day counts of a transaction without journal rows (a controller's
+// upload) take no lock; a transaction holding day counts never waits for
+// the lock afterwards, unless it read its event totals before journaling,
+// which no write does.
 func (s *Store) flushPending(ctx context.Context, notify bool) error {
 	if s.journal == nil { // not in a transaction: nothing is kept
 		return nil
@@ -90,11 +92,11 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 		da, dd, de, dn []int64
 	)
 	if c != nil {
-		for _, k := range sortedAcctCounts(c.acct) {
+		for _, k := range sortedChanges(c.acct, byAcctCount) {
 			ca, ck, cn = append(ca, k.account), append(ck, k.kind), append(cn, c.acct[k])
 			lock(k.account)
 		}
-		for _, k := range sortedDayCounts(c.days) {
+		for _, k := range sortedChanges(c.days, byDayCount) {
 			da, dd, de, dn = append(da, k.account), append(dd, k.day), append(de, int64(k.code)), append(dn, c.days[k])
 		}
 	}

@@ -139,10 +139,10 @@ func (s *Store) announceEach(ctx context.Context, accounts []int64, kinds Change
 // notify sends changes to other processes (PostgreSQL only): one NOTIFY
 // with the payload of notifyPayload.
 func (s *Store) notify(ctx context.Context, changes []Change) error {
-	if s.dialect != Postgres || len(changes) == 0 {
-		return nil
+	if payload := s.notifyPayload(changes); payload != "" {
+		return s.sendNotify(ctx, payload)
 	}
-	return s.sendNotify(ctx, s.notifyPayload(changes))
+	return nil
 }
 
 // notifyPayload is "origin account:kinds ...", or "" when there is nothing
@@ -168,6 +168,8 @@ func (s *Store) notifyPayload(changes []Change) string {
 	return payload
 }
 
+// sendNotify sends one NOTIFY, or, while a PostgreSQL transaction ends,
+// keeps it for the pipeline with the COMMIT (execAtCommit).
 func (s *Store) sendNotify(ctx context.Context, payload string) error {
 	if err := s.execAtCommit(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
 		return fmt.Errorf("announce changes: %w", err)

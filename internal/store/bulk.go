@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/lintel-dev/lintel/internal/domain"
 )
@@ -289,12 +288,8 @@ func (s *Store) insertMany(ctx context.Context, table, cols string, args []any) 
 		for i := 0; i+width <= len(args); i += width {
 			rows = append(rows, args[i:i+width])
 		}
-		return s.conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("copy into %s: unexpected driver connection %T", table, dc)
-			}
-			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, names, pgx.CopyFromRows(rows))
+		return withPgx(s.conn, func(c *pgx.Conn) error {
+			_, err := c.CopyFrom(ctx, pgx.Identifier{table}, names, pgx.CopyFromRows(rows))
 			return err
 		})
 	}

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // CopyOptions tune Copy.
@@ -119,7 +118,7 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (*CopyReport, e
 		if err != nil {
 			return fmt.Errorf("source database: %w", err)
 		}
-		return dst.inCopyTx(ctx, func(tx *Store, conn *sql.Conn) error {
+		return dst.InTx(ctx, func(tx *Store) error {
 			if opt.Replace {
 				if err := tx.deleteAll(ctx, dstTables); err != nil {
 					return err
@@ -129,7 +128,7 @@ func Copy(ctx context.Context, src, dst *Store, opt CopyOptions) (*CopyReport, e
 			}
 			var done int64
 			for _, t := range dstTables {
-				err := copyTable(ctx, sx, tx, conn, t, func(n int) {
+				err := copyTable(ctx, sx, tx, t, func(n int) {
 					done += int64(n)
 					if opt.Progress != nil {
 						opt.Progress(done, total)
@@ -180,13 +179,6 @@ func (s *Store) inSnapshot(ctx context.Context, fn func(tx *Store) error) error 
 	}
 	defer tx.Rollback()
 	return fn(s.bound(tx))
-}
-
-// inCopyTx runs fn in a transaction on dst. On PostgreSQL the transaction
-// is held on one connection (pgtx.go), which fn also gets, so that COPY (a
-// pgx call, not database/sql) runs inside it; elsewhere conn is nil.
-func (s *Store) inCopyTx(ctx context.Context, fn func(tx *Store, conn *sql.Conn) error) error {
-	return s.InTx(ctx, func(tx *Store) error { return fn(tx, tx.conn) })
 }
 
 // sameTables checks that both sides have the same tables with the same
@@ -249,9 +241,9 @@ func (s *Store) deleteAll(ctx context.Context, ts []*table) error {
 
 // copyTable streams the rows of t from src into dst, converting each value
 // to the kind dst declares, and calls copied with the number of rows of
-// each batch written. On PostgreSQL (conn set: the connection holding
-// dst's transaction) it uses COPY; elsewhere multi-row INSERTs.
-func copyTable(ctx context.Context, src, dst *Store, conn *sql.Conn, t *table, copied func(n int)) error {
+// each batch written. On PostgreSQL (dst in a transaction on a connection
+// of its own, pgtx.go) it uses COPY; elsewhere multi-row INSERTs.
+func copyTable(ctx context.Context, src, dst *Store, t *table, copied func(n int)) error {
 	names := make([]string, len(t.Columns))
 	quoted := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
@@ -264,14 +256,10 @@ func copyTable(ctx context.Context, src, dst *Store, conn *sql.Conn, t *table, c
 	}
 	defer rows.Close()
 	in := newRowSource(rows, t, dst.dialect)
-	if conn != nil {
-		err = conn.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("unexpected driver connection %T", dc)
-			}
+	if dst.conn != nil {
+		err = withPgx(dst.conn, func(c *pgx.Conn) error {
 			in.every, in.copied = copyMaxRows, copied
-			_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{t.Name}, names, in)
+			_, err := c.CopyFrom(ctx, pgx.Identifier{t.Name}, names, in)
 			return err
 		})
 		if in.err != nil {

@@ -106,14 +106,14 @@ func (s *Store) flushCounts(ctx context.Context) error {
 	if c == nil || (len(c.acct) == 0 && len(c.days) == 0) {
 		return nil
 	}
-	for _, k := range sortedAcctCounts(c.acct) {
+	for _, k := range sortedChanges(c.acct, byAcctCount) {
 		if _, err := s.rawExec(ctx, `INSERT INTO account_counts (account_id, kind, shard, n) VALUES (?, ?, 0, ?)
 			ON CONFLICT (account_id, kind, shard) DO UPDATE SET n = account_counts.n + excluded.n`,
 			k.account, k.kind, c.acct[k]); err != nil {
 			return fmt.Errorf("count %s: %w", k.kind, err)
 		}
 	}
-	for _, k := range sortedDayCounts(c.days) {
+	for _, k := range sortedChanges(c.days, byDayCount) {
 		if _, err := s.rawExec(ctx, `INSERT INTO event_day_counts (account_id, day, event_code, shard, n) VALUES (?, ?, ?, 0, ?)
 			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = event_day_counts.n + excluded.n`,
 			k.account, k.day, k.code, c.days[k]); err != nil {
@@ -124,33 +124,25 @@ func (s *Store) flushCounts(ctx context.Context) error {
 	return nil
 }
 
-// sortedAcctCounts returns the keys of the account count changes that
-// are not zero, in one order for every transaction.
-func sortedAcctCounts(m map[acctCountKey]int64) []acctCountKey {
-	keys := make([]acctCountKey, 0, len(m))
+// sortedChanges returns the keys of the count changes that are not zero,
+// in one order (by) for every transaction.
+func sortedChanges[K comparable](m map[K]int64, by func(a, b K) int) []K {
+	keys := make([]K, 0, len(m))
 	for k, n := range m {
 		if n != 0 {
 			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(keys, func(a, b acctCountKey) int {
-		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.kind, b.kind))
-	})
+	slices.SortFunc(keys, by)
 	return keys
 }
 
-// sortedDayCounts is sortedAcctCounts for the event day counts.
-func sortedDayCounts(m map[dayCountKey]int64) []dayCountKey {
-	keys := make([]dayCountKey, 0, len(m))
-	for k, n := range m {
-		if n != 0 {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b dayCountKey) int {
-		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.day, b.day), cmp.Compare(a.code, b.code))
-	})
-	return keys
+func byAcctCount(a, b acctCountKey) int {
+	return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.kind, b.kind))
+}
+
+func byDayCount(a, b dayCountKey) int {
+	return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.day, b.day), cmp.Compare(a.code, b.code))
 }
 
 // rawExec runs a statement as exec does, but never audits it: the counts

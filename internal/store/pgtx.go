@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -79,13 +78,7 @@ func (s *Store) commitWith(ctx context.Context, stmts []pipelined) error {
 		b.Queue(q.query, q.args...)
 	}
 	b.Queue("COMMIT")
-	err := s.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errors.New("not a pgx connection")
-		}
-		return c.Conn().SendBatch(ctx, &b).Close()
-	})
+	err := withPgx(s.conn, func(c *pgx.Conn) error { return c.SendBatch(ctx, &b).Close() })
 	if err != nil {
 		if len(stmts) > 0 {
 			return fmt.Errorf("record audit rows, access changes and counts, and commit: %w", err)
@@ -104,6 +97,19 @@ func (s *Store) execAtCommit(ctx context.Context, query string, args ...any) err
 	}
 	_, err := s.rawExec(ctx, query, args...)
 	return err
+}
+
+// withPgx runs fn with the driver's own connection under conn (a
+// PostgreSQL transaction's), for what database/sql cannot send: COPY and
+// pipelines.
+func withPgx(conn *sql.Conn, fn func(*pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		return fn(c.Conn())
+	})
 }
 
 var _ querier = (*sql.Conn)(nil)
