@@ -288,7 +288,7 @@ func (s *Store) insertMany(ctx context.Context, table, cols string, args []any) 
 		for i := 0; i+width <= len(args); i += width {
 			rows = append(rows, args[i:i+width])
 		}
-		return withPgx(s.conn, func(c *pgx.Conn) error {
+		return s.conn.raw(ctx, func(c *pgx.Conn) error {
 			_, err := c.CopyFrom(ctx, pgx.Identifier{table}, names, pgx.CopyFromRows(rows))
 			return err
 		})

@@ -26,10 +26,11 @@
 // commit, group.go): each in a savepoint of its own, so each succeeds or
 // fails alone, and one commit (one fsync) for all of them; a caller
 // returns after that commit; they all run on one connection kept for
-// them. PostgreSQL commits each on its own, on a connection of its own,
-// and sends the statements that end it (the audit rows, the journal with
-// the counts and the NOTIFY) together with its COMMIT, in one round trip
-// (pgtx.go).
+// them. PostgreSQL commits each on its own, on a connection of its own;
+// it sends the BEGIN with the transaction's first statement when it can
+// (an exec or an insert), and the statements that end it (the audit rows,
+// the journal with the counts and the NOTIFY) together with its COMMIT,
+// in one round trip (pgtx.go).
 //
 // After a transaction commits, the store announces what it changed to its
 // subscribers (Subscribe): access data (with a row of the access journal

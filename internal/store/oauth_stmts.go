@@ -28,7 +28,7 @@ var stmtCaches sync.Map
 // must Close the returned statement only when it is bound to a
 // transaction (closeTx).
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, bool, error) {
-	if _, ok := s.q.(*sql.Conn); ok {
+	if _, ok := s.q.(*txConn); ok {
 		// A PostgreSQL transaction (pgtx.go): a statement of the pool
 		// would run on another connection. The driver keeps its own
 		// prepared statements per connection.

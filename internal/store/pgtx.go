@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -11,11 +12,17 @@ import (
 
 // A PostgreSQL transaction runs on a connection of its own (so that bulk
 // writes can COPY on it, insertMany), begun and ended with plain BEGIN and
-// COMMIT statements rather than through database/sql's Tx. What InTx
-// writes after fn, the audit rows and the journal with the counts, needs
-// no answer, so it is sent in one pipeline with the COMMIT: one round trip
-// for the three, and the lock that orders the journal (flushPending) is
-// held from its statement to the commit with no round trip in between.
+// COMMIT statements rather than through database/sql's Tx. The BEGIN is not
+// sent alone: it waits for the transaction's first statement and goes in
+// one pipeline with it when that is a statement whose answer pgx can read
+// back for the caller (an exec, or an insert's new id), and alone just
+// before any other. What InTx writes after fn, the audit rows and the
+// journal with the counts, needs no answer, so it is sent in one pipeline
+// with the COMMIT: a create makes two round trips for its transaction
+// where plain BEGIN, INSERT, audit, journal and COMMIT would make five,
+// and the lock that orders the journal (flushPending) is held from its
+// statement to the commit with no round trip in between. A transaction
+// that sent nothing ends without a word to the server.
 //
 // A connection handed back to the pool inside a transaction (it could not
 // be rolled back) is discarded by the driver, never reused.
@@ -28,18 +35,16 @@ type pipelined struct {
 
 // inPostgresTx is InTx on PostgreSQL.
 func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) error {
-	conn, err := s.db.Conn(ctx)
+	c, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
+	defer c.Close()
+	conn := &txConn{c: c}
 	ended := false
 	defer func() {
-		if !ended { // fn failed or panicked, or the commit did not happen
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		if !ended && conn.begun { // fn failed or panicked, or the commit did not happen
+			_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
 	ts := s.bound(conn)
@@ -54,7 +59,7 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 	if err := ts.flushPending(ctx, true); err != nil {
 		return err
 	}
-	if err := ts.commitWith(ctx, *ts.atCommit); err != nil {
+	if err := conn.commitWith(ctx, *ts.atCommit); err != nil {
 		return err
 	}
 	ended = true
@@ -63,22 +68,148 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 	return nil
 }
 
-// commitWith sends the statements and the COMMIT in one pipeline. The
-// server runs none after one that fails, and the caller rolls back. As
-// with database/sql's Tx.Commit, a context already done refuses to
-// commit, and one that ends while the pipeline runs does not interrupt it:
-// the caller must be able to tell whether its write was kept.
-func (s *Store) commitWith(ctx context.Context, stmts []pipelined) error {
+// txConn is a PostgreSQL transaction's connection, the querier of a Store
+// bound to it. Until begun, its BEGIN has not been sent.
+type txConn struct {
+	c     *sql.Conn
+	begun bool
+	err   error // the BEGIN failed: every later statement and the commit fail
+}
+
+// begin sends the BEGIN alone, for a statement that cannot go in one
+// pipeline with it.
+func (t *txConn) begin(ctx context.Context) error {
+	if t.err != nil || t.begun {
+		return t.err
+	}
+	if _, err := t.c.ExecContext(ctx, "BEGIN"); err != nil {
+		t.err = fmt.Errorf("begin: %w", err)
+		return t.err
+	}
+	t.begun = true
+	return nil
+}
+
+// first runs the transaction's first statement in one pipeline with its
+// BEGIN; read takes the statement's answer.
+func (t *txConn) first(ctx context.Context, query string, args []any, read func(pgx.BatchResults) error) error {
+	if t.err != nil {
+		return t.err
+	}
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	b.Queue(query, args...)
+	return withPgx(t.c, func(c *pgx.Conn) error {
+		br := c.SendBatch(ctx, &b)
+		t.begun = true // the server may have begun even if what follows fails
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			t.err = fmt.Errorf("begin: %w", err)
+			return t.err
+		}
+		err := read(br)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.begun || t.err != nil {
+		if t.err != nil {
+			return nil, t.err
+		}
+		return t.c.ExecContext(ctx, query, args...)
+	}
+	var n int64
+	err := t.first(ctx, query, args, func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return driver.RowsAffected(n), nil
+}
+
+// insertID runs an INSERT ... RETURNING id and returns the id.
+func (t *txConn) insertID(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	if t.begun || t.err != nil {
+		if t.err != nil {
+			return 0, t.err
+		}
+		err := t.c.QueryRowContext(ctx, query, args...).Scan(&id)
+		return id, err
+	}
+	err := t.first(ctx, query, args, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&id) })
+	return id, err
+}
+
+func (t *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.c.QueryContext(ctx, query, args...)
+}
+
+func (t *txConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.begin(ctx) != nil {
+		// A Row carries no error of ours: it fails on a done context,
+		// and the commit fails with the BEGIN's error.
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		return t.c.QueryRowContext(done, query, args...)
+	}
+	return t.c.QueryRowContext(ctx, query, args...)
+}
+
+func (t *txConn) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.c.PrepareContext(ctx, query)
+}
+
+// raw runs fn with the driver's own connection, begun, for what
+// database/sql cannot send (COPY).
+func (t *txConn) raw(ctx context.Context, fn func(*pgx.Conn) error) error {
+	if err := t.begin(ctx); err != nil {
+		return err
+	}
+	return withPgx(t.c, fn)
+}
+
+// commitWith sends the statements and the COMMIT in one pipeline, with
+// the BEGIN ahead of them if it has not been sent; a transaction that sent
+// nothing and has nothing to send ends here. The server runs none after
+// one that fails, and the caller rolls back. As with database/sql's
+// Tx.Commit, a context already done refuses to commit, and one that ends
+// while the pipeline runs does not interrupt it: the caller must be able
+// to tell whether its write was kept.
+func (t *txConn) commitWith(ctx context.Context, stmts []pipelined) error {
+	if t.err != nil {
+		return t.err
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if !t.begun && len(stmts) == 0 {
+		return nil
+	}
 	ctx = context.WithoutCancel(ctx)
 	var b pgx.Batch
+	if !t.begun {
+		b.Queue("BEGIN")
+		t.begun = true
+	}
 	for _, q := range stmts {
 		b.Queue(q.query, q.args...)
 	}
 	b.Queue("COMMIT")
-	err := withPgx(s.conn, func(c *pgx.Conn) error { return c.SendBatch(ctx, &b).Close() })
+	err := withPgx(t.c, func(c *pgx.Conn) error { return c.SendBatch(ctx, &b).Close() })
 	if err != nil {
 		if len(stmts) > 0 {
 			return fmt.Errorf("record audit rows, access changes and counts, and commit: %w", err)
@@ -112,4 +243,4 @@ func withPgx(conn *sql.Conn, fn func(*pgx.Conn) error) error {
 	})
 }
 
-var _ querier = (*sql.Conn)(nil)
+var _ querier = (*txConn)(nil)

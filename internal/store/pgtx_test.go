@@ -89,3 +89,49 @@ func failedOrPanickedWriteKeepsNothing(t *testing.T, s *store.Store) {
 		t.Fatalf("journal: %d %v", seq, err)
 	}
 }
+
+// A transaction whose first statement fails (on PostgreSQL it goes to the
+// server in one pipeline with the BEGIN) answers the statement's own
+// error, keeps nothing and leaves its connection out of any transaction.
+func TestFirstStatementFailing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := &domain.Account{Name: "Acme", TimeZone: "UTC"}
+		if err := s.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		email := "taken@example.com"
+		if err := s.CreatePerson(ctx, &domain.Person{AccountID: a.ID, FirstName: "First", Email: &email, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 24
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				errs <- s.InTx(ctx, func(tx *store.Store) error {
+					return tx.CreatePerson(ctx, &domain.Person{AccountID: a.ID, FirstName: fmt.Sprint("Second ", i), Email: &email, Enabled: true})
+				})
+			}()
+		}
+		for range n {
+			if err := <-errs; domain.ErrorCode(err) != domain.EINVALID {
+				t.Fatalf("the email taken: %v, want EINVALID", err)
+			}
+		}
+		for i := range n {
+			go func() {
+				errs <- s.InTx(ctx, func(tx *store.Store) error {
+					return tx.CreatePerson(ctx, &domain.Person{AccountID: a.ID, FirstName: fmt.Sprint("Kept ", i), Enabled: true})
+				})
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, total, err := s.ListPeople(ctx, a.ID, store.PersonFilter{Page: store.Page{Limit: 1}}); err != nil || total != n+1 {
+			t.Fatalf("%d people, %v; want %d", total, err, n+1)
+		}
+	})
+}

@@ -25,7 +25,8 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+// querier is what *sql.DB, *sql.Tx and a PostgreSQL transaction's
+// connection (txConn) have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -55,7 +56,7 @@ type Store struct {
 	txStmts  *int            // in a transaction: cached statements bound to it so far
 	writes   *[]*txWrite     // in a transaction: the audited writes (see WithActor)
 	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushPending)
-	conn     *sql.Conn       // in a PostgreSQL transaction: its connection, for COPY (insertMany)
+	conn     *txConn         // in a PostgreSQL transaction: its connection (pgtx.go), for COPY (insertMany)
 	counts   *txCounts       // in a transaction: count changes written at commit (see counts.go)
 	// atCommit, set while a PostgreSQL transaction ends, collects the
 	// statements sent together with its COMMIT (pgtx.go) instead of
@@ -243,7 +244,7 @@ func (s *Store) prepareInTx(ctx context.Context, query string) (*sql.Stmt, error
 	switch q := s.q.(type) {
 	case *sql.Tx:
 		return q.PrepareContext(ctx, s.rebind(query))
-	case *sql.Conn:
+	case *txConn:
 		return q.PrepareContext(ctx, s.rebind(query))
 	}
 	return s.db.PrepareContext(ctx, s.rebind(query))
@@ -339,8 +340,16 @@ func (s *Store) insert(ctx context.Context, query string, args ...any) (int64, e
 		})
 		return id, err
 	}
-	var id int64
-	if err := s.q.QueryRowContext(ctx, s.rebind(query+" RETURNING id"), args...).Scan(&id); err != nil {
+	var (
+		id  int64
+		err error
+	)
+	if s.conn != nil { // in one pipeline with the BEGIN if it is the first statement
+		id, err = s.conn.insertID(ctx, s.rebind(query+" RETURNING id"), args...)
+	} else {
+		err = s.q.QueryRowContext(ctx, s.rebind(query+" RETURNING id"), args...).Scan(&id)
+	}
+	if err != nil {
 		return 0, err
 	}
 	if audited {
