@@ -38,12 +38,13 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 
 // flushPending writes what a transaction keeps until it ends: its access
 // journal rows and its count changes (counts.go), and, with notify, its
-// NOTIFY. InTx runs it last before the commit; reading the journal or the
-// counts inside the transaction runs it first (AccessSeq, accountCount).
+// NOTIFY (sendNotify: on PostgreSQL it follows the COMMIT). InTx runs it
+// last before the commit; reading the journal or the counts inside the
+// transaction runs it first (AccessSeq, accountCount).
 //
-// On PostgreSQL it is one statement: a round trip of its own inside the
-// transaction, and none at its end, where it goes to the server with the
-// COMMIT (execAtCommit, pgtx.go). It first takes a transaction-scoped lock
+// On PostgreSQL the rows and counts are one statement: a round trip of its
+// own inside the transaction, and none at its end, where it goes to the
+// server with the COMMIT (execAtCommit, pgtx.go). It first takes a transaction-scoped lock
 // per account whose journal or people and credential counts it writes (in
 // account order), so that an account's journal rows commit in id order: a
 // reader that has seen id N has seen every smaller id of the account. Then
@@ -70,10 +71,7 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 	}
 	rows, c := *s.journal, s.counts
 	if len(rows) == 0 && (c == nil || (len(c.acct) == 0 && len(c.days) == 0)) {
-		if payload != "" {
-			return s.sendNotify(ctx, payload)
-		}
-		return nil
+		return s.sendNotify(ctx, payload)
 	}
 	var locks []int32
 	lock := func(a int64) {
@@ -117,18 +115,17 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 			SELECT u.a, u.d, u.e, CAST(? AS integer), u.n FROM l, unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS u(a, d, e, n, o)
 			ORDER BY u.o
 			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = y.n + excluded.n)
-		SELECT pg_notify(?, ?) WHERE ? <> ''`
+		SELECT n FROM l`
 	shard := rand.IntN(countShards)
 	if err := s.execAtCommit(ctx, q, int32(journalLockClass), emptyIfNil(locks), ms(time.Now()), ja, jp, jc,
-		shard, emptyIfNil(ca), emptyIfNil(ck), emptyIfNil(cn), shard, emptyIfNil(da), emptyIfNil(dd), emptyIfNil(de), emptyIfNil(dn),
-		s.ann.channel, payload, payload); err != nil {
+		shard, emptyIfNil(ca), emptyIfNil(ck), emptyIfNil(cn), shard, emptyIfNil(da), emptyIfNil(dd), emptyIfNil(de), emptyIfNil(dn)); err != nil {
 		return fmt.Errorf("record access changes and counts: %w", err)
 	}
 	*s.journal = nil
 	if c != nil {
 		c.acct, c.days = nil, nil
 	}
-	return nil
+	return s.sendNotify(ctx, payload)
 }
 
 // flushJournalRows writes the pending journal rows on SQLite, where one

@@ -107,8 +107,9 @@ func (a *announcer) publish(changes []Change) {
 // announce records that this write changed kinds of the account. Inside a
 // transaction the change is held until commit (and dropped on rollback);
 // outside one the statement has committed, so it is published at once.
-// On PostgreSQL it is also sent to other processes with NOTIFY, inside the
-// transaction, so it reaches them exactly when the write becomes visible.
+// On PostgreSQL it is also sent to other processes with NOTIFY, right
+// after the commit (commitWith), so it reaches them once the write is
+// visible.
 func (s *Store) announce(ctx context.Context, accountID int64, kinds ChangeKind) error {
 	if s.inTx {
 		for i := range *s.pending {
@@ -168,10 +169,18 @@ func (s *Store) notifyPayload(changes []Change) string {
 	return payload
 }
 
-// sendNotify sends one NOTIFY, or, while a PostgreSQL transaction ends,
-// keeps it for the pipeline with the COMMIT (execAtCommit).
+// sendNotify sends one NOTIFY (none for ""), or, while a PostgreSQL
+// transaction ends, keeps it to follow the COMMIT in the same pipeline
+// (commitWith).
 func (s *Store) sendNotify(ctx context.Context, payload string) error {
-	if err := s.execAtCommit(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
+	if payload == "" {
+		return nil
+	}
+	if s.atCommit != nil {
+		s.atCommit.notify = payload
+		return nil
+	}
+	if _, err := s.rawExec(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
 		return fmt.Errorf("announce changes: %w", err)
 	}
 	return nil

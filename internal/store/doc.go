@@ -29,21 +29,23 @@
 // them. PostgreSQL commits each on its own, on a connection of its own;
 // it sends the BEGIN with the transaction's first statement when it can
 // (an exec or an insert), and the statements that end it (the audit rows,
-// the journal with the counts and the NOTIFY) together with its COMMIT,
-// in one round trip (pgtx.go).
+// the journal with the counts) together with its COMMIT and the NOTIFY
+// that follows it, in one round trip (pgtx.go).
 //
 // After a transaction commits, the store announces what it changed to its
 // subscribers (Subscribe): access data (with a row of the access journal
 // written in the same transaction), events, credential changes, queued
 // door commands, doors coming online or going offline. On PostgreSQL the
-// announcement is also sent with NOTIFY inside the transaction, and Listen
-// hands other processes' announcements to the same subscribers. A rolled
-// back transaction announces nothing. The journal rows and the count
-// changes of a transaction are written last before its commit; on
-// PostgreSQL in one statement with the NOTIFY, which first takes the
-// per-account lock that makes an account's journal rows commit in id
-// order, so the lock is held for that statement and the commit only, with
-// no round trip to the client between them.
+// announcement is also sent with NOTIFY, right after the COMMIT in the
+// same round trip (inside the transaction it would hold every other
+// notifying write of the database until this commit is on disk), and
+// Listen hands other processes' announcements to the same subscribers. A
+// rolled back transaction announces nothing. The journal rows and the
+// count changes of a transaction are written last before its commit; on
+// PostgreSQL in one statement, which first takes the per-account lock
+// that makes an account's journal rows commit in id order, so the lock is
+// held for that statement and the commit only, with no round trip to the
+// client between them.
 //
 // Copy copies a whole database to another (SQLite to PostgreSQL, or any
 // other pair) with its ids, in one read snapshot of the source and one

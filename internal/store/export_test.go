@@ -38,3 +38,11 @@ func SetSQLiteGroupCommit(on bool) bool {
 func (s *Store) NoteAccessChangeForTest(ctx context.Context, accountID, personID int64) error {
 	return s.noteAccessChange(ctx, accountID, personID, 0)
 }
+
+// SetNotifyChannelForTest sets the channel the store's NOTIFYs go to and
+// returns the previous one ("" makes every NOTIFY fail).
+func (s *Store) SetNotifyChannelForTest(channel string) string {
+	old := s.ann.channel
+	s.ann.channel = channel
+	return old
+}

@@ -18,7 +18,7 @@ import (
 // back for the caller (an exec, or an insert's new id), and alone just
 // before any other. What InTx writes after fn, the audit rows and the
 // journal with the counts, needs no answer, so it is sent in one pipeline
-// with the COMMIT: a create makes two round trips for its transaction
+// with the COMMIT, and the NOTIFY after it (commitWith): a create makes two round trips for its transaction
 // where plain BEGIN, INSERT, audit, journal and COMMIT would make five,
 // and the lock that orders the journal (flushPending) is held from its
 // statement to the commit with no round trip in between. A transaction
@@ -31,6 +31,13 @@ import (
 type pipelined struct {
 	query string
 	args  []any
+}
+
+// commitPipeline is what goes to the server with a transaction's COMMIT:
+// the statements before it, and the NOTIFY after it.
+type commitPipeline struct {
+	stmts  []pipelined
+	notify string // the NOTIFY payload; "" sends none
 }
 
 // inPostgresTx is InTx on PostgreSQL.
@@ -52,14 +59,14 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 	if err := fn(ts); err != nil {
 		return err
 	}
-	ts.atCommit = &[]pipelined{}
+	ts.atCommit = &commitPipeline{}
 	if err := ts.recordAudit(ctx); err != nil {
 		return err
 	}
 	if err := ts.flushPending(ctx, true); err != nil {
 		return err
 	}
-	if err := conn.commitWith(ctx, *ts.atCommit); err != nil {
+	if err := conn.commitWith(ctx, ts.atCommit, s.ann.channel); err != nil {
 		return err
 	}
 	ended = true
@@ -182,36 +189,63 @@ func (t *txConn) raw(ctx context.Context, fn func(*pgx.Conn) error) error {
 	return withPgx(t.c, fn)
 }
 
-// commitWith sends the statements and the COMMIT in one pipeline, with
-// the BEGIN ahead of them if it has not been sent; a transaction that sent
-// nothing and has nothing to send ends here. The server runs none after
-// one that fails, and the caller rolls back. As with database/sql's
-// Tx.Commit, a context already done refuses to commit, and one that ends
-// while the pipeline runs does not interrupt it: the caller must be able
-// to tell whether its write was kept.
-func (t *txConn) commitWith(ctx context.Context, stmts []pipelined) error {
+// commitWith sends the pipeline's statements, the COMMIT and the NOTIFY
+// in one pipeline, with the BEGIN ahead of them if it has not been sent; a
+// transaction that sent nothing and has nothing to send ends here. The
+// server runs none of the statements after one that fails, and the caller
+// rolls back. As with database/sql's Tx.Commit, a context already done
+// refuses to commit, and one that ends while the pipeline runs does not
+// interrupt it: the caller must be able to tell whether its write was
+// kept.
+//
+// The NOTIFY runs after the COMMIT, in a transaction of its own, rather
+// than inside the transaction: PostgreSQL holds a lock over every
+// notifying transaction of the database from its commit's start until
+// the commit is on disk, so a NOTIFY inside would make every write of
+// every account wait for the one before it to reach the disk. Listeners
+// still hear of a write only once it is visible; a NOTIFY that fails
+// after the COMMIT does not undo the write, and a listener that lost its
+// connection in between looks again at everything (ChangeAll).
+func (t *txConn) commitWith(ctx context.Context, p *commitPipeline, channel string) error {
 	if t.err != nil {
 		return t.err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if !t.begun && len(stmts) == 0 {
+	if !t.begun && len(p.stmts) == 0 && p.notify == "" {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
 	var b pgx.Batch
-	if !t.begun {
-		b.Queue("BEGIN")
-		t.begun = true
+	if t.begun || len(p.stmts) > 0 {
+		if !t.begun {
+			b.Queue("BEGIN")
+			t.begun = true
+		}
+		for _, q := range p.stmts {
+			b.Queue(q.query, q.args...)
+		}
+		b.Queue("COMMIT")
 	}
-	for _, q := range stmts {
-		b.Queue(q.query, q.args...)
+	upToCommit := b.Len()
+	if p.notify != "" {
+		b.Queue("SELECT pg_notify($1, $2)", channel, p.notify)
 	}
-	b.Queue("COMMIT")
-	err := withPgx(t.c, func(c *pgx.Conn) error { return c.SendBatch(ctx, &b).Close() })
+	err := withPgx(t.c, func(c *pgx.Conn) error {
+		br := c.SendBatch(ctx, &b)
+		defer br.Close()
+		for range upToCommit {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		// The COMMIT's answer decides: the NOTIFY's is read and dropped.
+		_, _ = br.Exec()
+		return nil
+	})
 	if err != nil {
-		if len(stmts) > 0 {
+		if len(p.stmts) > 0 {
 			return fmt.Errorf("record audit rows, access changes and counts, and commit: %w", err)
 		}
 		return fmt.Errorf("commit: %w", err)
@@ -223,7 +257,7 @@ func (t *txConn) commitWith(ctx context.Context, stmts []pipelined) error {
 // PostgreSQL transaction ends, keeps it for the pipeline with the COMMIT.
 func (s *Store) execAtCommit(ctx context.Context, query string, args ...any) error {
 	if s.atCommit != nil {
-		*s.atCommit = append(*s.atCommit, pipelined{s.rebind(query), args})
+		s.atCommit.stmts = append(s.atCommit.stmts, pipelined{s.rebind(query), args})
 		return nil
 	}
 	_, err := s.rawExec(ctx, query, args...)

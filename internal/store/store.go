@@ -61,7 +61,7 @@ type Store struct {
 	// atCommit, set while a PostgreSQL transaction ends, collects the
 	// statements sent together with its COMMIT (pgtx.go) instead of
 	// running them.
-	atCommit *[]pipelined
+	atCommit *commitPipeline
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
