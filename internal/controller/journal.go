@@ -153,7 +153,7 @@ func (h *Hub) catchUp(ctx context.Context, accountID int64) error {
 		everything = !loaded
 		ch         *change
 	)
-	err := h.st.ReadConsistent(ctx, func(tx *store.Store) error {
+	err := h.st.ReadConsistent(ctx, accountID, func(tx *store.Store) error {
 		if everything {
 			var err error
 			to, err = tx.AccessSeq(ctx, accountID)

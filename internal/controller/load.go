@@ -19,7 +19,7 @@ import (
 // Errors: ENOTFOUND for an unknown account; otherwise the store's, wrapped.
 func loadSnapshot(ctx context.Context, st *store.Store, accountID int64, now time.Time) (*wire.Snapshot, error) {
 	out := &wire.Snapshot{AccountID: accountID, GeneratedAt: now.UTC()}
-	err := st.ReadConsistent(ctx, func(tx *store.Store) error {
+	err := st.ReadConsistent(ctx, accountID, func(tx *store.Store) error {
 		acct, err := tx.GetAccount(ctx, accountID)
 		if err != nil {
 			return err

@@ -22,7 +22,9 @@ type AccessChange struct {
 func (c AccessChange) Everything() bool { return c.PersonID == 0 && c.ChannelID == 0 }
 
 // journalLockClass is the first key of the PostgreSQL advisory lock that
-// serialises journal writers of one account (the second is the account).
+// journal writers of an account hold shared, and a reader of its journal
+// exclusive while it takes its snapshot (ReadConsistent); the second key
+// is the account.
 const journalLockClass = 0x4c6a6e6c // "Ljnl"
 
 // noteAccessChange journals a change: personID and channelID name what
@@ -44,17 +46,19 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 //
 // On PostgreSQL the rows and counts are one statement: a round trip of its
 // own inside the transaction, and none at its end, where it goes to the
-// server with the COMMIT (execAtCommit, pgtx.go). It first takes a transaction-scoped lock
-// per account whose journal or people and credential counts it writes (in
-// account order), so that an account's journal rows commit in id order: a
-// reader that has seen id N has seen every smaller id of the account. Then
-// it writes the journal rows and the counts: as the count rows are written
-// under the lock, the writers of one account never wait on each other's
-// count rows. The lock is held for this statement and the commit only.
+// server with the COMMIT (execAtCommit, pgtx.go). It first takes, shared,
+// a transaction-scoped lock per account whose journal or people and
+// credential counts it writes (in account order), then draws the journal
+// ids and writes the rows and the counts. Writers of one account do not
+// wait for each other on the lock, so their journal rows may commit out
+// of id order; a reader that must not pass a row still committing reads in
+// ReadConsistent, which takes the lock exclusively for the moment its
+// snapshot is taken: no writer then holds a journal id it has not
+// committed. The lock is held for this statement and the commit only.
 // Event day counts of a transaction without journal rows (a controller's
 // upload) take no lock; a transaction holding day counts never waits for
-// the lock afterwards, unless it read its event totals before journaling,
-// which no write does.
+// the lock afterwards (only a reader queued for it could make it wait),
+// unless it read its event totals before journaling, which no write does.
 func (s *Store) flushPending(ctx context.Context, notify bool) error {
 	if s.journal == nil { // not in a transaction: nothing is kept
 		return nil
@@ -102,7 +106,7 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 	// Every part reads l, so the locks are all taken (the materialized
 	// CTE is read in full) before the first journal id is drawn or count
 	// row written; the journal rows keep the order they were noted in.
-	q := `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(CAST(? AS integer), a)) AS n FROM unnest(CAST(? AS integer[])) AS a),
+	q := `WITH l AS MATERIALIZED (SELECT count(pg_advisory_xact_lock_shared(CAST(? AS integer), a)) AS n FROM unnest(CAST(? AS integer[])) AS a),
 		j AS (INSERT INTO access_changes (account_id, person_id, channel_id, created_at)
 			SELECT r.a, NULLIF(r.p, 0), NULLIF(r.c, 0), CAST(? AS bigint)
 			FROM l, unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[])) WITH ORDINALITY AS r(a, p, c, o)
@@ -167,7 +171,9 @@ func (s *Store) noteEverythingChanged(ctx context.Context, accountID int64) erro
 }
 
 // AccessSeq returns the id of the account's newest journal row (0 when
-// there is none): the sequence number of its access data.
+// there is none): the sequence number of its access data. Outside
+// ReadConsistent, on PostgreSQL, rows below it may still be committing:
+// it tells whether there is something new, not that all is there.
 func (s *Store) AccessSeq(ctx context.Context, accountID int64) (int64, error) {
 	if s.inTx { // a transaction reading its own journal rows: write them first
 		if err := s.flushPending(ctx, false); err != nil {
@@ -185,7 +191,10 @@ func (s *Store) AccessSeq(ctx context.Context, accountID int64) (int64, error) {
 }
 
 // AccessChangesAfter returns the account's journal rows with an id above
-// after, oldest first, at most limit of them.
+// after, oldest first, at most limit of them. A reader following the
+// journal (the next read starts after the last row of this one) reads in
+// ReadConsistent: on PostgreSQL, outside it, a row may commit behind one
+// already read.
 func (s *Store) AccessChangesAfter(ctx context.Context, accountID, after int64, limit int) ([]AccessChange, error) {
 	if s.inTx {
 		if err := s.flushPending(ctx, false); err != nil {

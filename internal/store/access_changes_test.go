@@ -134,10 +134,10 @@ func TestWritesJournalAccessChanges(t *testing.T) {
 	})
 }
 
-// A reader following the journal of an account with `id > last` sees
-// every row, however many writers append to it at once: rows of one
-// account commit in id order, so no row commits behind a larger id the
-// reader has already passed.
+// A reader following the journal of an account with `id > last`, each
+// read in ReadConsistent, sees every row, however many writers append to
+// it at once: no row commits behind a larger id the reader has already
+// passed.
 func TestJournalReaderMissesNoRowUnderConcurrentWriters(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -168,7 +168,12 @@ func TestJournalReaderMissesNoRowUnderConcurrentWriters(t *testing.T) {
 		seen := map[int64]bool{}
 		last := start
 		follow := func() {
-			rows, err := s.AccessChangesAfter(ctx, a.ID, last, 1000)
+			var rows []store.AccessChange
+			err := s.ReadConsistent(ctx, a.ID, func(tx *store.Store) error {
+				var err error
+				rows, err = tx.AccessChangesAfter(ctx, a.ID, last, 1000)
+				return err
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,4 +213,77 @@ func TestJournalReaderMissesNoRowUnderConcurrentWriters(t *testing.T) {
 			t.Fatalf("the reader passed %d rows before they committed: %v", len(missed), missed)
 		}
 	})
+}
+
+// On PostgreSQL a journal read that gives up while it waits for a writer
+// still committing (ReadConsistent) leaves the account's journal lock to
+// nobody: the writer commits, and later writes and reads go on.
+func TestJournalReadGivenUpLeavesNoLock(t *testing.T) {
+	dsn, ok := storetest.PostgresDSN(t)
+	if !ok {
+		t.Skip("needs PostgreSQL: set " + storetest.EnvPostgres)
+	}
+	s := storetest.Open(t, storetest.Backend{Name: "postgres", DSN: dsn})
+	ctx := context.Background()
+	a := newAccount(t, s, "Journal lock")
+	holding, release := make(chan struct{}), make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() {
+		wrote <- s.InTx(ctx, func(tx *store.Store) error {
+			if err := tx.NoteAccessChangeForTest(ctx, a.ID, 0); err != nil {
+				return err
+			}
+			// Reading its own journal writes it now: the lock is held
+			// until this transaction ends.
+			if _, err := tx.AccessSeq(ctx, a.ID); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err := s.ReadConsistent(short, a.ID, func(*store.Store) error { return nil })
+	cancel()
+	if err == nil {
+		t.Fatal("the read did not wait for the writer still committing")
+	}
+	close(release)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	other := storetest.Open(t, storetest.Backend{Name: "postgres", DSN: dsn}) // another server
+	go func() {
+		// A write, a read, and a write again, on another server's
+		// connections: neither read may keep the lock from the writers.
+		for want := 2; want <= 3; want++ {
+			if err := other.NoteAccessChangeForTest(ctx, a.ID, 0); err != nil {
+				done <- err
+				return
+			}
+			err := s.ReadConsistent(ctx, a.ID, func(tx *store.Store) error {
+				rows, err := tx.AccessChangesAfter(ctx, a.ID, 0, 10)
+				if err == nil && len(rows) != want {
+					err = fmt.Errorf("%d journal rows, want %d", len(rows), want)
+				}
+				return err
+			})
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write or a read after the given-up read waited for a lock nobody lets go")
+	}
 }

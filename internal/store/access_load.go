@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/lintel-dev/lintel/internal/domain"
 )
 
@@ -32,28 +34,69 @@ func (s *Store) onlyPeople(col string, only []int64) (string, []any) {
 }
 
 // ReadConsistent runs fn with a Store whose reads all see one consistent
-// state of the database: a read-only REPEATABLE READ transaction on
-// PostgreSQL, a deferred read transaction on SQLite (which, unlike InTx,
-// does not block writers). fn must only read. Inside
-// a transaction already, fn runs in it.
-func (s *Store) ReadConsistent(ctx context.Context, fn func(*Store) error) error {
+// state of the database, in which the account's access journal has no
+// gap: every journal row of the account below the newest one it sees has
+// committed (or never will). It is a read-only REPEATABLE READ
+// transaction on PostgreSQL, a deferred read transaction on SQLite (which,
+// unlike InTx, does not block writers). fn must only read. Inside a
+// transaction already, fn runs in it.
+//
+// On PostgreSQL the writers of an account journal concurrently, each
+// holding the account's journal lock shared from its journal statement to
+// its commit (flushPending). The read takes that lock exclusively while
+// its snapshot is taken, which waits for the writers that hold it to
+// commit and keeps new ones from drawing journal ids meanwhile; it lets
+// go as soon as the snapshot is taken, in the same round trip.
+func (s *Store) ReadConsistent(ctx context.Context, accountID int64, fn func(*Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == Postgres {
-		opts.Isolation = sql.LevelRepeatableRead
+		return s.readAfterWriters(ctx, accountID, fn)
 	}
 	// On SQLite a read-only transaction begins DEFERRED whatever the
 	// connection's _txlock: it takes no write lock. Being a *sql.Tx, it
 	// runs the pool's prepared statements (bindStmt) instead of preparing
-	// each query again, as a bare connection would.
-	tx, err := s.db.BeginTx(ctx, opts)
+	// each query again, as a bare connection would. One writer at a time
+	// commits, so the journal has no gap.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	return fn(s.bound(tx))
+}
+
+// readAfterWriters is ReadConsistent on PostgreSQL. The lock is a session
+// lock taken before the transaction begins, so that the snapshot, taken
+// by the transaction's first statement (the unlock), comes after the
+// writers' commits; a connection whose lock may not have been let go is
+// closed, which lets go of it.
+func (s *Store) readAfterWriters(ctx context.Context, accountID int64, fn func(*Store) error) error {
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer c.Close()
+	err = withPgx(c, func(pc *pgx.Conn) error {
+		var b pgx.Batch
+		b.Queue(`SELECT pg_advisory_lock($1, $2)`, int32(journalLockClass), int32(accountID))
+		// Ends the pipeline's implicit transaction, which a BEGIN would
+		// take in, too late then to choose its isolation level.
+		b.Queue(`COMMIT`)
+		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`)
+		b.Queue(`SELECT pg_advisory_unlock($1, $2)`, int32(journalLockClass), int32(accountID))
+		if err := pc.SendBatch(ctx, &b).Close(); err != nil {
+			_ = pc.Close(context.WithoutCancel(ctx))
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") }()
+	return fn(s.bound(&txConn{c: c, begun: true}))
 }
 
 // EachAccessPerson calls fn for every person of the account, by id, with

@@ -40,9 +40,9 @@ const dayMS = 86_400_000
 
 // countShards is how many rows one count is spread over on PostgreSQL:
 // each transaction adds to one row chosen at random, so that concurrent
-// writers of one account that do not wait for each other on the journal
-// lock (controllers storing events) rarely wait for each other's commit
-// on a row's lock. SQLite has one writer at a time and uses one row.
+// writers of one account (they hold the journal lock shared) rarely wait
+// for each other's commit on a row's lock. SQLite has one writer at a
+// time and uses one row.
 const countShards = 8
 
 type acctCountKey struct {

@@ -42,10 +42,13 @@
 // Listen hands other processes' announcements to the same subscribers. A
 // rolled back transaction announces nothing. The journal rows and the
 // count changes of a transaction are written last before its commit; on
-// PostgreSQL in one statement, which first takes the per-account lock
-// that makes an account's journal rows commit in id order, so the lock is
-// held for that statement and the commit only, with no round trip to the
-// client between them.
+// PostgreSQL in one statement, which first takes the account's journal
+// lock shared, held for that statement and the commit only, with no round
+// trip to the client between them. An account's writers journal
+// concurrently, so their rows may commit out of id order; ReadConsistent,
+// which the controller hub follows the journal with, takes the lock
+// exclusively while its snapshot is taken, so it never passes a row that
+// is still committing.
 //
 // Copy copies a whole database to another (SQLite to PostgreSQL, or any
 // other pair) with its ids, in one read snapshot of the source and one
