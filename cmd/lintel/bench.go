@@ -26,7 +26,9 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 			"  - the last page of people and page 500 of events beside the first page (computed);\n"+
 			"  - POST /api/3/people beside a bare INSERT of the same row with the same driver, one\n"+
 			"    row per transaction;\n"+
-			"  - the refresh grant over HTTP (against the target of 2,500/s);\n"+
+			"  - the refresh grant over HTTP, beside an OAuth server built on fosite that keeps its\n"+
+			"    tokens in memory (--refresh-anchor, tools/fosite-anchor) or against the target of\n"+
+			"    2,500/s;\n"+
 			"  - GET /api/3/people?skip_pagination=true once, and the idle CPU.\n\n"+
 			"Each measure runs --rounds rounds of --duration, alternating with its anchor; the\n"+
 			"medians and their ratio are printed. CPU is the whole process's, load generator\n"+
@@ -41,6 +43,7 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 	only := fs.String("only", "", "comma-separated `groups` to run: lists, deep, writes, refresh, all (skip_pagination), idle; empty: every one")
 	idle := fs.Duration("idle", 5*time.Second, "how long the idle CPU is measured (--only idle measures it alone)")
 	report := fs.String("report", "", "also write the report as JSON to this `file`")
+	anchor := fs.String("refresh-anchor", "", "base `URL` of an OAuth server to measure the refresh grant beside, in the same run\n(tools/fosite-anchor; see docs/scaling.md); empty: the grant is held against 2,500/s")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measures (not the seeding) to this `file`, for go tool pprof")
 	if err := fs.parse(args); err != nil {
 		return err
@@ -60,9 +63,11 @@ func runBench(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"-c and --write-c must be between 1 and 1024"}
 	case *dbURL != "" && !strings.HasPrefix(*dbURL, "postgres://") && !strings.HasPrefix(*dbURL, "postgresql://"):
 		return usageError{"--database-url must start with postgres:// or postgresql://"}
+	case *anchor != "" && !strings.HasPrefix(*anchor, "http://") && !strings.HasPrefix(*anchor, "https://"):
+		return usageError{"--refresh-anchor must be an http:// or https:// URL, such as http://127.0.0.1:9096 (tools/fosite-anchor)"}
 	}
 	cfg := bench.Config{DatabaseURL: *dbURL, People: *people, Events: *events, Rounds: *rounds, Duration: *duration,
-		ListC: *listC, WriteC: *writeC, RefreshC: *listC, Idle: *idle, Progress: os.Stderr}
+		ListC: *listC, WriteC: *writeC, RefreshC: *listC, RefreshAnchor: *anchor, Idle: *idle, Progress: os.Stderr}
 	if *events == 0 {
 		cfg.Events = -1
 	}

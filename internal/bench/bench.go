@@ -40,7 +40,13 @@ type Config struct {
 	ListC       int           // concurrency of the list pages and their ceilings (default 16)
 	WriteC      int           // concurrency of the writes and the bare inserts (default 8)
 	RefreshC    int           // concurrency of the refresh grants (default 16)
-	Idle        time.Duration // how long idle CPU is measured (default 5s)
+	// RefreshAnchor, when set, is the base URL of an OAuth 2.0 server the
+	// refresh grant is measured beside (its token endpoint is
+	// RefreshAnchor+"/oauth/token"): tools/fosite-anchor, or any server
+	// with the password and refresh grants for the client and user of
+	// AnchorClient. Empty: the refresh grant is held against 2,500/s.
+	RefreshAnchor string
+	Idle          time.Duration // how long idle CPU is measured (default 5s)
 	// Only, when not empty, limits the run to the measures whose group is
 	// listed: "lists", "deep", "writes", "refresh", "all", "idle".
 	Only []string
@@ -398,18 +404,42 @@ type tokens struct {
 	Refresh string `json:"refresh_token"`
 }
 
+// oauthClient is who asks a token endpoint for tokens: the base URL of
+// the server, its client's credentials, and the user of the password
+// grant.
+type oauthClient struct {
+	base, id, secret, user, password, scope string
+}
+
+// AnchorClient is the client and user the refresh anchor (RefreshAnchor)
+// must know: tools/fosite-anchor is set up with them.
+var AnchorClient = struct{ ID, Secret, User, Password, Scope string }{"bench", "bench-secret", "bench", "bench", "bench"}
+
+// lintelClient is the demo's OAuth client and admin on the Lintel measured.
+func (b *bencher) lintelClient() oauthClient {
+	return oauthClient{b.base, b.info.ClientID, b.info.ClientSecret, b.info.AdminEmail, b.info.AdminPassword, b.info.Scope}
+}
+
 func (b *bencher) passwordGrant(ctx context.Context) (tokens, error) {
-	return b.tokenRequest(ctx, url.Values{"grant_type": {"password"}, "username": {b.info.AdminEmail},
-		"password": {b.info.AdminPassword}, "scope": {b.info.Scope}})
+	return b.passwordGrantOn(ctx, b.lintelClient())
+}
+
+func (b *bencher) passwordGrantOn(ctx context.Context, c oauthClient) (tokens, error) {
+	return b.tokenRequestOn(ctx, c, url.Values{"grant_type": {"password"}, "username": {c.user},
+		"password": {c.password}, "scope": {c.scope}})
 }
 
 func (b *bencher) tokenRequest(ctx context.Context, form url.Values) (tokens, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/oauth/token", strings.NewReader(form.Encode()))
+	return b.tokenRequestOn(ctx, b.lintelClient(), form)
+}
+
+func (b *bencher) tokenRequestOn(ctx context.Context, c oauthClient, form url.Values) (tokens, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return tokens{}, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(b.info.ClientID, b.info.ClientSecret)
+	req.SetBasicAuth(c.id, c.secret)
 	resp, err := b.client.Do(req)
 	if err != nil {
 		return tokens{}, err

@@ -2,7 +2,13 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -36,5 +42,64 @@ func TestRunSmall(t *testing.T) {
 				t.Error("no idle CPU figure")
 			}
 		})
+	}
+}
+
+// TestRefreshBesideAnchor measures the refresh grant beside an anchor
+// server. The anchor here is a stand-in written for the test (the real
+// one, tools/fosite-anchor, is a module of its own, outside this one): it
+// rotates refresh tokens and refuses one used twice, so a load worker
+// that did not move its chain on would fail.
+func TestRefreshBesideAnchor(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		live  = map[string]bool{}
+		calls atomic.Int64
+	)
+	anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, _ := r.BasicAuth()
+		if r.URL.Path != "/oauth/token" || id != AnchorClient.ID || secret != AnchorClient.Secret {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.PostFormValue("grant_type") {
+		case "password":
+			if r.PostFormValue("username") != AnchorClient.User || r.PostFormValue("password") != AnchorClient.Password {
+				http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+				return
+			}
+		case "refresh_token":
+			rt := r.PostFormValue("refresh_token")
+			if !live[rt] {
+				http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+				return
+			}
+			delete(live, rt)
+			calls.Add(1)
+		default:
+			http.Error(w, `{"error":"unsupported_grant_type"}`, http.StatusBadRequest)
+			return
+		}
+		rt := fmt.Sprint("rt-", len(live), "-", time.Now().UnixNano())
+		live[rt] = true
+		fmt.Fprintf(w, `{"access_token":"at","refresh_token":%q,"token_type":"bearer"}`, rt)
+	}))
+	defer anchor.Close()
+	rep, err := Run(context.Background(), Config{People: 20, Events: 10, Rounds: 1, Duration: 150 * time.Millisecond,
+		RefreshC: 2, Only: []string{"refresh"}, RefreshAnchor: anchor.URL + "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 1 {
+		t.Fatalf("%d rows, want the refresh grant's: %+v", len(rep.Rows), rep.Rows)
+	}
+	r := rep.Rows[0]
+	if r.Errors != 0 || r.Rate <= 0 || r.AnchorRate <= 0 || !strings.Contains(r.Anchor, "fosite") || calls.Load() == 0 {
+		t.Fatalf("%+v (%d refreshes on the anchor)", r, calls.Load())
+	}
+	if want := r.Rate / r.AnchorRate; r.Ratio < want*0.999 || r.Ratio > want*1.001 {
+		t.Fatalf("ratio %.3f, want rate/anchor %.3f", r.Ratio, want)
 	}
 }

@@ -2,8 +2,11 @@
 // against, in one run, so that ratios stay meaningful on any machine: the
 // list pages beside a static net/http server sending the same bytes (once
 // as a polling client gets them, from the list cache, and once computed
-// with the cache off), deep pages beside the first (computed), POST /api/3/people beside a bare INSERT of the
-// same row with the same driver, and the refresh grant over HTTP; then
+// with the cache off), deep pages beside the first (computed), POST
+// /api/3/people beside a bare INSERT of the same row with the same
+// driver, and the refresh grant over HTTP, beside another OAuth server's
+// when Config.RefreshAnchor names one (tools/fosite-anchor, a module of
+// its own on the fosite library) or else against 2,500/s; then
 // one skip_pagination=true request (its time and heap) and the CPU the
 // idle server uses. Run starts the server in-process (SQLite in a
 // temporary directory, or a scratch schema of a PostgreSQL database that
