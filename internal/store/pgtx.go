@@ -12,17 +12,17 @@ import (
 
 // A PostgreSQL transaction runs on a connection of its own (so that bulk
 // writes can COPY on it, insertMany), begun and ended with plain BEGIN and
-// COMMIT statements rather than through database/sql's Tx. The BEGIN is not
-// sent alone: it waits for the transaction's first statement and goes in
-// one pipeline with it when that is a statement whose answer pgx can read
-// back for the caller (an exec, or an insert's new id), and alone just
-// before any other. What InTx writes after fn, the audit rows and the
+// COMMIT statements rather than through database/sql's Tx. The BEGIN is
+// not sent alone: it waits for the transaction's first statement and goes
+// in one pipeline with it when that is a statement whose answer pgx can
+// read back for the caller (an exec, or an insert's new id), and alone
+// just before any other. What InTx writes after fn, the audit rows and the
 // journal with the counts, needs no answer, so it is sent in one pipeline
-// with the COMMIT, and the NOTIFY after it (commitWith): a create makes two round trips for its transaction
-// where plain BEGIN, INSERT, audit, journal and COMMIT would make five,
-// and the lock that orders the journal (flushPending) is held from its
-// statement to the commit with no round trip in between. A transaction
-// that sent nothing ends without a word to the server.
+// with the COMMIT, and the NOTIFY after it (commitWith): a create makes
+// two round trips for its transaction where plain BEGIN, INSERT, audit,
+// journal and COMMIT would make five, and the journal lock (flushPending)
+// is held from its statement to the commit with no round trip in between.
+// A transaction that sent nothing ends without a word to the server.
 //
 // A connection handed back to the pool inside a transaction (it could not
 // be rolled back) is discarded by the driver, never reused.
@@ -123,10 +123,10 @@ func (t *txConn) first(ctx context.Context, query string, args []any, read func(
 }
 
 func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if t.begun || t.err != nil {
-		if t.err != nil {
-			return nil, t.err
-		}
+	if t.err != nil {
+		return nil, t.err
+	}
+	if t.begun {
 		return t.c.ExecContext(ctx, query, args...)
 	}
 	var n int64
@@ -144,10 +144,10 @@ func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sq
 // insertID runs an INSERT ... RETURNING id and returns the id.
 func (t *txConn) insertID(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	if t.begun || t.err != nil {
-		if t.err != nil {
-			return 0, t.err
-		}
+	if t.err != nil {
+		return 0, t.err
+	}
+	if t.begun {
 		err := t.c.QueryRowContext(ctx, query, args...).Scan(&id)
 		return id, err
 	}
