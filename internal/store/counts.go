@@ -169,11 +169,16 @@ func (s *Store) accountCount(ctx context.Context, accountID int64, kind string) 
 	return int(n), nil
 }
 
+// daySum is how many events (of the codes asked for) one UTC day holds.
+type daySum struct{ day, n int64 }
+
 // eventTotal returns how many events of the account with one of codes
 // (any code when empty) were created at or after since, from the day
 // counts; ok is false when since is too close to 1970 for them (the
-// caller then counts rows).
-func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time, codes []int) (total int, ok bool, err error) {
+// caller then counts rows). With later not nil, it also sets it to the
+// events of each day after since's, oldest first, read in the same query
+// (for eventSeek).
+func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time, codes []int, later *[]daySum) (total int, ok bool, err error) {
 	from := ms(since)
 	if from < dayMS {
 		return 0, false, nil
@@ -200,7 +205,11 @@ func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time
 		op = ` >= ?`
 	}
 	var days int64
-	if err := s.queryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM event_day_counts WHERE account_id = ? AND day`+op+codeSQL,
+	if later != nil {
+		if days, err = s.eventDays(ctx, day, whole, codeSQL, args, later); err != nil {
+			return 0, false, err
+		}
+	} else if err := s.queryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM event_day_counts WHERE account_id = ? AND day`+op+codeSQL,
 		args...).Scan(&days); err != nil {
 		return 0, false, fmt.Errorf("count events: %w", err)
 	}
@@ -220,4 +229,34 @@ func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time
 		part = -part
 	}
 	return int(days + part), true, nil
+}
+
+// eventDays reads the events of each day from day on, by day, for
+// eventTotal: it returns their sum (with day's own when whole) and sets
+// later to the days after day, oldest first.
+func (s *Store) eventDays(ctx context.Context, day int64, whole bool, codeSQL string, args []any, later *[]daySum) (int64, error) {
+	rows, err := s.query(ctx, `SELECT day, SUM(n) FROM event_day_counts WHERE account_id = ? AND day >= ?`+codeSQL+
+		` GROUP BY day ORDER BY day`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	defer rows.Close()
+	var sum int64
+	*later = (*later)[:0]
+	for rows.Next() {
+		var d daySum
+		if err := rows.Scan(&d.day, &d.n); err != nil {
+			return 0, fmt.Errorf("count events: %w", err)
+		}
+		if d.day > day {
+			*later = append(*later, d)
+		}
+		if d.day > day || whole {
+			sum += d.n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return sum, nil
 }

@@ -280,8 +280,12 @@ func checkDeepPages(t *testing.T, s *store.Store, accountID int64, now time.Time
 	ctx := context.Background()
 	for _, codes := range [][]int{nil, {10, 11, 12, 20, 21, 24}} {
 		for _, asc := range []bool{false, true} {
-			for _, days := range []int{40, 50} {
-				since := now.Add(-time.Duration(days)*24*time.Hour - 7*time.Hour)
+			// Starts 12 hours of the day apart: one in each half of its
+			// day, whatever the hour now, so that the first day is
+			// counted both ways (whole less the events before the start,
+			// and from the start on).
+			for _, back := range []time.Duration{30*24*time.Hour + 7*time.Hour, 40*24*time.Hour + 19*time.Hour} {
+				since := now.Add(-back)
 				q := `SELECT id FROM events WHERE account_id = ? AND created_at >= ?`
 				args := []any{accountID, since.UnixMilli()}
 				if len(codes) > 0 {

@@ -116,10 +116,19 @@ func (s *Store) ListEvents(ctx context.Context, accountID int64, f EventFilter) 
 	}
 	// Filtered by time and code only (the API's default), the total comes
 	// from the day counts (see counts.go); otherwise the rows are counted.
-	total, counted := 0, false
+	var (
+		total, counted = 0, false
+		later          []daySum // with a deep page: the events of each day after the first
+	)
 	if len(f.ChannelIDs) == 0 && f.FirstName == "" && f.LastName == "" && !f.Since.IsZero() {
-		var err error
-		if total, counted, err = s.eventTotal(ctx, accountID, f.Since, f.Codes); err != nil {
+		var (
+			err  error
+			days *[]daySum
+		)
+		if f.Page.Offset >= seekOffset {
+			days = &later
+		}
+		if total, counted, err = s.eventTotal(ctx, accountID, f.Since, f.Codes, days); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -139,10 +148,7 @@ func (s *Store) ListEvents(ctx context.Context, accountID int64, f EventFilter) 
 	if counted && page.Offset >= seekOffset {
 		// A deep page starts from the day its first event falls in,
 		// found from the day counts, not by skipping every newer event.
-		bound, skip, err := s.eventSeek(ctx, accountID, f, total)
-		if err != nil {
-			return nil, 0, err
-		}
+		bound, skip := eventSeek(f, total, later)
 		where.WriteString(bound.sql)
 		args = append(args, bound.arg)
 		page.Offset = skip
@@ -178,63 +184,39 @@ type dayBound struct {
 }
 
 // eventSeek finds where the page of f (filtered by time and code only,
-// total events in all) starts without skipping f.Page.Offset rows: from
-// the day counts, the day its first event falls in. It returns a bound
-// on created_at starting at that day (newest first: events before its
-// end; oldest first: events from its start) and the number of rows to
-// skip from there, less than one day of events.
-func (s *Store) eventSeek(ctx context.Context, accountID int64, f EventFilter, total int) (dayBound, int, error) {
+// total events in all; later, the events of each day after the first,
+// oldest first) starts without skipping f.Page.Offset rows: the day its
+// first event falls in. It returns a bound on created_at starting at that
+// day (newest first: events before its end; oldest first: events from
+// its start) and the number of rows to skip from there, less than one day
+// of events.
+func eventSeek(f EventFilter, total int, later []daySum) (dayBound, int) {
 	from := ms(f.Since)
 	first := from / dayMS
-	codeSQL := ""
-	args := []any{accountID, first}
-	if len(f.Codes) > 0 {
-		codeSQL = ` AND event_code IN (` + placeholders(len(f.Codes)) + `)`
-		for _, c := range f.Codes {
-			args = append(args, c)
-		}
-	}
-	order := ` DESC`
-	if f.Ascending {
-		order = ``
-	}
-	rows, err := s.query(ctx, `SELECT day, SUM(n) FROM event_day_counts WHERE account_id = ? AND day > ?`+codeSQL+
-		` GROUP BY day ORDER BY day`+order, args...)
-	if err != nil {
-		return dayBound{}, 0, fmt.Errorf("seek events: %w", err)
-	}
-	defer rows.Close()
-	type dayN struct{ day, n int64 }
-	var days []dayN
-	var later int64 // events of the days after the first
-	for rows.Next() {
-		var d dayN
-		if err := rows.Scan(&d.day, &d.n); err != nil {
-			return dayBound{}, 0, fmt.Errorf("seek events: %w", err)
-		}
-		days = append(days, d)
-		later += d.n
-	}
-	if err := rows.Err(); err != nil {
-		return dayBound{}, 0, fmt.Errorf("seek events: %w", err)
+	var sum int64
+	for _, d := range later {
+		sum += d.n
 	}
 	// The first day holds the rest, from the list's start on.
-	firstN := int64(total) - later
+	days := make([]daySum, 0, len(later)+1)
 	if f.Ascending {
-		days = append([]dayN{{first, firstN}}, days...)
+		days = append(append(days, daySum{first, int64(total) - sum}), later...)
 	} else {
-		days = append(days, dayN{first, firstN})
+		for i := len(later) - 1; i >= 0; i-- {
+			days = append(days, later[i])
+		}
+		days = append(days, daySum{first, int64(total) - sum})
 	}
 	off := int64(f.Page.Offset)
 	var before int64 // events ahead of the day in the list's order
 	for i, d := range days {
 		if off < before+d.n || i == len(days)-1 {
 			if f.Ascending {
-				return dayBound{` AND created_at >= ?`, max(d.day*dayMS, from)}, int(off - before), nil
+				return dayBound{` AND created_at >= ?`, max(d.day*dayMS, from)}, int(off - before)
 			}
-			return dayBound{` AND created_at < ?`, (d.day + 1) * dayMS}, int(off - before), nil
+			return dayBound{` AND created_at < ?`, (d.day + 1) * dayMS}, int(off - before)
 		}
 		before += d.n
 	}
-	return dayBound{` AND created_at >= ?`, from}, f.Page.Offset, nil
+	return dayBound{` AND created_at >= ?`, from}, f.Page.Offset
 }
