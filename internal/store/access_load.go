@@ -46,7 +46,10 @@ func (s *Store) onlyPeople(col string, only []int64) (string, []any) {
 // its commit (flushPending). The read takes that lock exclusively while
 // its snapshot is taken, which waits for the writers that hold it to
 // commit and keeps new ones from drawing journal ids meanwhile; it lets
-// go as soon as the snapshot is taken, in the same round trip.
+// go as soon as the snapshot is taken, in the same round trip. So a
+// caller holding a transaction open that has written the account's
+// journal (or read it back, which writes it) must call ReadConsistent on
+// that transaction's Store, never on another: it would wait for itself.
 func (s *Store) ReadConsistent(ctx context.Context, accountID int64, fn func(*Store) error) error {
 	if s.inTx {
 		return fn(s)
