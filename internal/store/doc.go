@@ -28,7 +28,7 @@
 // returns after that commit; they all run on one connection kept for
 // them. PostgreSQL commits each on its own, on a connection of its own;
 // it sends the BEGIN with the transaction's first statement when it can
-// (an exec or an insert), and the statements that end it (the audit rows,
+// (an exec, an insert, or one of the OAuth reads), and the statements that end it (the audit rows,
 // the journal with the counts) together with its COMMIT and the NOTIFY
 // that follows it, in one round trip (pgtx.go).
 //

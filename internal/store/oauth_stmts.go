@@ -95,6 +95,9 @@ func (s *Store) pqueryRow(ctx context.Context, query string, args ...any) rowSca
 		return errRow{err}
 	}
 	if stmt == nil {
+		if t, ok := s.q.(*txConn); ok && !t.begun {
+			return firstRow{t: t, ctx: ctx, query: s.rebind(query), args: args}
+		}
 		return s.q.QueryRowContext(ctx, s.rebind(query), args...)
 	}
 	row := stmt.QueryRowContext(ctx, args...)

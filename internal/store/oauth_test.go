@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -190,6 +191,28 @@ func TestOAuthTokensAndFamilies(t *testing.T) {
 		}
 		if _, err := s.GetOAuthTokenRecord(ctx, "zz"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("missing token: %v", err)
+		}
+		// The same reads as a transaction's first statement (on PostgreSQL
+		// sent with the BEGIN and scanned by the driver itself).
+		err = s.InTx(ctx, func(tx *store.Store) error {
+			got, err := tx.GetOAuthTokenRecord(ctx, "a1")
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, rec) {
+				return fmt.Errorf("record in a transaction: %+v, want %+v", got, rec)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.InTx(ctx, func(tx *store.Store) error {
+			_, err := tx.GetOAuthTokenRecord(ctx, "zz")
+			return err
+		})
+		if domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing token in a transaction: %v", err)
 		}
 		// Rotation is single use.
 		if ok, err := s.SpendOAuthRefreshToken(ctx, rt.ID, rec.UserRole, "", now); err != nil || !ok {

@@ -15,8 +15,8 @@ import (
 // COMMIT statements rather than through database/sql's Tx. The BEGIN is
 // not sent alone: it waits for the transaction's first statement and goes
 // in one pipeline with it when that is a statement whose answer pgx can
-// read back for the caller (an exec, or an insert's new id), and alone
-// just before any other. What InTx writes after fn, the audit rows and the
+// read back for the caller (an exec, an insert's new id, or a row read
+// through pqueryRow), and alone just before any other. What InTx writes after fn, the audit rows and the
 // journal with the counts, needs no answer, so it is sent in one pipeline
 // with the COMMIT, and the NOTIFY after it (commitWith): a create makes
 // two round trips for its transaction where plain BEGIN, INSERT, audit,
@@ -153,6 +153,25 @@ func (t *txConn) insertID(ctx context.Context, query string, args ...any) (int64
 	}
 	err := t.first(ctx, query, args, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&id) })
 	return id, err
+}
+
+// firstRow is a row read by a PostgreSQL transaction's first statement,
+// which goes to the server with the BEGIN when it is scanned.
+type firstRow struct {
+	t     *txConn
+	ctx   context.Context
+	query string
+	args  []any
+}
+
+func (r firstRow) Scan(dest ...any) error {
+	if r.t.err != nil {
+		return r.t.err
+	}
+	if r.t.begun { // another statement went first
+		return r.t.c.QueryRowContext(r.ctx, r.query, r.args...).Scan(dest...)
+	}
+	return r.t.first(r.ctx, r.query, r.args, func(br pgx.BatchResults) error { return br.QueryRow().Scan(dest...) })
 }
 
 func (t *txConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
