@@ -28,9 +28,10 @@
 // returns after that commit; they all run on one connection kept for
 // them. PostgreSQL commits each on its own, on a connection of its own;
 // it sends the BEGIN with the transaction's first statement when it can
-// (an exec, an insert, or one of the OAuth reads), and the statements that end it (the audit rows,
-// the journal with the counts) together with its COMMIT and the NOTIFY
-// that follows it, in one round trip (pgtx.go).
+// (an exec, an insert, or one of the OAuth reads), and the statements
+// that end it (the audit rows, the journal with the counts) together
+// with its COMMIT and the NOTIFY that follows it, in one round trip
+// (pgtx.go).
 //
 // After a transaction commits, the store announces what it changed to its
 // subscribers (Subscribe): access data (with a row of the access journal
