@@ -143,16 +143,13 @@ func (c *eventCounter) counts() map[string]int {
 // mid-run: the door keeps deciding, the balancer moves it to A, and every
 // event arrives, stored once and delivered.
 func TestSeveralServersOnePostgreSQL(t *testing.T) {
-	dsn, ok := storetest.PostgresDSN(t)
-	if !ok {
-		t.Skip("several servers need PostgreSQL: set " + storetest.EnvPostgres)
-	}
 	ctx := context.Background()
-	cfg := apptest.Config(t, storetest.Backend{Name: "postgres", DSN: dsn})
+	pg := storetest.Postgres(t) // several servers share PostgreSQL
+	cfg := apptest.Config(t, pg)
 	cfg.WebhookAllowPrivate, cfg.RateLimit, cfg.AccountRateLimit = true, 1e6, 1e6
 	a, info := apptest.Start(t, cfg, nil, 50)
 	s := &server{App: a, demo: info}
-	bURL, killB := startChild(t, dsn)
+	bURL, killB := startChild(t, pg.DSN)
 	lb := httptest.NewServer(newBalancer(bURL))
 	defer lb.Close()
 

@@ -391,7 +391,7 @@ func (b *bencher) seed(ctx context.Context, a *app.App) error {
 
 // login takes an access token with the demo's password grant.
 func (b *bencher) login(ctx context.Context) error {
-	tok, err := b.passwordGrant(ctx)
+	tok, err := b.passwordGrant(ctx, b.lintelClient())
 	if err != nil {
 		return err
 	}
@@ -420,20 +420,12 @@ func (b *bencher) lintelClient() oauthClient {
 	return oauthClient{b.base, b.info.ClientID, b.info.ClientSecret, b.info.AdminEmail, b.info.AdminPassword, b.info.Scope}
 }
 
-func (b *bencher) passwordGrant(ctx context.Context) (tokens, error) {
-	return b.passwordGrantOn(ctx, b.lintelClient())
-}
-
-func (b *bencher) passwordGrantOn(ctx context.Context, c oauthClient) (tokens, error) {
-	return b.tokenRequestOn(ctx, c, url.Values{"grant_type": {"password"}, "username": {c.user},
+func (b *bencher) passwordGrant(ctx context.Context, c oauthClient) (tokens, error) {
+	return b.tokenRequest(ctx, c, url.Values{"grant_type": {"password"}, "username": {c.user},
 		"password": {c.password}, "scope": {c.scope}})
 }
 
-func (b *bencher) tokenRequest(ctx context.Context, form url.Values) (tokens, error) {
-	return b.tokenRequestOn(ctx, b.lintelClient(), form)
-}
-
-func (b *bencher) tokenRequestOn(ctx context.Context, c oauthClient, form url.Values) (tokens, error) {
+func (b *bencher) tokenRequest(ctx context.Context, c oauthClient, form url.Values) (tokens, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return tokens{}, err

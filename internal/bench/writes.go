@@ -166,7 +166,7 @@ func (b *bencher) refreshClients() []oauthClient {
 func (b *bencher) refreshChains(ctx context.Context, c oauthClient) (func(context.Context, int) error, error) {
 	chains := make([]string, b.cfg.RefreshC)
 	for i := range chains {
-		t, err := b.passwordGrantOn(ctx, c)
+		t, err := b.passwordGrant(ctx, c)
 		if err != nil {
 			return nil, fmt.Errorf("start a token chain on %s: %w", c.base, err)
 		}
@@ -176,7 +176,7 @@ func (b *bencher) refreshChains(ctx context.Context, c oauthClient) (func(contex
 		chains[i] = t.Refresh
 	}
 	return func(ctx context.Context, w int) error {
-		t, err := b.tokenRequestOn(ctx, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {chains[w]}})
+		t, err := b.tokenRequest(ctx, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {chains[w]}})
 		if err != nil {
 			return err
 		}

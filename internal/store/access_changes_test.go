@@ -219,11 +219,8 @@ func TestJournalReaderMissesNoRowUnderConcurrentWriters(t *testing.T) {
 // still committing (ReadConsistent) leaves the account's journal lock to
 // nobody: the writer commits, and later writes and reads go on.
 func TestJournalReadGivenUpLeavesNoLock(t *testing.T) {
-	dsn, ok := storetest.PostgresDSN(t)
-	if !ok {
-		t.Skip("needs PostgreSQL: set " + storetest.EnvPostgres)
-	}
-	s := storetest.Open(t, storetest.Backend{Name: "postgres", DSN: dsn})
+	pg := storetest.Postgres(t)
+	s := storetest.Open(t, pg)
 	ctx := context.Background()
 	a := newAccount(t, s, "Journal lock")
 	holding, release := make(chan struct{}), make(chan struct{})
@@ -255,7 +252,7 @@ func TestJournalReadGivenUpLeavesNoLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	other := storetest.Open(t, storetest.Backend{Name: "postgres", DSN: dsn}) // another server
+	other := storetest.Open(t, pg) // another server
 	go func() {
 		// A write, a read, and a write again, on another server's
 		// connections: neither read may keep the lock from the writers.

@@ -133,11 +133,7 @@ func TestStoreAnnouncesCommittedChanges(t *testing.T) {
 // one's subscribers through Listen, marked remote; this process's own
 // writes are not delivered twice.
 func TestStoreHearsOtherProcesses(t *testing.T) {
-	b, ok := storetest.PostgresDSN(t)
-	if !ok {
-		t.Skip("needs PostgreSQL: set " + storetest.EnvPostgres)
-	}
-	pg := storetest.Backend{Name: "postgres", DSN: b}
+	pg := storetest.Postgres(t)
 	s, other := storetest.Open(t, pg), storetest.Open(t, pg)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -102,11 +102,7 @@ func TestBackupWhileWriting(t *testing.T) {
 }
 
 func TestBackupRefusesPostgres(t *testing.T) {
-	dsn, ok := storetest.PostgresDSN(t)
-	if !ok {
-		t.Skip("set " + storetest.EnvPostgres + " to run against PostgreSQL")
-	}
-	st := storetest.Open(t, storetest.Backend{Name: "postgres", DSN: dsn})
+	st := storetest.Open(t, storetest.Postgres(t))
 	_, err := st.Backup(context.Background(), filepath.Join(t.TempDir(), "x.db"))
 	if domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("backup of PostgreSQL: %v", err)

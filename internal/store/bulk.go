@@ -283,12 +283,12 @@ func (s *Store) insertMany(ctx context.Context, table, cols string, args []any) 
 		names[i] = strings.TrimSpace(names[i])
 	}
 	width := len(names)
-	if s.conn != nil && len(args)/width >= bulkRows {
+	if conn := s.pgConn(); conn != nil && len(args)/width >= bulkRows {
 		rows := make([][]any, 0, len(args)/width)
 		for i := 0; i+width <= len(args); i += width {
 			rows = append(rows, args[i:i+width])
 		}
-		return s.conn.raw(ctx, func(c *pgx.Conn) error {
+		return conn.raw(ctx, func(c *pgx.Conn) error {
 			_, err := c.CopyFrom(ctx, pgx.Identifier{table}, names, pgx.CopyFromRows(rows))
 			return err
 		})

@@ -256,8 +256,8 @@ func copyTable(ctx context.Context, src, dst *Store, t *table, copied func(n int
 	}
 	defer rows.Close()
 	in := newRowSource(rows, t, dst.dialect)
-	if dst.conn != nil {
-		err = dst.conn.raw(ctx, func(c *pgx.Conn) error {
+	if conn := dst.pgConn(); conn != nil {
+		err = conn.raw(ctx, func(c *pgx.Conn) error {
 			in.every, in.copied = copyMaxRows, copied
 			_, err := c.CopyFrom(ctx, pgx.Identifier{t.Name}, names, in)
 			return err

@@ -28,7 +28,7 @@ var stmtCaches sync.Map
 // must Close the returned statement only when it is bound to a
 // transaction (closeTx).
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, bool, error) {
-	if _, ok := s.q.(*txConn); ok {
+	if s.pgConn() != nil {
 		// A PostgreSQL transaction (pgtx.go): a statement of the pool
 		// would run on another connection. The driver keeps its own
 		// prepared statements per connection.
@@ -95,8 +95,8 @@ func (s *Store) pqueryRow(ctx context.Context, query string, args ...any) rowSca
 		return errRow{err}
 	}
 	if stmt == nil {
-		if t, ok := s.q.(*txConn); ok && !t.begun {
-			return firstRow{t: t, ctx: ctx, query: s.rebind(query), args: args}
+		if t := s.pgConn(); t != nil {
+			return t.row(ctx, s.rebind(query), args...)
 		}
 		return s.q.QueryRowContext(ctx, s.rebind(query), args...)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/lintel-dev/lintel/internal/store/storetest"
 )
 
-func newAccount(t *testing.T, s *store.Store, name string) *domain.Account {
+func newAccount(t testing.TB, s *store.Store, name string) *domain.Account {
 	t.Helper()
 	a := &domain.Account{Name: name, TimeZone: "Europe/London"}
 	if err := s.CreateAccount(context.Background(), a); err != nil {

@@ -55,7 +55,6 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 		}
 	}()
 	ts := s.bound(conn)
-	ts.conn = conn
 	if err := fn(ts); err != nil {
 		return err
 	}
@@ -141,34 +140,25 @@ func (t *txConn) ExecContext(ctx context.Context, query string, args ...any) (sq
 	return driver.RowsAffected(n), nil
 }
 
-// insertID runs an INSERT ... RETURNING id and returns the id.
-func (t *txConn) insertID(ctx context.Context, query string, args ...any) (int64, error) {
-	var id int64
-	if t.err != nil {
-		return 0, t.err
-	}
-	if t.begun {
-		err := t.c.QueryRowContext(ctx, query, args...).Scan(&id)
-		return id, err
-	}
-	err := t.first(ctx, query, args, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&id) })
-	return id, err
+// row reads one row. As the transaction's first statement it goes to the
+// server with the BEGIN when the row is scanned, and pgx scans it.
+func (t *txConn) row(ctx context.Context, query string, args ...any) rowScanner {
+	return txRow{t: t, ctx: ctx, query: query, args: args}
 }
 
-// firstRow is a row read by a PostgreSQL transaction's first statement,
-// which goes to the server with the BEGIN when it is scanned.
-type firstRow struct {
+// txRow is a row of txConn.row, read when it is scanned.
+type txRow struct {
 	t     *txConn
 	ctx   context.Context
 	query string
 	args  []any
 }
 
-func (r firstRow) Scan(dest ...any) error {
+func (r txRow) Scan(dest ...any) error {
 	if r.t.err != nil {
 		return r.t.err
 	}
-	if r.t.begun { // another statement went first
+	if r.t.begun {
 		return r.t.c.QueryRowContext(r.ctx, r.query, r.args...).Scan(dest...)
 	}
 	return r.t.first(r.ctx, r.query, r.args, func(br pgx.BatchResults) error { return br.QueryRow().Scan(dest...) })
@@ -197,6 +187,13 @@ func (t *txConn) PrepareContext(ctx context.Context, query string) (*sql.Stmt, e
 		return nil, err
 	}
 	return t.c.PrepareContext(ctx, query)
+}
+
+// pgConn returns the store's PostgreSQL transaction connection, or nil
+// outside one.
+func (s *Store) pgConn() *txConn {
+	t, _ := s.q.(*txConn)
+	return t
 }
 
 // raw runs fn with the driver's own connection, begun, for what

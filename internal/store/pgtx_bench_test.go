@@ -18,10 +18,6 @@ import (
 //
 //	LINTEL_TEST_POSTGRES_URL=... go test ./internal/store -run '^$' -bench PostgresWrites
 func BenchmarkPostgresWrites(b *testing.B) {
-	dsn, ok := storetest.PostgresDSN(b)
-	if !ok {
-		b.Skip("needs PostgreSQL: set " + storetest.EnvPostgres)
-	}
 	const writers = 8
 	for _, c := range []struct {
 		shared, follow bool
@@ -35,15 +31,11 @@ func BenchmarkPostgresWrites(b *testing.B) {
 			name += "/following" // the controller hub reading the journal as fast as it can
 		}
 		b.Run(name, func(b *testing.B) {
-			s := storetest.Open(b, storetest.Backend{Name: "postgres", DSN: dsn})
+			s := storetest.Open(b, storetest.Postgres(b))
 			ctx := context.Background()
 			accts := make([]int64, writers)
 			for i := range accts {
-				a := &domain.Account{Name: fmt.Sprint("Acme ", i), TimeZone: "UTC"}
-				if err := s.CreateAccount(ctx, a); err != nil {
-					b.Fatal(err)
-				}
-				accts[i] = a.ID
+				accts[i] = newAccount(b, s, fmt.Sprint("Acme ", i)).ID
 			}
 			var next atomic.Int64
 			if c.follow {

@@ -28,10 +28,7 @@ func TestFailedOrPanickedWriteKeepsNothingUngrouped(t *testing.T) {
 
 func failedOrPanickedWriteKeepsNothing(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	a := &domain.Account{Name: "Acme", TimeZone: "UTC"}
-	if err := s.CreateAccount(ctx, a); err != nil {
-		t.Fatal(err)
-	}
+	a := newAccount(t, s, "Acme")
 	person := func(tx *store.Store, name string) error {
 		return tx.CreatePerson(ctx, &domain.Person{AccountID: a.ID, FirstName: name, LastName: "Test", Enabled: true})
 	}
@@ -96,10 +93,7 @@ func failedOrPanickedWriteKeepsNothing(t *testing.T, s *store.Store) {
 func TestFirstStatementFailing(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a := &domain.Account{Name: "Acme", TimeZone: "UTC"}
-		if err := s.CreateAccount(ctx, a); err != nil {
-			t.Fatal(err)
-		}
+		a := newAccount(t, s, "Acme")
 		email := "taken@example.com"
 		if err := s.CreatePerson(ctx, &domain.Person{AccountID: a.ID, FirstName: "First", Email: &email, Enabled: true}); err != nil {
 			t.Fatal(err)
@@ -139,16 +133,9 @@ func TestFirstStatementFailing(t *testing.T) {
 // On PostgreSQL a write's NOTIFY follows its COMMIT: one that fails does
 // not undo the write.
 func TestNotifyFailingAfterCommitKeepsTheWrite(t *testing.T) {
-	dsn, ok := storetest.PostgresDSN(t)
-	if !ok {
-		t.Skip("needs PostgreSQL: set " + storetest.EnvPostgres)
-	}
-	s := storetest.Open(t, storetest.Backend{Name: "postgres", DSN: dsn})
+	s := storetest.Open(t, storetest.Postgres(t))
 	ctx := context.Background()
-	a := &domain.Account{Name: "Acme", TimeZone: "UTC"}
-	if err := s.CreateAccount(ctx, a); err != nil {
-		t.Fatal(err)
-	}
+	a := newAccount(t, s, "Acme")
 	defer s.SetNotifyChannelForTest(s.SetNotifyChannelForTest("")) // pg_notify refuses an empty channel
 	p := &domain.Person{AccountID: a.ID, FirstName: "Kept", Enabled: true}
 	if err := s.CreatePerson(ctx, p); err != nil {

@@ -56,7 +56,6 @@ type Store struct {
 	txStmts  *int            // in a transaction: cached statements bound to it so far
 	writes   *[]*txWrite     // in a transaction: the audited writes (see WithActor)
 	journal  *[]AccessChange // in a transaction: access journal rows written at commit (flushPending)
-	conn     *txConn         // in a PostgreSQL transaction: its connection (pgtx.go), for COPY (insertMany)
 	counts   *txCounts       // in a transaction: count changes written at commit (see counts.go)
 	// atCommit, set while a PostgreSQL transaction ends, collects the
 	// statements sent together with its COMMIT (pgtx.go) instead of
@@ -340,16 +339,15 @@ func (s *Store) insert(ctx context.Context, query string, args ...any) (int64, e
 		})
 		return id, err
 	}
-	var (
-		id  int64
-		err error
-	)
-	if s.conn != nil { // in one pipeline with the BEGIN if it is the first statement
-		id, err = s.conn.insertID(ctx, s.rebind(query+" RETURNING id"), args...)
+	q := s.rebind(query + " RETURNING id")
+	var row rowScanner
+	if t := s.pgConn(); t != nil { // in one pipeline with the BEGIN if it is the first statement
+		row = t.row(ctx, q, args...)
 	} else {
-		err = s.q.QueryRowContext(ctx, s.rebind(query+" RETURNING id"), args...).Scan(&id)
+		row = s.q.QueryRowContext(ctx, q, args...)
 	}
-	if err != nil {
+	var id int64
+	if err := row.Scan(&id); err != nil {
 		return 0, err
 	}
 	if audited {

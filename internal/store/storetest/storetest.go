@@ -77,6 +77,17 @@ func PostgresDSN(t testing.TB) (string, bool) {
 	return u.String(), true
 }
 
+// Postgres returns a fresh PostgreSQL schema as a Backend, for a test that
+// needs PostgreSQL alone; it skips the test when none is configured.
+func Postgres(t testing.TB) Backend {
+	t.Helper()
+	dsn, ok := PostgresDSN(t)
+	if !ok {
+		t.Skip("needs PostgreSQL: set " + EnvPostgres)
+	}
+	return Backend{Name: "postgres", DSN: dsn}
+}
+
 // Open opens and migrates a backend's database; it is closed when the test ends.
 func Open(t testing.TB, b Backend) *store.Store {
 	t.Helper()
