@@ -24,7 +24,7 @@
 //     have no absolute expiry but die after Config.RefreshIdle (90 days)
 //     unused. A refresh may narrow the scope, never widen it. A rotation
 //     spends the token only while the token, its family and its user are
-//     as the decision read them (store.SpendOAuthRefreshToken); otherwise
+//     as the decision read them (store.RotateOAuthRefreshToken); otherwise
 //     it is decided again from a new read.
 //   - Grace window: a refresh token presented again by the same client
 //     within Config.RefreshGrace (30 s) of its rotation, while the pair it

@@ -22,6 +22,14 @@ const refreshRefused = "The refresh token is invalid, expired, revoked or alread
 // the family's (the family keeps its own), never widened. Tokens unused
 // for RefreshIdle, of a revoked family, or older than the user's last
 // password change are refused.
+//
+// The token is read, judged and rotated through store.InWriter: on
+// PostgreSQL outside any transaction, the rotation one statement. The
+// rotation spends the token only while what the decision was made on
+// still holds (store.RotateOAuthRefreshToken); one refused because
+// something changed since the read (a concurrent rotation of the same
+// token, a revocation, a change of the user) is decided again from a new
+// read, once.
 func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form url.Values) (*tokenResponse, *oauthError) {
 	ctx := r.Context()
 	raw := form.Get("refresh_token")
@@ -31,58 +39,22 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 	if !plausibleSecret(raw) {
 		return nil, errInvalidGrant(refreshRefused)
 	}
+	now := s.now()
 	var (
 		resp *tokenResponse
 		fail *oauthError
 	)
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		now := s.now()
+	err := s.store.InWriter(ctx, func(st *store.Store) error {
 		for attempt := 1; ; attempt++ {
-			rec, err := tx.GetOAuthTokenRecord(ctx, digest(raw))
-			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				fail = errInvalidGrant(refreshRefused)
-				return nil
-			}
-			if err != nil {
+			var (
+				again bool
+				err   error
+			)
+			resp, fail, again, err = s.refreshOnce(ctx, st, app, form, raw, now)
+			switch {
+			case err != nil || !again:
 				return err
-			}
-			v := s.judgeRefresh(app, rec, form, now)
-			if v.replay { // presented again: within the grace window the same pair
-				r, err := s.graceReplay(ctx, tx, &rec.Token, raw, now)
-				if err != nil || r != nil {
-					resp = r
-					return err
-				}
-			}
-			if v.revoke != "" {
-				if err := tx.RevokeOAuthFamily(ctx, rec.Family.ID, v.revoke, now); err != nil {
-					return err
-				}
-				if v.reuse {
-					s.log.WarnContext(ctx, "oauth: "+v.revoke+"; token family revoked", "family_id", rec.Family.ID, "app_id", rec.Family.AppID)
-				}
-			}
-			if !v.rotate() {
-				fail = v.fail
-				return nil
-			}
-			p, sealed, err := s.rotation(rec, v.scopes, raw, now)
-			if err != nil {
-				return err
-			}
-			ok, err := tx.SpendOAuthRefreshToken(ctx, rec.Token.ID, rec.UserRole, sealed, now)
-			if err != nil {
-				return err
-			}
-			if ok {
-				resp = p.resp
-				return tx.CreateOAuthTokens(ctx, p.access, p.refresh)
-			}
-			// What the decision was made on changed since the read (on
-			// PostgreSQL: a concurrent rotation of the same token, a
-			// revocation, a change of the user): decide again from a new
-			// read, once.
-			if attempt == 2 {
+			case attempt == 2:
 				fail = errInvalidGrant(refreshRefused)
 				return nil
 			}
@@ -91,10 +63,48 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 	if err != nil {
 		return nil, s.internal(r, "refresh", err)
 	}
-	if fail != nil {
-		return nil, fail
+	return resp, fail
+}
+
+// refreshOnce reads the presented refresh token and acts on it: it
+// answers the pair of a rotation, the same pair again within the grace
+// window, or a refusal (after revoking the family when the verdict says
+// so). again reports a rotation refused because the token, its family or
+// its user changed since the read.
+func (s *Server) refreshOnce(ctx context.Context, st *store.Store, app *domain.OAuthApp, form url.Values, raw string, now time.Time) (resp *tokenResponse, fail *oauthError, again bool, err error) {
+	rec, err := st.GetOAuthTokenRecord(ctx, digest(raw))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, errInvalidGrant(refreshRefused), false, nil
 	}
-	return resp, nil
+	if err != nil {
+		return nil, nil, false, err
+	}
+	v := s.judgeRefresh(app, rec, form, now)
+	if v.replay { // presented again: within the grace window the same pair
+		if r, err := s.graceReplay(ctx, st, &rec.Token, raw, now); err != nil || r != nil {
+			return r, nil, false, err
+		}
+	}
+	if v.revoke != "" {
+		if err := st.RevokeOAuthFamily(ctx, rec.Family.ID, v.revoke, now); err != nil {
+			return nil, nil, false, err
+		}
+		if v.reuse {
+			s.log.WarnContext(ctx, "oauth: "+v.revoke+"; token family revoked", "family_id", rec.Family.ID, "app_id", rec.Family.AppID)
+		}
+	}
+	if !v.rotate() {
+		return nil, v.fail, false, nil
+	}
+	p, sealed, err := s.rotation(rec, v.scopes, raw, now)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	ok, err := st.RotateOAuthRefreshToken(ctx, rec.Token.ID, rec.UserRole, sealed, now, p.access, p.refresh)
+	if err != nil || !ok {
+		return nil, nil, err == nil, err
+	}
+	return p.resp, nil, false, nil
 }
 
 // refreshVerdict is what a refresh token's record decides: rotate into
@@ -166,11 +176,11 @@ func (s *Server) rotation(rec *store.OAuthTokenRecord, scopes domain.ScopeSet, r
 // into is still the newest (its refresh token unused), with that pair
 // (unsealed with the presented token). It returns nil, nil otherwise; the
 // caller then treats the request as reuse.
-func (s *Server) graceReplay(ctx context.Context, tx *store.Store, tok *store.OAuthToken, raw string, now time.Time) (*tokenResponse, error) {
+func (s *Server) graceReplay(ctx context.Context, st *store.Store, tok *store.OAuthToken, raw string, now time.Time) (*tokenResponse, error) {
 	if tok.UsedAt == nil || now.Sub(*tok.UsedAt) > s.refreshGrace {
 		return nil, nil
 	}
-	sealed, err := tx.GetOAuthRefreshSuccessor(ctx, tok.ID)
+	sealed, err := st.GetOAuthRefreshSuccessor(ctx, tok.ID)
 	if err != nil || sealed == "" {
 		return nil, err
 	}
@@ -181,7 +191,7 @@ func (s *Server) graceReplay(ctx context.Context, tx *store.Store, tok *store.OA
 	}
 	// Only while the pair is the family's newest: once its refresh token
 	// has been used in turn, the old one is stale and its replay is reuse.
-	next, err := tx.GetOAuthTokenRecord(ctx, digest(resp.RefreshToken))
+	next, err := st.GetOAuthTokenRecord(ctx, digest(resp.RefreshToken))
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, nil
 	}

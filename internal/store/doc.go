@@ -31,7 +31,12 @@
 // (an exec, an insert, or one of the OAuth reads), and the statements
 // that end it (the audit rows, the journal with the counts) together
 // with its COMMIT and the NOTIFY that follows it, in one round trip
-// (pgtx.go).
+// (pgtx.go). InWriter is for work that reads, decides and then writes
+// with conditional statements (a refresh token's rotation): on SQLite it
+// runs in the one writer's transaction, whose reads are cheapest; on
+// PostgreSQL outside any transaction, each write one statement
+// (RotateOAuthRefreshToken spends a token and inserts its successors in
+// one).
 //
 // After a transaction commits, the store announces what it changed to its
 // subscribers (Subscribe): access data (with a row of the access journal

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -325,9 +326,9 @@ func TestSessions(t *testing.T) {
 }
 
 // TestSpendOAuthRefreshTokenConditions checks that a refresh token is
-// spent only while what a rotation was decided on (from a read made
-// before the transaction) still holds, and that a refused spend leaves
-// the token as it was.
+// spent, or rotated, only while what a rotation was decided on (from a
+// read made before the write) still holds, and that a refused spend or
+// rotation leaves the token as it was and inserts nothing.
 func TestSpendOAuthRefreshTokenConditions(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -351,10 +352,26 @@ func TestSpendOAuthRefreshTokenConditions(t *testing.T) {
 			}
 			return rec
 		}
+		// pair is the access and refresh token a rotation of rec mints.
+		pair := func(rec *store.OAuthTokenRecord, what string) (access, refresh *store.OAuthToken) {
+			exp := now.Add(time.Hour)
+			access = &store.OAuthToken{FamilyID: rec.Family.ID, Kind: store.TokenAccess, Digest: "access of " + what, Scopes: rec.Family.Scopes, CreatedAt: now, ExpiresAt: &exp}
+			refresh = &store.OAuthToken{FamilyID: rec.Family.ID, Kind: store.TokenRefresh, Digest: "refresh of " + what, Scopes: rec.Family.Scopes, CreatedAt: now}
+			return access, refresh
+		}
 		refused := func(what string, rec *store.OAuthTokenRecord, role domain.OperatorRole) {
 			t.Helper()
 			if ok, err := s.SpendOAuthRefreshToken(ctx, rec.Token.ID, role, "sealed", now); err != nil || ok {
 				t.Fatalf("%s: spent (%v, %v)", what, ok, err)
+			}
+			access, refresh := pair(rec, what)
+			if ok, err := s.RotateOAuthRefreshToken(ctx, rec.Token.ID, role, "sealed", now, access, refresh); err != nil || ok {
+				t.Fatalf("%s: rotated (%v, %v)", what, ok, err)
+			}
+			for _, tok := range []*store.OAuthToken{access, refresh} {
+				if _, err := s.GetOAuthTokenRecord(ctx, tok.Digest); domain.ErrorCode(err) != domain.ENOTFOUND {
+					t.Fatalf("%s: a refused rotation inserted its %s token (%v)", what, tok.Kind, err)
+				}
 			}
 			again, err := s.GetOAuthTokenRecord(ctx, rec.Token.Digest)
 			if err != nil {
@@ -371,6 +388,10 @@ func TestSpendOAuthRefreshTokenConditions(t *testing.T) {
 		live := token(u.ID)
 		if ok, err := s.SpendOAuthRefreshToken(ctx, live.Token.ID, live.UserRole, "sealed", now); err != nil || !ok {
 			t.Fatalf("live token: %v %v", ok, err)
+		}
+		access, refresh := pair(live, "spent")
+		if ok, err := s.RotateOAuthRefreshToken(ctx, live.Token.ID, live.UserRole, "again", now, access, refresh); err != nil || ok {
+			t.Fatalf("rotating a spent token: %v %v", ok, err)
 		}
 		if got, _ := s.GetOAuthTokenRecord(ctx, live.Token.Digest); got.Token.UsedAt == nil || !got.Token.UsedAt.Equal(now) {
 			t.Fatalf("spent token: %+v", got.Token)
@@ -406,5 +427,90 @@ func TestSpendOAuthRefreshTokenConditions(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused("password changed since the family began", changed, changed.UserRole)
+	})
+}
+
+// TestRotateOAuthRefreshToken checks a rotation's two halves, the spend
+// and the new pair, on both databases: both are kept, with the new
+// tokens' IDs assigned; and when the pair cannot be inserted (a digest
+// collision) neither is, so the token can be rotated again.
+func TestRotateOAuthRefreshToken(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, u, app := oauthFixture(t, s)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		f := &store.OAuthFamily{AppID: app.ID, AccountID: a.ID, UserID: u.ID, Scopes: domain.NewScopeSet("account.person"), CreatedAt: now}
+		if err := s.CreateOAuthFamily(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		mint := func(kind, d string) *store.OAuthToken {
+			tok := &store.OAuthToken{FamilyID: f.ID, Kind: kind, Digest: d, Scopes: f.Scopes, CreatedAt: now}
+			if kind == store.TokenAccess {
+				exp := now.Add(time.Hour)
+				tok.ExpiresAt = &exp
+			}
+			return tok
+		}
+		first := mint(store.TokenRefresh, "rotate-r0")
+		if err := s.CreateOAuthToken(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := s.GetOAuthTokenRecord(ctx, first.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// The new refresh token's digest is taken: nothing is kept.
+		clash := mint(store.TokenAccess, "rotate-a1")
+		ok, err := s.RotateOAuthRefreshToken(ctx, first.ID, rec.UserRole, "sealed", now, clash, mint(store.TokenRefresh, first.Digest))
+		if domain.ErrorCode(err) != domain.ECONFLICT || ok {
+			t.Fatalf("colliding rotation: %v, %v; want ECONFLICT", ok, err)
+		}
+		if got, _ := s.GetOAuthTokenRecord(ctx, first.Digest); got.Token.UsedAt != nil {
+			t.Fatal("a rotation whose pair was not inserted spent the token")
+		}
+		if _, err := s.GetOAuthTokenRecord(ctx, clash.Digest); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("a failed rotation kept its access token: %v", err)
+		}
+
+		access, refresh := mint(store.TokenAccess, "rotate-a1"), mint(store.TokenRefresh, "rotate-r1")
+		ok, err = s.RotateOAuthRefreshToken(ctx, first.ID, rec.UserRole, "sealed", now, access, refresh)
+		if err != nil || !ok {
+			t.Fatalf("rotation: %v, %v", ok, err)
+		}
+		if got, _ := s.GetOAuthTokenRecord(ctx, first.Digest); got.Token.UsedAt == nil || !got.Token.UsedAt.Equal(now) {
+			t.Fatalf("rotated token not spent: %+v", got.Token)
+		}
+		if sealed, _ := s.GetOAuthRefreshSuccessor(ctx, first.ID); sealed != "sealed" {
+			t.Fatalf("successor %q", sealed)
+		}
+		for _, tok := range []*store.OAuthToken{access, refresh} {
+			got, err := s.GetOAuthTokenRecord(ctx, tok.Digest)
+			if err != nil || tok.ID == 0 || got.Token.ID != tok.ID || got.Token.Kind != tok.Kind || got.Family.ID != f.ID {
+				t.Fatalf("new %s token: id %d, read %+v, %v", tok.Kind, tok.ID, got, err)
+			}
+			if (got.Token.ExpiresAt == nil) != (tok.ExpiresAt == nil) || !got.Token.CreatedAt.Equal(now) || !got.Token.Scopes.Contains(f.Scopes) {
+				t.Fatalf("new %s token read back as %+v", tok.Kind, got.Token)
+			}
+		}
+
+		// Inside a transaction the rotation is part of it.
+		access2, refresh2 := mint(store.TokenAccess, "rotate-a2"), mint(store.TokenRefresh, "rotate-r2")
+		rollback := errors.New("roll back")
+		err = s.InTx(ctx, func(tx *store.Store) error {
+			if ok, err := tx.RotateOAuthRefreshToken(ctx, refresh.ID, rec.UserRole, "", now, access2, refresh2); err != nil || !ok {
+				t.Errorf("rotation in a transaction: %v, %v", ok, err)
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetOAuthTokenRecord(ctx, refresh.Digest); got.Token.UsedAt != nil {
+			t.Fatal("a rotation in a rolled-back transaction was kept")
+		}
+		if _, err := s.GetOAuthTokenRecord(ctx, refresh2.Digest); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("a rolled-back rotation kept its refresh token: %v", err)
+		}
 	})
 }

@@ -93,16 +93,19 @@ func (s *Store) TouchOAuthFamily(ctx context.Context, id int64, at time.Time) er
 	return nil
 }
 
-// RevokeOAuthFamily revokes a family and every token in it. Revoking an
-// already revoked or missing family is not an error.
+// RevokeOAuthFamily revokes a family and every token in it, in one
+// transaction. Revoking an already revoked or missing family is not an
+// error.
 func (s *Store) RevokeOAuthFamily(ctx context.Context, id int64, reason string, at time.Time) error {
-	if _, err := s.exec(ctx, `UPDATE oauth_families SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), reason, id); err != nil {
-		return fmt.Errorf("revoke oauth family %d: %w", id, err)
-	}
-	if _, err := s.exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, ms(at), id); err != nil {
-		return fmt.Errorf("revoke oauth family %d tokens: %w", id, err)
-	}
-	return nil
+	return s.InTx(ctx, func(tx *Store) error {
+		if _, err := tx.exec(ctx, `UPDATE oauth_families SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), reason, id); err != nil {
+			return fmt.Errorf("revoke oauth family %d: %w", id, err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, ms(at), id); err != nil {
+			return fmt.Errorf("revoke oauth family %d tokens: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // FamilyFilter selects token families to revoke. Zero fields match
@@ -166,50 +169,66 @@ func (s *Store) CreateOAuthTokens(ctx context.Context, toks ...*OAuthToken) erro
 	if len(toks) == 0 {
 		return nil
 	}
-	var (
-		b    strings.Builder
-		args = make([]any, 0, 6*len(toks))
-	)
+	var b strings.Builder
 	b.WriteString(`INSERT INTO oauth_tokens (family_id, kind, digest, scopes, created_at, expires_at) VALUES `)
+	args := tokenValues(&b, nil, toks, "")
+	b.WriteString(" RETURNING id, digest")
+	n, err := s.insertTokens(ctx, b.String(), args, toks)
+	if err == nil && n != len(toks) {
+		err = fmt.Errorf("create oauth tokens: %d of %d ids returned", n, len(toks))
+	}
+	return err
+}
+
+// tokenValues writes toks as the rows of a VALUES list to b, each column
+// but the text ones cast to bigint (cast is "::bigint" where PostgreSQL
+// cannot tell a parameter's type from its place), and returns args with
+// their values appended.
+func tokenValues(b *strings.Builder, args []any, toks []*OAuthToken, cast string) []any {
 	for i, t := range toks {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?" + cast + ", ?, ?, ?, ?" + cast + ", ?" + cast + ")")
 		args = append(args, t.FamilyID, t.Kind, t.Digest, t.Scopes.String(), ms(t.CreatedAt), msPtr(t.ExpiresAt))
 	}
-	b.WriteString(" RETURNING id, digest")
-	rows, done, err := s.pquery(ctx, b.String(), args...)
+	return args
+}
+
+// insertTokens runs an insert of toks that returns each new row's id and
+// digest, assigns the ids, and returns how many rows it inserted.
+func (s *Store) insertTokens(ctx context.Context, query string, args []any, toks []*OAuthToken) (int, error) {
+	rows, done, err := s.pquery(ctx, query, args...)
 	if isUniqueViolation(err) {
-		return domain.Errorf(domain.ECONFLICT, "token collision")
+		return 0, domain.Errorf(domain.ECONFLICT, "token collision")
 	}
 	if err != nil {
-		return fmt.Errorf("create oauth tokens: %w", err)
+		return 0, fmt.Errorf("create oauth tokens: %w", err)
 	}
 	defer done()
-	ids := make(map[string]int64, len(toks))
+	n := 0
 	for rows.Next() {
 		var (
 			id int64
 			d  string
 		)
 		if err := rows.Scan(&id, &d); err != nil {
-			return fmt.Errorf("create oauth tokens: %w", err)
+			return 0, fmt.Errorf("create oauth tokens: %w", err)
 		}
-		ids[d] = id
+		for _, t := range toks {
+			if t.Digest == d {
+				t.ID = id
+			}
+		}
+		n++
 	}
 	if err := rows.Err(); err != nil {
 		if isUniqueViolation(err) {
-			return domain.Errorf(domain.ECONFLICT, "token collision")
+			return 0, domain.Errorf(domain.ECONFLICT, "token collision")
 		}
-		return fmt.Errorf("create oauth tokens: %w", err)
+		return 0, fmt.Errorf("create oauth tokens: %w", err)
 	}
-	for _, t := range toks {
-		if t.ID = ids[t.Digest]; t.ID == 0 {
-			return fmt.Errorf("create oauth tokens: no id returned for a token")
-		}
-	}
-	return nil
+	return n, nil
 }
 
 // GetOAuthTokenRecord finds a token by digest with its family, app and
@@ -290,17 +309,62 @@ func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, versions
 // decides afresh. So a rotation may be decided from a read made before
 // its transaction.
 func (s *Store) SpendOAuthRefreshToken(ctx context.Context, id int64, role domain.OperatorRole, successor string, at time.Time) (bool, error) {
-	res, err := s.pexec(ctx, `UPDATE oauth_tokens SET used_at = ?, successor = ?
-		WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL
-		AND EXISTS (SELECT 1 FROM oauth_families f JOIN users u ON u.id = f.user_id
-			WHERE f.id = oauth_tokens.family_id AND f.revoked_at IS NULL
-			AND u.disabled_at IS NULL AND u.role = ? AND u.password_changed_at <= f.created_at)`,
-		ms(at), sql.NullString{String: successor, Valid: successor != ""}, id, string(role))
+	res, err := s.pexec(ctx, spendRefresh, spendArgs(id, role, successor, at)...)
 	if err != nil {
 		return false, fmt.Errorf("spend refresh token: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// spendRefresh is SpendOAuthRefreshToken's statement; spendArgs are its
+// arguments.
+const spendRefresh = `UPDATE oauth_tokens SET used_at = ?, successor = ?
+	WHERE id = ? AND kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL
+	AND EXISTS (SELECT 1 FROM oauth_families f JOIN users u ON u.id = f.user_id
+		WHERE f.id = oauth_tokens.family_id AND f.revoked_at IS NULL
+		AND u.disabled_at IS NULL AND u.role = ? AND u.password_changed_at <= f.created_at)`
+
+func spendArgs(id int64, role domain.OperatorRole, successor string, at time.Time) []any {
+	return []any{ms(at), sql.NullString{String: successor, Valid: successor != ""}, id, string(role)}
+}
+
+// RotateOAuthRefreshToken spends a refresh token on the conditions of
+// SpendOAuthRefreshToken and, if it was spent, inserts the pair it is
+// rotated into (assigning their IDs): both or neither. On PostgreSQL
+// that is one statement, which outside a transaction commits on its own,
+// so a rotation costs one round trip; on SQLite one write transaction.
+// It reports false, having inserted nothing, when the token could not be
+// spent.
+func (s *Store) RotateOAuthRefreshToken(ctx context.Context, id int64, role domain.OperatorRole, successor string, at time.Time, access, refresh *OAuthToken) (bool, error) {
+	toks := []*OAuthToken{access, refresh}
+	if s.dialect != Postgres {
+		spent := false
+		err := s.InTx(ctx, func(tx *Store) error {
+			var err error
+			if spent, err = tx.SpendOAuthRefreshToken(ctx, id, role, successor, at); err != nil || !spent {
+				return err
+			}
+			return tx.CreateOAuthTokens(ctx, toks...)
+		})
+		return spent && err == nil, err
+	}
+	var b strings.Builder
+	b.WriteString("WITH spent AS (" + spendRefresh + ` RETURNING 1)
+	INSERT INTO oauth_tokens (family_id, kind, digest, scopes, created_at, expires_at)
+	SELECT * FROM (VALUES `)
+	args := tokenValues(&b, spendArgs(id, role, successor, at), toks, "::bigint")
+	b.WriteString(") AS v WHERE EXISTS (SELECT 1 FROM spent) RETURNING id, digest")
+	n, err := s.insertTokens(ctx, b.String(), args, toks)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("rotate refresh token: %w", err)
+	case n == 0:
+		return false, nil
+	case n != len(toks):
+		return false, fmt.Errorf("rotate refresh token: %d of %d ids returned", n, len(toks))
+	}
+	return true, nil
 }
 
 // RevokeOAuthToken revokes one token. Revoking an already revoked or

@@ -177,6 +177,21 @@ func (s *Store) Close() error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// InWriter runs fn, which reads and then writes, where that costs least:
+// on SQLite as a write transaction (InTx), so that its reads are made by
+// the one writer, from its own page cache, and are never stale; on
+// PostgreSQL on s as it is, outside any transaction, so that its reads
+// hold no transaction open and its writers run side by side. fn must
+// therefore be correct either way: each of its writes atomic on its own
+// (a statement, or a method that takes its own transaction), and guarded
+// by a condition that refuses it when what fn read has changed since.
+func (s *Store) InWriter(ctx context.Context, fn func(st *Store) error) error {
+	if s.dialect == Postgres {
+		return fn(s)
+	}
+	return s.InTx(ctx, fn)
+}
+
 // InTx runs fn in a transaction, passing a Store bound to it. It commits
 // when fn returns nil and rolls back otherwise. Nested calls reuse the
 // outer transaction. The changes the transaction announced are published
