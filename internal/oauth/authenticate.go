@@ -52,7 +52,7 @@ func (s *Server) Authenticate(r *http.Request) (*domain.Principal, error) {
 	if !plausibleSecret(raw) {
 		return nil, invalidToken("The access token is invalid")
 	}
-	rec, err := s.store.GetOAuthAccessRecord(r.Context(), digest(raw))
+	rec, err := findToken(r.Context(), s.store.GetOAuthAccessRecord, raw)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, invalidToken("The access token is invalid")
 	}

@@ -8,9 +8,12 @@
 // # Secrets
 //
 // Client secrets, authorization codes, access and refresh tokens and
-// session ids are 256-bit random values written as 43 characters of
-// unpadded base64url. Only their SHA-256 digests are stored, and they are
-// compared in constant time. None of them is logged.
+// session ids are 32-byte values written as 43 characters of unpadded
+// base64url: all 256 bits random, but for access and refresh tokens,
+// whose first 6 bytes are the time they were minted (208 random bits).
+// Only their SHA-256 digests are stored (a token's after its minting
+// time, so that the token index grows at its end; see tokenKey), and
+// they are compared in constant time. None of them is logged.
 //
 // # Lifetimes and rules
 //

@@ -72,7 +72,7 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 // so). again reports a rotation refused because the token, its family or
 // its user changed since the read.
 func (s *Server) refreshOnce(ctx context.Context, st *store.Store, app *domain.OAuthApp, form url.Values, raw string, now time.Time) (resp *tokenResponse, fail *oauthError, again bool, err error) {
-	rec, err := st.GetOAuthTokenRecord(ctx, digest(raw))
+	rec, err := findToken(ctx, st.GetOAuthTokenRecord, raw)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, errInvalidGrant(refreshRefused), false, nil
 	}
@@ -191,7 +191,7 @@ func (s *Server) graceReplay(ctx context.Context, st *store.Store, tok *store.OA
 	}
 	// Only while the pair is the family's newest: once its refresh token
 	// has been used in turn, the old one is stale and its replay is reuse.
-	next, err := st.GetOAuthTokenRecord(ctx, digest(resp.RefreshToken))
+	next, err := findToken(ctx, st.GetOAuthTokenRecord, resp.RefreshToken)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, nil
 	}

@@ -45,7 +45,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		ok()
 		return
 	}
-	rec, err := s.store.GetOAuthTokenRecord(ctx, digest(raw))
+	rec, err := findToken(ctx, s.store.GetOAuthTokenRecord, raw)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		ok()
 		return

@@ -1,12 +1,17 @@
 package oauth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"time"
+
+	"github.com/lintel-dev/lintel/internal/domain"
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // secretBytes is the entropy of every secret this package mints: client
@@ -31,6 +36,50 @@ func newSecret() string {
 func digest(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// Access and refresh tokens begin with the time they were minted: the
+// first 6 of their 32 bytes are the Unix time in milliseconds, the other
+// 26 (208 bits) random. They are stored under tokenKey: that time in hex,
+// which holds no random bit, then the digest. Keys so sort by minting
+// time, and storing a token adds to the last page of the token index
+// rather than to a random page of it: a rotation writes a few pages, not
+// one per token. Tokens minted before this scheme are stored under their
+// bare digest; findToken looks for that when the key is not found.
+
+// newToken returns a fresh access or refresh token minted at now.
+func newToken(now time.Time) string {
+	b := make([]byte, secretBytes)
+	_, _ = rand.Read(b[6:])
+	ms := uint64(now.UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (8 * (5 - i)))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// tokenKey is what an access or refresh token is stored under: the
+// minting time its first 8 characters hold, in hex, then its digest.
+func tokenKey(raw string) string {
+	var t [6]byte
+	if len(raw) < 8 {
+		return digest(raw)
+	}
+	if _, err := base64.RawURLEncoding.Decode(t[:], []byte(raw[:8])); err != nil {
+		return digest(raw)
+	}
+	return hex.EncodeToString(t[:]) + digest(raw)
+}
+
+// findToken looks a presented access or refresh token up with get (one
+// of the store's token reads): under its key, or else, for a token
+// minted before tokens had a key, under its digest.
+func findToken(ctx context.Context, get func(context.Context, string) (*store.OAuthTokenRecord, error), raw string) (*store.OAuthTokenRecord, error) {
+	rec, err := get(ctx, tokenKey(raw))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return get(ctx, digest(raw))
+	}
+	return rec, err
 }
 
 // digestEqual compares two digests in constant time.

@@ -130,11 +130,11 @@ type tokenPair struct {
 // access token carries scopes; the refresh token carries the family's
 // ceiling so a later refresh may ask for any of it again.
 func (s *Server) mintPair(f *store.OAuthFamily, scopes domain.ScopeSet, now time.Time) tokenPair {
-	access, refresh := newSecret(), newSecret()
+	access, refresh := newToken(now), newToken(now)
 	exp := now.Add(s.accessTTL)
 	return tokenPair{
-		access:  &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenAccess, Digest: digest(access), Scopes: scopes, CreatedAt: now, ExpiresAt: &exp},
-		refresh: &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: digest(refresh), Scopes: f.Scopes, CreatedAt: now},
+		access:  &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenAccess, Digest: tokenKey(access), Scopes: scopes, CreatedAt: now, ExpiresAt: &exp},
+		refresh: &store.OAuthToken{FamilyID: f.ID, Kind: store.TokenRefresh, Digest: tokenKey(refresh), Scopes: f.Scopes, CreatedAt: now},
 		resp: &tokenResponse{
 			AccessToken:  access,
 			TokenType:    "Bearer",

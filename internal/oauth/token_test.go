@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -529,5 +530,78 @@ func TestFamilyRevocationBySecurityEvents(t *testing.T) {
 	b.login(authzPath(e.live, nil), "alice@a.test")
 	if !isConsent(b.get(authzPath(e.live, nil))) {
 		t.Fatal("no consent after disconnect")
+	}
+}
+
+// TestTokenKeys checks how access and refresh tokens are stored: under
+// their minting time, then their digest, so that keys sort by minting
+// time; and that a token stored under its bare digest, as tokens minted
+// before keys had a time were, still authenticates, rotates (into keyed
+// tokens) and is revoked.
+func TestTokenKeys(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	stored := func(raw string) (key string) {
+		t.Helper()
+		err := e.st.DB().QueryRowContext(ctx, `SELECT digest FROM oauth_tokens WHERE digest IN ('`+tokenKey(raw)+`', '`+digest(raw)+`')`).Scan(&key)
+		if err != nil {
+			t.Fatalf("token not stored under its key or its digest: %v", err)
+		}
+		return key
+	}
+	minted := e.clock.Now()
+	t0 := e.tokens(e.live)
+	for _, raw := range []string{t0.str("access_token"), t0.str("refresh_token")} {
+		key := stored(raw)
+		want := fmt.Sprintf("%012x", minted.UnixMilli()) + digest(raw)
+		if key != want {
+			t.Fatalf("stored under %q, want the minting time then the digest, %q", key, want)
+		}
+	}
+	e.clock.Add(time.Second)
+	t1 := e.refresh(e.live, t0.str("refresh_token"))
+	if t1.status != 200 {
+		t.Fatalf("refresh: %s", t1.raw)
+	}
+	if a, b := stored(t0.str("refresh_token")), stored(t1.str("refresh_token")); a >= b {
+		t.Fatalf("a later token's key %q does not sort after %q", b, a)
+	}
+
+	// Tokens stored under their bare digest.
+	legacy := func(raw string) {
+		t.Helper()
+		if _, err := e.st.DB().ExecContext(ctx, `UPDATE oauth_tokens SET digest = '`+digest(raw)+`' WHERE digest = '`+tokenKey(raw)+`'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := e.tokens(e.live)
+	legacy(old.str("access_token"))
+	legacy(old.str("refresh_token"))
+	if !e.alive(old.str("access_token")) {
+		t.Fatal("an access token stored under its digest does not authenticate")
+	}
+	next := e.refresh(e.live, old.str("refresh_token"))
+	if next.status != 200 {
+		t.Fatalf("refreshing a token stored under its digest: %s", next.raw)
+	}
+	if key := stored(next.str("refresh_token")); key != tokenKey(next.str("refresh_token")) {
+		t.Fatalf("its successor is stored under %q, not its key", key)
+	}
+	if again := e.refresh(e.live, old.str("refresh_token")); again.str("refresh_token") != next.str("refresh_token") {
+		t.Fatalf("within the grace window, not the same pair: %s", again.raw)
+	}
+	// Past the grace window the replay is reuse, found by the digest.
+	e.clock.Add(time.Minute)
+	wantOAuthError(t, e.refresh(e.live, old.str("refresh_token")), 400, "invalid_grant")
+	if e.alive(next.str("access_token")) {
+		t.Fatal("replaying a token stored under its digest did not revoke its family")
+	}
+	gone := e.tokens(e.live)
+	legacy(gone.str("access_token"))
+	if r := e.postForm("/oauth/revoke", url.Values{"client_id": {e.live.id()}, "client_secret": {e.live.secret}, "token": {gone.str("access_token")}}, nil); r.status != 200 {
+		t.Fatalf("revoke: %d %s", r.status, r.raw)
+	}
+	if e.alive(gone.str("access_token")) {
+		t.Fatal("revoking an access token stored under its digest left it alive")
 	}
 }
