@@ -34,9 +34,12 @@ type OAuthFamily struct {
 
 // OAuthToken is an access or refresh token. Only the digest is kept.
 type OAuthToken struct {
-	ID        int64
-	FamilyID  int64
-	Kind      string // TokenAccess or TokenRefresh
+	ID       int64
+	FamilyID int64
+	Kind     string // TokenAccess or TokenRefresh
+	// Digest is what the token is found by: its SHA-256 digest, after
+	// the time it was minted for the tokens that begin with it (see the
+	// oauth package's tokenKey), so that new tokens sort last.
 	Digest    string
 	Scopes    domain.ScopeSet
 	CreatedAt time.Time
