@@ -16,7 +16,10 @@
 // or a controller older than the hub's recent changes, is told to resync
 // (download the snapshot again). The hub reads the journal as changes are
 // announced while a controller of the account waits in GET changes, and
-// otherwise when the next request of one arrives. Controllers upload
+// otherwise when the next request of one arrives. It reads the journal,
+// and snapshots, through store.ReadConsistent: an account's writers
+// journal side by side on PostgreSQL, and that read waits for those still
+// committing, so the hub never moves past a row that is not yet visible. Controllers upload
 // events in batches with their own idempotency keys; each event is
 // answered on its own (stored, duplicate, or refused with the reason when
 // it can never be stored, which the controller then drops), so one bad

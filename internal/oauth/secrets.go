@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"time"
 
@@ -49,35 +50,39 @@ func digest(secret string) string {
 
 // newToken returns a fresh access or refresh token minted at now.
 func newToken(now time.Time) string {
-	b := make([]byte, secretBytes)
-	_, _ = rand.Read(b[6:])
-	ms := uint64(now.UnixMilli())
-	for i := range 6 {
-		b[i] = byte(ms >> (8 * (5 - i)))
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	// The time takes 8 bytes here, of which the token keeps the low 6
+	// (the top two are zero until the year 10889).
+	var b [2 + secretBytes]byte
+	_, _ = rand.Read(b[8:])
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli()))
+	return base64.RawURLEncoding.EncodeToString(b[2:])
 }
 
-// tokenKey is what an access or refresh token is stored under: the
-// minting time its first 8 characters hold, in hex, then its digest.
-func tokenKey(raw string) string {
+// tokenTime is the minting time an access or refresh token's first 8
+// characters hold, in hex ("" for a string too short to hold one).
+func tokenTime(raw string) string {
 	var t [6]byte
 	if len(raw) < 8 {
-		return digest(raw)
+		return ""
 	}
 	if _, err := base64.RawURLEncoding.Decode(t[:], []byte(raw[:8])); err != nil {
-		return digest(raw)
+		return ""
 	}
-	return hex.EncodeToString(t[:]) + digest(raw)
+	return hex.EncodeToString(t[:])
 }
+
+// tokenKey is what an access or refresh token is stored under: its
+// minting time, then its digest.
+func tokenKey(raw string) string { return tokenTime(raw) + digest(raw) }
 
 // findToken looks a presented access or refresh token up with get (one
 // of the store's token reads): under its key, or else, for a token
 // minted before tokens had a key, under its digest.
 func findToken(ctx context.Context, get func(context.Context, string) (*store.OAuthTokenRecord, error), raw string) (*store.OAuthTokenRecord, error) {
-	rec, err := get(ctx, tokenKey(raw))
+	d := digest(raw)
+	rec, err := get(ctx, tokenTime(raw)+d)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return get(ctx, digest(raw))
+		return get(ctx, d)
 	}
 	return rec, err
 }

@@ -16,13 +16,14 @@ import (
 // not sent alone: it waits for the transaction's first statement and goes
 // in one pipeline with it when that is a statement whose answer pgx can
 // read back for the caller (an exec, an insert's new id, or a row read
-// through pqueryRow), and alone just before any other. What InTx writes after fn, the audit rows and the
-// journal with the counts, needs no answer, so it is sent in one pipeline
-// with the COMMIT, and the NOTIFY after it (commitWith): a create makes
-// two round trips for its transaction where plain BEGIN, INSERT, audit,
-// journal and COMMIT would make five, and the journal lock (flushPending)
-// is held from its statement to the commit with no round trip in between.
-// A transaction that sent nothing ends without a word to the server.
+// through pqueryRow), and alone just before any other. What InTx writes
+// after fn, the audit rows and the journal with the counts, needs no
+// answer, so it is sent in one pipeline with the COMMIT, and the NOTIFY
+// after it (commitWith): a create makes two round trips for its
+// transaction where plain BEGIN, INSERT, audit, journal and COMMIT would
+// make five, and the journal lock (flushPending) is held from its
+// statement to the commit with no round trip in between. A transaction
+// that sent nothing ends without a word to the server.
 //
 // A connection handed back to the pool inside a transaction (it could not
 // be rolled back) is discarded by the driver, never reused.
