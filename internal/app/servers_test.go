@@ -153,7 +153,7 @@ func TestSeveralServersOnePostgreSQL(t *testing.T) {
 	lb := httptest.NewServer(newBalancer(bURL))
 	defer lb.Close()
 
-	api := operator(t, s, "account.person account.channel.admit.person account.channel.readonly")
+	api := operator(t, s, "account.person account.channel.admit.person account.channel.readonly account.group.readonly")
 	front := channelID(t, api, "Front Door")
 	acct, err := s.Store.GetAccountByUID(ctx, info.AccountID)
 	if err != nil {
@@ -234,8 +234,22 @@ func TestSeveralServersOnePostgreSQL(t *testing.T) {
 		_, ok, err := s.Store.ChannelHeartbeat(ctx, front)
 		return err == nil && ok
 	})
+	// The server decides a remote admission at the wall clock's time, so
+	// the person admitted is on Staff, who may pass every door around the
+	// clock (John, a member, may not at night).
+	var groups []map[string]any
+	api.call("GET", "/api/3/groups", nil).expect(t, "groups", 200).decode(t, &groups)
+	var staff any
+	for _, g := range groups {
+		if g["name"] == "Staff" {
+			staff = g["id"]
+		}
+	}
+	var admitted map[string]any
+	api.call("POST", "/api/3/people", map[string]any{"first_name": "Night", "last_name": "Porter", "group_ids": []any{staff}}).
+		expect(t, "a member of staff", 201).decode(t, &admitted)
 	var adm map[string]any
-	api.call("POST", fmt.Sprintf("/api/3/channels/%d/admit_person", front), map[string]any{"person_id": johnID}).
+	api.call("POST", fmt.Sprintf("/api/3/channels/%d/admit_person", front), map[string]any{"person_id": admitted["id"]}).
 		expect(t, "admit through A", 202).decode(t, &adm)
 	if adm["status"] != "pending" {
 		t.Fatalf("the door is connected through B, yet the admission is %v", adm["status"])
