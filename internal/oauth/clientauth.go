@@ -80,21 +80,40 @@ func formUnescape(s string) string {
 // the right secret is never refused, however many wrong ones others sent.
 // Suspended apps get unauthorized_client.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (*domain.OAuthApp, *oauthError) {
-	creds, oerr := readClientCreds(r, form)
+	creds, oerr := clientCredentials(r, form)
 	if oerr != nil {
 		return nil, oerr
 	}
-	if creds.id == "" {
-		return nil, errInvalidClient(creds.basic)
+	return s.authenticateAs(ctx, r, creds)
+}
+
+// clientCredentials reads the credentials a token or revocation request
+// presents, refusing those that name no client.
+func clientCredentials(r *http.Request, form url.Values) (clientCreds, *oauthError) {
+	creds, oerr := readClientCreds(r, form)
+	if oerr != nil {
+		return clientCreds{}, oerr
 	}
-	if len(creds.id) > 200 {
-		return nil, errInvalidClient(creds.basic)
+	if creds.id == "" || len(creds.id) > 200 {
+		return clientCreds{}, errInvalidClient(creds.basic)
 	}
+	return creds, nil
+}
+
+// authenticateAs authenticates creds against the application they name,
+// read from the store.
+func (s *Server) authenticateAs(ctx context.Context, r *http.Request, creds clientCreds) (*domain.OAuthApp, *oauthError) {
 	app, err := s.store.GetOAuthAppByUID(ctx, creds.id)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		s.log.ErrorContext(ctx, "oauth: load client", "err", err)
 		return nil, errServer()
 	}
+	return s.checkClient(r, creds, app)
+}
+
+// checkClient authenticates creds against app (nil: no such client), as
+// authenticateClient describes.
+func (s *Server) checkClient(r *http.Request, creds clientCreds, app *domain.OAuthApp) (*domain.OAuthApp, *oauthError) {
 	presented := digest(creds.secret)
 	ok := false
 	if app == nil {

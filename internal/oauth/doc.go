@@ -28,7 +28,12 @@
 //     unused. A refresh may narrow the scope, never widen it. A rotation
 //     spends the token only while the token, its family and its user are
 //     as the decision read them (store.RotateOAuthRefreshToken); otherwise
-//     it is decided again from a new read.
+//     it is decided again from a new read. The token is read with its whole
+//     application (store.GetOAuthRefreshRecord), and when the client named
+//     is the token's, the client is authenticated against that application:
+//     a refresh reads once and writes once. A client that fails to
+//     authenticate gets invalid_client whatever the token, and spends or
+//     revokes nothing.
 //   - Grace window: a refresh token presented again by the same client
 //     within Config.RefreshGrace (30 s) of its rotation, while the pair it
 //     was rotated into is still the newest, gets that same pair instead of

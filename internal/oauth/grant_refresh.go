@@ -14,6 +14,43 @@ import (
 
 const refreshRefused = "The refresh token is invalid, expired, revoked or already used"
 
+// refreshRead is the presented refresh token as authenticateRefresh read
+// it: done when it was read, rec its record (nil: no such token).
+type refreshRead struct {
+	rec  *store.OAuthTokenRecord
+	done bool
+}
+
+// authenticateRefresh authenticates the client of a refresh grant. It
+// reads the presented refresh token first, with its whole application in
+// the same query: when the token is the named client's, the client is
+// authenticated against that application and a refresh reads the
+// database once before it writes. Otherwise (no such token, another
+// client's, nothing plausible presented) the client is authenticated as
+// authenticateClient does. A token that is not the client's is not
+// judged here: client authentication is answered first.
+func (s *Server) authenticateRefresh(r *http.Request, form url.Values) (*domain.OAuthApp, refreshRead, *oauthError) {
+	ctx := r.Context()
+	creds, oerr := clientCredentials(r, form)
+	if oerr != nil {
+		return nil, refreshRead{}, oerr
+	}
+	var read refreshRead
+	if raw := form.Get("refresh_token"); plausibleSecret(raw) {
+		rec, err := findToken(ctx, s.store.GetOAuthRefreshRecord, raw)
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return nil, refreshRead{}, s.internal(r, "refresh lookup", err)
+		}
+		read = refreshRead{rec: rec, done: true}
+		if rec != nil && rec.App.UID == creds.id {
+			app, oerr := s.checkClient(r, creds, rec.App)
+			return app, read, oerr
+		}
+	}
+	app, oerr := s.authenticateAs(ctx, r, creds)
+	return app, read, oerr
+}
+
 // grantRefreshToken rotates a refresh token: the presented token is spent
 // and a new access and refresh token are issued in the same family.
 // Presenting a spent token again within the grace window (by the same
@@ -23,14 +60,14 @@ const refreshRefused = "The refresh token is invalid, expired, revoked or alread
 // for RefreshIdle, of a revoked family, or older than the user's last
 // password change are refused.
 //
-// The token is read, judged and rotated through store.InWriter: on
-// PostgreSQL outside any transaction, the rotation one statement. The
-// rotation spends the token only while what the decision was made on
-// still holds (store.RotateOAuthRefreshToken); one refused because
-// something changed since the read (a concurrent rotation of the same
-// token, a revocation, a change of the user) is decided again from a new
-// read, once.
-func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form url.Values) (*tokenResponse, *oauthError) {
+// The token is judged from the read authenticateRefresh made (read), and
+// rotated through store.InWriter: on PostgreSQL outside any transaction,
+// the rotation one statement. The rotation spends the token only while
+// what the decision was made on still holds
+// (store.RotateOAuthRefreshToken); one refused because something changed
+// since the read (a concurrent rotation of the same token, a revocation,
+// a change of the user) is decided again from a new read, once.
+func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form url.Values, read refreshRead) (*tokenResponse, *oauthError) {
 	ctx := r.Context()
 	raw := form.Get("refresh_token")
 	if raw == "" {
@@ -50,7 +87,8 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 				again bool
 				err   error
 			)
-			resp, fail, again, err = s.refreshOnce(ctx, st, app, form, raw, now)
+			resp, fail, again, err = s.refreshOnce(ctx, st, app, form, raw, read, now)
+			read = refreshRead{} // a second attempt reads again
 			switch {
 			case err != nil || !again:
 				return err
@@ -66,18 +104,21 @@ func (s *Server) grantRefreshToken(r *http.Request, app *domain.OAuthApp, form u
 	return resp, fail
 }
 
-// refreshOnce reads the presented refresh token and acts on it: it
-// answers the pair of a rotation, the same pair again within the grace
-// window, or a refusal (after revoking the family when the verdict says
-// so). again reports a rotation refused because the token, its family or
-// its user changed since the read.
-func (s *Server) refreshOnce(ctx context.Context, st *store.Store, app *domain.OAuthApp, form url.Values, raw string, now time.Time) (resp *tokenResponse, fail *oauthError, again bool, err error) {
-	rec, err := findToken(ctx, st.GetOAuthTokenRecord, raw)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return nil, errInvalidGrant(refreshRefused), false, nil
+// refreshOnce reads the presented refresh token, unless read holds it
+// already, and acts on it: it answers the pair of a rotation, the same
+// pair again within the grace window, or a refusal (after revoking the
+// family when the verdict says so). again reports a rotation refused
+// because the token, its family or its user changed since the read.
+func (s *Server) refreshOnce(ctx context.Context, st *store.Store, app *domain.OAuthApp, form url.Values, raw string, read refreshRead, now time.Time) (resp *tokenResponse, fail *oauthError, again bool, err error) {
+	rec := read.rec
+	if !read.done {
+		rec, err = findToken(ctx, st.GetOAuthTokenRecord, raw)
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return nil, nil, false, err
+		}
 	}
-	if err != nil {
-		return nil, nil, false, err
+	if rec == nil {
+		return nil, errInvalidGrant(refreshRefused), false, nil
 	}
 	v := s.judgeRefresh(app, rec, form, now)
 	if v.replay { // presented again: within the grace window the same pair

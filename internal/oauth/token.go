@@ -85,7 +85,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, errInvalidRequest("grant_type is required"))
 		return
 	}
-	app, oerr := s.authenticateClient(r.Context(), r, form)
+	var (
+		app     *domain.OAuthApp
+		refresh refreshRead
+	)
+	if grant == "refresh_token" {
+		app, refresh, oerr = s.authenticateRefresh(r, form)
+	} else {
+		app, oerr = s.authenticateClient(r.Context(), r, form)
+	}
 	if oerr != nil {
 		writeOAuthError(w, oerr)
 		return
@@ -95,7 +103,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case "authorization_code":
 		resp, oerr = s.grantAuthorizationCode(r, app, form)
 	case "refresh_token":
-		resp, oerr = s.grantRefreshToken(r, app, form)
+		resp, oerr = s.grantRefreshToken(r, app, form, refresh)
 	case "password":
 		resp, oerr = s.grantPassword(r, app, form)
 	default:

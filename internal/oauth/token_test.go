@@ -46,6 +46,52 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 	wantOAuthError(t, e.token(e.live, url.Values{"grant_type": {"refresh_token"}}), 400, "invalid_request")
 }
 
+// TestRefreshAuthenticatesTheClientFirst: a refresh grant reads the token
+// with its application and authenticates the client against it, yet a
+// client that does not authenticate learns nothing and spends nothing,
+// whether the token is its own, another client's or no token at all.
+func TestRefreshAuthenticatesTheClientFirst(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokens(e.live)
+	rt := tok.str("refresh_token")
+	as := func(id, secret string) resp {
+		return e.postForm("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, []string{id, secret})
+	}
+	for name, r := range map[string]resp{
+		"the token's client, a wrong secret": as(e.live.id(), newSecret()),
+		"the token's client, no secret":      as(e.live.id(), ""),
+		"another client, a wrong secret":     as(e.other.id(), newSecret()),
+		"an unknown client":                  as("nosuchclient", newSecret()),
+	} {
+		if r.status != 401 || r.str("error") != "invalid_client" {
+			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		}
+	}
+	if !e.alive(tok.str("access_token")) {
+		t.Fatal("a refresh by a client that did not authenticate revoked the family")
+	}
+	wrong := as(e.live.id(), newSecret())
+	missing := e.postForm("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {newSecret()}}, []string{e.live.id(), newSecret()})
+	if wrong.raw != missing.raw {
+		t.Fatalf("a wrong secret answers differently with a real token and with none:\n%s\n%s", wrong.raw, missing.raw)
+	}
+	// The right secret rotates the token, though wrong ones came before.
+	next := as(e.live.id(), e.live.secret)
+	if next.status != 200 || next.str("refresh_token") == "" {
+		t.Fatalf("refresh with the right secret: %s", next.raw)
+	}
+	// A public client refreshes with its client_id alone, and not with a
+	// secret.
+	v := newSecret()
+	code := e.browser().code(authzPath(e.public, url.Values{"code_challenge": {pkceS256(v)}, "code_challenge_method": {"S256"}}), "alice@a.test")
+	pt := e.token(e.public, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}, "code_verifier": {v}})
+	withSecret := e.token(e.public, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {pt.str("refresh_token")}, "client_secret": {"x"}})
+	wantOAuthError(t, withSecret, 401, "invalid_client")
+	if r := e.refresh(e.public, pt.str("refresh_token")); r.status != 200 || r.str("access_token") == "" {
+		t.Fatalf("public refresh: %d %s", r.status, r.raw)
+	}
+}
+
 func TestRefreshScope(t *testing.T) {
 	e := newEnv(t)
 	t0 := e.tokens(e.live) // every scope of the app

@@ -193,6 +193,25 @@ func TestOAuthTokensAndFamilies(t *testing.T) {
 		if _, err := s.GetOAuthTokenRecord(ctx, "zz"); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("missing token: %v", err)
 		}
+		// The refresh read: the same record, with the whole application.
+		withApp, err := s.GetOAuthRefreshRecord(ctx, "r1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantApp, err := s.GetOAuthAppByUID(ctx, app.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(withApp.App, wantApp) {
+			t.Fatalf("application read with the refresh token: %+v, want %+v", withApp.App, wantApp)
+		}
+		plain, _ := s.GetOAuthTokenRecord(ctx, "r1")
+		if withApp.App = nil; !reflect.DeepEqual(withApp, plain) {
+			t.Fatalf("refresh record: %+v, want %+v", withApp, plain)
+		}
+		if _, err := s.GetOAuthRefreshRecord(ctx, "zz"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("missing refresh token: %v", err)
+		}
 		// The same reads as a transaction's first statement (on PostgreSQL
 		// sent with the BEGIN and scanned by the driver itself).
 		err = s.InTx(ctx, func(tx *store.Store) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,6 +67,10 @@ type OAuthTokenRecord struct {
 	// Versions are the family's account's list versions, read in the
 	// same query by GetOAuthAccessRecord (see ListVersion).
 	Versions domain.ListVersions
+	// App is the family's application, whole, read in the same query by
+	// GetOAuthRefreshRecord: the client of a refresh is authenticated
+	// against it without reading it again.
+	App *domain.OAuthApp
 }
 
 // CreateOAuthFamily inserts a token family and assigns its ID.
@@ -238,15 +243,31 @@ func (s *Store) insertTokens(ctx context.Context, query string, args []any, toks
 // user state in one indexed query. A missing token gives ENOTFOUND; the
 // caller decides whether the token is still good.
 func (s *Store) GetOAuthTokenRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
-	return s.getOAuthTokenRecord(ctx, digest, false)
+	return s.getOAuthTokenRecord(ctx, digest, recordPlain)
 }
 
 // GetOAuthAccessRecord is GetOAuthTokenRecord that also reads the
 // account's list versions (Versions) in the same query, for
 // authenticating an API request.
 func (s *Store) GetOAuthAccessRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
-	return s.getOAuthTokenRecord(ctx, digest, true)
+	return s.getOAuthTokenRecord(ctx, digest, recordVersions)
 }
+
+// GetOAuthRefreshRecord is GetOAuthTokenRecord that also reads the whole
+// application (App) in the same query, for a refresh grant: the client
+// is authenticated against it, so a refresh reads the database once
+// before it writes.
+func (s *Store) GetOAuthRefreshRecord(ctx context.Context, digest string) (*OAuthTokenRecord, error) {
+	return s.getOAuthTokenRecord(ctx, digest, recordApp)
+}
+
+// What a token record is read with, beyond the token, family, app state
+// and user: nothing, the account's list versions, or the whole app.
+const (
+	recordPlain = iota
+	recordVersions
+	recordApp
+)
 
 const oauthTokenRecordCols = `t.id, t.family_id, t.kind, t.digest, t.scopes, t.created_at, t.expires_at, t.used_at, t.revoked_at,
 	f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
@@ -263,9 +284,12 @@ var (
 	oauthAccessRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
 		(SELECT COALESCE(SUM(v.people), 0) FROM list_versions v WHERE v.account_id = f.account_id),
 		(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id)` + oauthTokenRecordFrom
+	oauthRefreshRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
+		a.account_id, a.secret_digest, a.redirect_uris, a.password_grant, a.require_pkce, a.require_state, a.created_at, a.updated_at` +
+		oauthTokenRecordFrom
 )
 
-func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, versions bool) (*OAuthTokenRecord, error) {
+func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, with int) (*OAuthTokenRecord, error) {
 	var (
 		r                                     OAuthTokenRecord
 		tScopes, fScopes, aScopes             string
@@ -273,14 +297,21 @@ func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, versions
 		tExpires, tUsed, tRevoked, fRevoked   sql.NullInt64
 		reason                                sql.NullString
 		disabled                              sql.NullInt64
+		app                                   domain.OAuthApp
+		redirects                             string
+		aCreated, aUpdated                    int64
 	)
 	q := oauthTokenRecordQuery
 	dest := []any{&r.Token.ID, &r.Token.FamilyID, &r.Token.Kind, &r.Token.Digest, &tScopes, &tCreated, &tExpires, &tUsed, &tRevoked,
 		&r.Family.AppID, &r.Family.AccountID, &r.Family.UserID, &fScopes, &fRevoked, &reason, &fCreated, &fUsed,
 		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled}
-	if versions {
+	switch with {
+	case recordVersions:
 		q = oauthAccessRecordQuery
 		dest = append(dest, &r.Versions.People, &r.Versions.Events)
+	case recordApp:
+		q = oauthRefreshRecordQuery
+		dest = append(dest, &app.AccountID, &app.SecretDigest, &redirects, &app.PasswordGrant, &app.RequirePKCE, &app.RequireState, &aCreated, &aUpdated)
 	}
 	err := s.pqueryRow(ctx, q, digest).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -298,6 +329,15 @@ func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, versions
 	r.Family.CreatedAt, r.Family.LastUsedAt = fromMS(fCreated), fromMS(fUsed)
 	r.PasswordChangedAt = fromMS(pwdChanged)
 	r.UserDisabled = disabled.Valid
+	if with == recordApp {
+		if err := json.Unmarshal([]byte(redirects), &app.RedirectURIs); err != nil {
+			return nil, fmt.Errorf("oauth app %d: redirect_uris: %w", r.Family.AppID, err)
+		}
+		app.ID, app.UID, app.Name, app.State = r.Family.AppID, r.AppUID, r.AppName, r.AppState
+		app.Scopes, app.AdmitApproved = r.AppScopes, r.AppAdmitApproved
+		app.CreatedAt, app.UpdatedAt = fromMS(aCreated), fromMS(aUpdated)
+		r.App = &app
+	}
 	return &r, nil
 }
 
