@@ -81,13 +81,15 @@ type API struct {
 	mobile      MobileIssuer
 	base        string
 	pages       *pageCache
+	settings    *settingsCache
 }
 
 // New returns an API over cfg. A nil logger discards; a nil clock is
 // time.Now; a nil dispatcher never reaches a controller.
 func New(cfg Config) *API {
 	a := &API{st: cfg.Store, auth: cfg.Auth, log: cfg.Log, now: cfg.Now, disp: cfg.Dispatcher, decide: cfg.Decider, sync: cfg.SyncInterval,
-		mobileIssue: cfg.MobileIssue, callbacks: cfg.Callbacks, mobile: cfg.Mobile, base: strings.TrimRight(cfg.BaseURL, "/")}
+		mobileIssue: cfg.MobileIssue, callbacks: cfg.Callbacks, mobile: cfg.Mobile, base: strings.TrimRight(cfg.BaseURL, "/"),
+		settings: newSettingsCache()}
 	if a.callbacks == nil {
 		a.callbacks = &netguard.Guard{}
 	}
@@ -122,14 +124,26 @@ type call struct {
 	acct *domain.Account
 }
 
-// account returns the caller's account, loading it once.
+// account returns the caller's account, loading it once (or taking it
+// from the settings cache).
 func (c *call) account(ctx context.Context) (*domain.Account, error) {
-	if c.acct == nil {
-		acct, err := c.a.st.GetAccount(ctx, c.p.AccountID)
-		if err != nil {
-			return nil, err
+	if c.acct != nil {
+		return c.acct, nil
+	}
+	v, ok := c.settingsVersion()
+	if ok {
+		if e := c.a.settings.get(c.p.AccountID, v, false); e != nil {
+			c.acct = e.acct
+			return c.acct, nil
 		}
-		c.acct = acct
+	}
+	acct, err := c.a.st.GetAccount(ctx, c.p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	c.acct = acct
+	if ok {
+		c.a.settings.put(c.p.AccountID, &accountSettings{version: v, acct: acct})
 	}
 	return c.acct, nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/lintel-dev/lintel/internal/domain"
 	"github.com/lintel-dev/lintel/internal/httpx"
 )
 
@@ -28,10 +27,4 @@ func (a *API) listCredentialTypes(w http.ResponseWriter, r *http.Request, c *cal
 	pg.writeHeaders(w, total)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// allCredentialTypes returns every credential type of the account, by id.
-func (a *API) allCredentialTypes(r *http.Request, accountID int64) ([]*domain.CredentialType, error) {
-	types, _, err := a.st.ListCredentialTypes(r.Context(), accountID, storeAll)
-	return types, err
 }

@@ -174,7 +174,11 @@ func (e *env) auth(r *http.Request) (*domain.Principal, error) {
 			if err != nil {
 				return nil, err
 			}
-			cp.Versions = &domain.ListVersions{People: people, Events: events}
+			settings, err := e.st.ListVersion(r.Context(), cp.AccountID, store.ListSettings)
+			if err != nil {
+				return nil, err
+			}
+			cp.Versions = &domain.ListVersions{People: people, Events: events, Settings: settings}
 		}
 		return &cp, nil
 	}

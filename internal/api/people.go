@@ -178,12 +178,8 @@ func (a *API) readPerson(r *http.Request, c *call) (*personInput, []*domain.Cred
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	var types []*domain.CredentialType
-	if c.acct == nil { // both in one read
-		if c.acct, types, err = a.st.AccountAndCredentialTypes(r.Context(), c.p.AccountID); err != nil {
-			return nil, nil, nil, nil, err
-		}
-	} else if types, err = a.allCredentialTypes(r, c.p.AccountID); err != nil {
+	_, types, err := c.accountAndTypes(r.Context())
+	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	loc, err := c.location(r.Context())

@@ -55,6 +55,14 @@ func newMetrics(st *store.Store, hub *controller.Hub, lists *api.API) *metrics {
 			Name: "lintel_list_cache_bytes",
 			Help: "Bytes of encoded list pages the list cache holds.",
 		}, func() float64 { return float64(lists.ListCacheStats().Bytes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_settings_cache_hits_total",
+			Help: "Reads of an account's settings (its row, its credential types) answered from the settings cache.",
+		}, func() float64 { return float64(lists.SettingsCacheStats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_settings_cache_misses_total",
+			Help: "Reads of an account's settings made in the database (not cached, or changed since).",
+		}, func() float64 { return float64(lists.SettingsCacheStats().Misses) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "lintel_controller_doors_polling",
 			Help: "Doors whose controller is waiting for changes now (connected).",

@@ -342,9 +342,10 @@ type Principal struct {
 
 // ListVersions are an account's list versions at one moment (see
 // store.ListVersion): they grow with every committed change to the rows
-// the people and credential lists, or the events list, are made of.
+// the people and credential lists, or the events list, are made of, and
+// Settings with every change to the account's row or credential types.
 type ListVersions struct {
-	People, Events int64
+	People, Events, Settings int64
 }
 
 // Remote-control event codes. DoorFlow reserves 50-63 for remote control

@@ -19,7 +19,8 @@
 // List versions (list_versions.go) tell a reader whether the people,
 // credential or event pages it computed earlier still stand: triggers on
 // every table those pages show raise the account's version in the
-// writing transaction, whatever makes the write.
+// writing transaction, whatever makes the write. A third version,
+// ListSettings, does the same for an account's row and credential types.
 //
 // On SQLite, which runs one writing transaction at a time, the
 // transactions that queue while one runs share the next one (group

@@ -31,6 +31,10 @@ const (
 	// ListEvents: the events list (events; their names and doors are
 	// copied onto each event when it is stored).
 	ListEvents List = "events"
+	// ListSettings: not a list, what a write of a person reads of its
+	// account (the account's row and its credential types; migration
+	// 0032), kept by the API between requests under this version.
+	ListSettings List = "settings"
 )
 
 // ListVersion returns the account's current version of list l: 0 before
@@ -43,6 +47,8 @@ func (s *Store) ListVersion(ctx context.Context, accountID int64, l List) (int64
 		q = `SELECT COALESCE(SUM(people), 0) FROM list_versions WHERE account_id = ?`
 	case ListEvents:
 		q = `SELECT COALESCE(SUM(events), 0) FROM list_versions WHERE account_id = ?`
+	case ListSettings:
+		q = `SELECT COALESCE(SUM(settings), 0) FROM list_versions WHERE account_id = ?`
 	default:
 		return 0, fmt.Errorf("store: unknown list %q", l)
 	}

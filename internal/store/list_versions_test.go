@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,24 +33,29 @@ func TestListVersionsGrowWithEveryWrite(t *testing.T) {
 			}
 			return v
 		}
-		step := func(name string, grows store.List, write func() error) {
+		lists := []store.List{store.ListPeople, store.ListEvents, store.ListSettings}
+		// step checks that write makes the versions in grows grow, and no
+		// other version, nor another account's.
+		step := func(name string, write func() error, grows ...store.List) {
 			t.Helper()
-			still := store.ListEvents
-			if grows == store.ListEvents {
-				still = store.ListPeople
+			before := map[store.List][2]int64{}
+			for _, l := range lists {
+				before[l] = [2]int64{version(acct.ID, l), version(other.ID, l)}
 			}
-			g0, s0, o0 := version(acct.ID, grows), version(acct.ID, still), version(other.ID, grows)
 			if err := write(); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			if g1 := version(acct.ID, grows); g1 <= g0 {
-				t.Errorf("%s: the %s version stayed at %d", name, grows, g0)
-			}
-			if s1 := version(acct.ID, still); s1 != s0 {
-				t.Errorf("%s: the %s version moved from %d to %d", name, still, s0, s1)
-			}
-			if o1 := version(other.ID, grows); o1 != o0 {
-				t.Errorf("%s: the other account's %s version moved from %d to %d", name, grows, o0, o1)
+			for _, l := range lists {
+				v, o := version(acct.ID, l), version(other.ID, l)
+				switch {
+				case slices.Contains(grows, l) && v <= before[l][0]:
+					t.Errorf("%s: the %s version stayed at %d", name, l, v)
+				case !slices.Contains(grows, l) && v != before[l][0]:
+					t.Errorf("%s: the %s version moved from %d to %d", name, l, before[l][0], v)
+				}
+				if o != before[l][1] {
+					t.Errorf("%s: the other account's %s version moved from %d to %d", name, l, before[l][1], o)
+				}
 			}
 		}
 		if version(acct.ID, store.ListPeople) == 0 || version(acct.ID, store.ListEvents) == 0 {
@@ -57,6 +63,9 @@ func TestListVersionsGrowWithEveryWrite(t *testing.T) {
 		}
 		if v := version(other.ID, store.ListPeople); v != 0 {
 			t.Fatalf("an account without people has version %d", v)
+		}
+		if v := version(other.ID, store.ListSettings); v == 0 {
+			t.Fatal("a new account's settings version is 0: an account made again under the same id would take the old one's")
 		}
 
 		types, _, err := s.ListCredentialTypes(ctx, acct.ID, store.Page{})
@@ -74,40 +83,55 @@ func TestListVersionsGrowWithEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := &domain.Person{AccountID: acct.ID, FirstName: "Vera", LastName: "Rubin", Enabled: true, CreatedAt: now, UpdatedAt: now}
-		step("create a person", store.ListPeople, func() error { return s.CreatePerson(ctx, p) })
-		step("rename them", store.ListPeople, func() error {
+		step("create a person", func() error { return s.CreatePerson(ctx, p) }, store.ListPeople)
+		step("rename them", func() error {
 			p.LastName = "Cooper Rubin"
 			return s.UpdatePerson(ctx, p, false, false)
-		})
-		step("put them in a group", store.ListPeople, func() error {
+		}, store.ListPeople)
+		step("put them in a group", func() error {
 			p.GroupIDs = []int64{g.ID}
 			return s.UpdatePerson(ctx, p, true, false)
-		})
+		}, store.ListPeople)
 		value := "424242"
 		c := &domain.Credential{AccountID: acct.ID, PersonID: p.ID, CredentialTypeID: card.ID, Value: &value, CreatedAt: now, UpdatedAt: now}
-		step("give them a card", store.ListPeople, func() error { return s.CreateCredential(ctx, c) })
-		step("bulk-load people", store.ListPeople, func() error { return demo.AddPeople(ctx, s, acct.ID, 50, now, nil) })
-		step("relabel the card type", store.ListPeople, func() error {
+		step("give them a card", func() error { return s.CreateCredential(ctx, c) }, store.ListPeople)
+		step("bulk-load people", func() error { return demo.AddPeople(ctx, s, acct.ID, 50, now, nil) }, store.ListPeople)
+		step("relabel the card type", func() error {
 			card.Label = "Proximity card"
 			return s.UpdateCredentialType(ctx, card)
-		})
-		step("change a name with plain SQL", store.ListPeople, func() error {
+		}, store.ListPeople, store.ListSettings)
+		badge := &domain.CredentialType{AccountID: acct.ID, Label: "Badge", Slug: "badge", Kind: domain.KindCard, CreatedAt: now, UpdatedAt: now}
+		step("add a credential type", func() error { return s.CreateCredentialType(ctx, badge) }, store.ListPeople, store.ListSettings)
+		step("remove it", func() error { return s.DeleteCredentialType(ctx, acct.ID, badge.ID) }, store.ListPeople, store.ListSettings)
+		step("move the account to another time zone", func() error {
+			acct.TimeZone = "America/New_York"
+			return s.UpdateAccount(ctx, acct)
+		}, store.ListSettings)
+		step("rename the account with plain SQL", func() error {
+			q := `UPDATE accounts SET name = 'CoWork HQ East' WHERE id = ?`
+			if s.Dialect() == store.Postgres {
+				q = `UPDATE accounts SET name = 'CoWork HQ East' WHERE id = $1`
+			}
+			_, err := s.DB().ExecContext(ctx, q, acct.ID)
+			return err
+		}, store.ListSettings)
+		step("change a name with plain SQL", func() error {
 			q := `UPDATE people SET first_name = 'V.' WHERE id = ?`
 			if s.Dialect() == store.Postgres {
 				q = `UPDATE people SET first_name = 'V.' WHERE id = $1`
 			}
 			_, err := s.DB().ExecContext(ctx, q, p.ID)
 			return err
-		})
-		step("delete the group", store.ListPeople, func() error { return s.DeleteGroup(ctx, acct.ID, g.ID, now) })
-		step("revoke the card", store.ListPeople, func() error {
+		}, store.ListPeople)
+		step("delete the group", func() error { return s.DeleteGroup(ctx, acct.ID, g.ID, now) }, store.ListPeople)
+		step("revoke the card", func() error {
 			_, err := s.DeleteCredential(ctx, acct.ID, p.ID, c.UID, now)
 			return err
-		})
-		step("delete the person", store.ListPeople, func() error { return s.DeletePerson(ctx, acct.ID, p.ID) })
-		step("record an event", store.ListEvents, func() error {
+		}, store.ListPeople)
+		step("delete the person", func() error { return s.DeletePerson(ctx, acct.ID, p.ID) }, store.ListPeople)
+		step("record an event", func() error {
 			return s.CreateEvent(ctx, &domain.Event{AccountID: acct.ID, EventCode: 10, EventLabel: "Access granted", CreatedAt: now, UpdatedAt: now})
-		})
+		}, store.ListEvents)
 
 		oldest, ok, err := s.OldestEventSince(ctx, acct.ID, now.Add(-time.Minute))
 		if err != nil || !ok || !oldest.Equal(now) {

@@ -283,7 +283,8 @@ var (
 	oauthTokenRecordQuery  = `SELECT ` + oauthTokenRecordCols + oauthTokenRecordFrom
 	oauthAccessRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
 		(SELECT COALESCE(SUM(v.people), 0) FROM list_versions v WHERE v.account_id = f.account_id),
-		(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id)` + oauthTokenRecordFrom
+		(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id),
+		(SELECT COALESCE(SUM(v.settings), 0) FROM list_versions v WHERE v.account_id = f.account_id)` + oauthTokenRecordFrom
 	oauthRefreshRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
 		a.account_id, a.secret_digest, a.redirect_uris, a.password_grant, a.require_pkce, a.require_state, a.created_at, a.updated_at` +
 		oauthTokenRecordFrom
@@ -308,7 +309,7 @@ func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, with int
 	switch with {
 	case recordVersions:
 		q = oauthAccessRecordQuery
-		dest = append(dest, &r.Versions.People, &r.Versions.Events)
+		dest = append(dest, &r.Versions.People, &r.Versions.Events, &r.Versions.Settings)
 	case recordApp:
 		q = oauthRefreshRecordQuery
 		dest = append(dest, &app.AccountID, &app.SecretDigest, &redirects, &app.PasswordGrant, &app.RequirePKCE, &app.RequireState, &aCreated, &aUpdated)
