@@ -6,11 +6,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lintel-dev/lintel/internal/store"
 )
 
 // TestRunSmall runs every measure on a tiny data set: each row must have
@@ -101,5 +105,86 @@ func TestRefreshBesideAnchor(t *testing.T) {
 	}
 	if want := r.Rate / r.AnchorRate; r.Ratio < want*0.999 || r.Ratio > want*1.001 {
 		t.Fatalf("ratio %.3f, want rate/anchor %.3f", r.Ratio, want)
+	}
+}
+
+// TestBareTableIsThePeopleTable: the bare insert's table has the people
+// table's columns and indexes (a SQLite schema, both compared by their
+// stored definitions), so the ratio measures what Lintel adds around the
+// row.
+func TestBareTableIsThePeopleTable(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "lintel.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range strings.Split(fmt.Sprintf(bareTable, "INTEGER PRIMARY KEY"), ";\n") {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shape := func(table string) (cols []string, indexes []string) {
+		t.Helper()
+		rows, err := st.DB().QueryContext(ctx, `SELECT name, type, "notnull", pk FROM pragma_table_info(?)`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, typ string
+			var notNull, pk int
+			if err := rows.Scan(&name, &typ, &notNull, &pk); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, fmt.Sprint(name, " ", typ, " ", notNull, " ", pk))
+		}
+		rows.Close()
+		rows, err = st.DB().QueryContext(ctx, `SELECT il."unique", group_concat(COALESCE(ix.name, '<expr>'), ',')
+			FROM pragma_index_list(?) il, pragma_index_xinfo(il.name) ix WHERE ix.key GROUP BY il.name`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var unique int
+			var keys string
+			if err := rows.Scan(&unique, &keys); err != nil {
+				t.Fatal(err)
+			}
+			indexes = append(indexes, fmt.Sprint(unique, " ", keys))
+		}
+		rows.Close()
+		slices.Sort(indexes)
+		return cols, indexes
+	}
+	pc, pi := shape("people")
+	bc, bi := shape("bench_bare_people")
+	if !slices.Equal(pc, bc) {
+		t.Errorf("columns differ:\npeople %v\nbare   %v", pc, bc)
+	}
+	if !slices.Equal(pi, bi) {
+		t.Errorf("indexes differ:\npeople %v\nbare   %v", pi, bi)
+	}
+	var exprs []string
+	for _, table := range []string{"people", "bench_bare_people"} {
+		rows, err := st.DB().QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql LIKE '%lower(%' ORDER BY sql`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []string
+		for rows.Next() {
+			var q string
+			if err := rows.Scan(&q); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, q[strings.Index(q, "("):])
+		}
+		rows.Close()
+		exprs = append(exprs, strings.Join(all, "; "))
+	}
+	if exprs[0] != exprs[1] {
+		t.Errorf("expression indexes differ:\npeople %s\nbare   %s", exprs[0], exprs[1])
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // bareTable has the people table's columns and indexes, and nothing of
-// Lintel's around it.
+// Lintel's around it (TestBareTableIsThePeopleTable keeps it so).
 const bareTable = `CREATE TABLE bench_bare_people (
     id              %s,
     account_id      BIGINT NOT NULL,
@@ -37,7 +37,9 @@ const bareTable = `CREATE TABLE bench_bare_people (
 CREATE INDEX bench_bare_people_account_id ON bench_bare_people (account_id, id);
 CREATE UNIQUE INDEX bench_bare_people_email ON bench_bare_people (account_id, email_lower);
 CREATE INDEX bench_bare_people_system_id ON bench_bare_people (account_id, system_id);
-CREATE INDEX bench_bare_people_updated ON bench_bare_people (account_id, updated_at)`
+CREATE INDEX bench_bare_people_updated ON bench_bare_people (account_id, updated_at);
+CREATE INDEX bench_bare_people_first_lower ON bench_bare_people (account_id, lower(first_name));
+CREATE INDEX bench_bare_people_last_lower ON bench_bare_people (account_id, lower(last_name))`
 
 // writes measures POST /api/3/people beside a bare INSERT of the same row
 // with the same driver and settings, one row per transaction.
