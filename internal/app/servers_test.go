@@ -137,7 +137,9 @@ func (c *eventCounter) counts() map[string]int {
 
 // Two Lintel servers share one PostgreSQL behind a balancer. The door's
 // controller talks to server B; the operator to server A. A revocation
-// made through A reaches the door; a remote admission sent to A opens it;
+// made through A reaches the door; list pages and the account's time zone
+// B keeps in memory follow changes made on A; a remote admission sent to
+// A opens it;
 // events the door uploads to B are delivered to a notification rule once,
 // though both servers run a webhook worker. Then B is killed with SIGKILL
 // mid-run: the door keeps deciding, the balancer moves it to A, and every
@@ -227,6 +229,30 @@ func TestSeveralServersOnePostgreSQL(t *testing.T) {
 			t.Fatalf("after a create through A, server B answered a stale people list")
 		}
 	}
+
+	// What a write reads of the account (its time zone), B keeps between
+	// requests; a change made on A reaches B's next write.
+	validFrom := func(want string) {
+		t.Helper()
+		var p map[string]any
+		onB.call("POST", "/api/3/people", map[string]any{"first_name": "Zone", "last_name": "Check", "valid_from": "2025-07-01T09:00:00"}).
+			expect(t, "create through B", 201).decode(t, &p)
+		if p["valid_from"] != want {
+			t.Fatalf("nine in the morning read by B as %v, want %s", p["valid_from"], want)
+		}
+	}
+	moveTo := func(zone string) {
+		t.Helper()
+		acct.TimeZone = zone
+		if err := s.Store.UpdateAccount(ctx, acct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	validFrom("2025-07-01T08:00:00.000Z") // London, in summer
+	validFrom("2025-07-01T08:00:00.000Z") // from B's memory
+	moveTo("America/New_York")
+	validFrom("2025-07-01T13:00:00.000Z")
+	moveTo("Europe/London")
 
 	// A remote admission sent to A opens the door connected to B, once the
 	// door's heartbeat through B is in the database.
