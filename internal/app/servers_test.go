@@ -139,9 +139,8 @@ func (c *eventCounter) counts() map[string]int {
 // controller talks to server B; the operator to server A. A revocation
 // made through A reaches the door; list pages and the account's time zone
 // B keeps in memory follow changes made on A; a remote admission sent to
-// A opens it;
-// events the door uploads to B are delivered to a notification rule once,
-// though both servers run a webhook worker. Then B is killed with SIGKILL
+// A opens it; events the door uploads to B are delivered to a notification
+// rule once, though both servers run a webhook worker. Then B is killed with SIGKILL
 // mid-run: the door keeps deciding, the balancer moves it to A, and every
 // event arrives, stored once and delivered.
 func TestSeveralServersOnePostgreSQL(t *testing.T) {
