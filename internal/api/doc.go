@@ -6,11 +6,10 @@
 //
 // Pages of people, credentials and events are kept encoded in a bounded
 // cache (pagecache.go) and served again only while the account's list
-// version (store.ListVersion), read on every request (with the access
-// token, for OAuth callers), has not moved. In the same way an account's
-// row and credential types, which every write of a person reads, are kept
-// (settingscache.go) while the account's settings version read with the
-// token has not moved.
+// version (store.ListVersion), read on every request with the access
+// token or API key, has not moved. In the same way an account's row and
+// credential types, which every write of a person reads, are kept
+// (settingscache.go) while the account's settings version has not moved.
 //
 // Mobile credentials are issued through a MobileIssuer (internal/mobile)
 // and revoked through the store (docs/mobile.md); photos sent as

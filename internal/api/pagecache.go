@@ -192,7 +192,7 @@ func (a *API) cachedList(w http.ResponseWriter, r *http.Request, c *call, key pa
 }
 
 // listVersion returns the version of the key's list: the one read with
-// the caller's access token when it has one for that account (an earlier
+// the caller's access token or API key when it has one for that account (an earlier
 // read is as good: a page computed after it is kept under it, and a later
 // request reads a newer one), else one read now.
 func (c *call) listVersion(ctx context.Context, key pageKey) (int64, error) {

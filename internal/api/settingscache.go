@@ -11,12 +11,13 @@ import (
 // settingsCache keeps, per account, what a write of a person reads of its
 // account: the account's row and its credential types. An entry is kept
 // under the account's settings version (store.ListSettings) read with the
-// access token of the request that filled it, before the entry was read,
-// and serves a request whose token was read with the same version. The
+// access token or API key of the request that filled it, before the entry
+// was read, and serves a request that read the same version. The
 // database moves that version with every committed change to the account
 // or its types (migration 0032's triggers, whatever wrote it, on any
 // server), so an entry is never older than the state its version names.
-// A request without a version (an API key) reads the database.
+// A request without a version (a principal authenticated otherwise)
+// reads the database.
 //
 // Entries are shared by concurrent requests and never modified.
 type settingsCache struct {
@@ -81,7 +82,7 @@ func (c *settingsCache) put(accountID int64, e *accountSettings) {
 }
 
 // settingsVersion returns the caller's account's settings version read
-// with the access token, and false when there is none.
+// with the access token or API key, and false when there is none.
 func (c *call) settingsVersion() (int64, bool) {
 	if c.p.Versions == nil {
 		return 0, false

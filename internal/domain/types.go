@@ -335,8 +335,9 @@ type Principal struct {
 	// Scopes never exceed what it allows (authz.AllowsScope checks both).
 	Role OperatorRole
 	// Versions are the account's list versions, read with the access
-	// token when the request was authenticated (nil when they were not):
-	// a list page answered from the cache needs no read of its own.
+	// token or API key when the request was authenticated (nil when they
+	// were not): a list page answered from the cache, or a write taking
+	// the account from memory, needs no read of its own.
 	Versions *ListVersions
 }
 

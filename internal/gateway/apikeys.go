@@ -77,8 +77,8 @@ func basicUser(r *http.Request) (user string, isBasic bool) {
 }
 
 // authenticateAPIKey resolves a personal API key to a principal with the
-// key's scopes, bounded by its operator's role now (authz.Limit), and
-// ViaAPIKey set. Unknown, malformed and revoked keys, and keys of a
+// key's scopes, bounded by its operator's role now (authz.Limit), the
+// account's list versions read with the key, and ViaAPIKey set. Unknown, malformed and revoked keys, and keys of a
 // disabled operator, give
 // a 401 *domain.Error; database failures a plain error.
 func (g *Gateway) authenticateAPIKey(ctx context.Context, key string) (*domain.Principal, *store.APIKey, error) {
@@ -104,5 +104,6 @@ func (g *Gateway) authenticateAPIKey(ctx context.Context, key string) (*domain.P
 		ViaAPIKey: true,
 		APIKeyID:  k.ID,
 		Display:   k.Name + " (" + k.UserEmail + ")",
+		Versions:  &k.Versions,
 	}, k, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/lintel-dev/lintel/internal/domain"
@@ -39,6 +40,18 @@ func TestAPIKeyBasicAuth(t *testing.T) {
 			}
 			if s, _ := m["scopes"].([]any); len(s) != 2 {
 				t.Fatalf("scopes %v", m["scopes"])
+			}
+			// The account's versions come with the key, as with a token.
+			var want []any
+			for _, l := range []store.List{store.ListPeople, store.ListEvents, store.ListSettings} {
+				v, err := st.ListVersion(ctx, e.a.ID, l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, float64(v))
+			}
+			if got, _ := m["versions"].([]any); !slices.Equal(got, want) || want[2] == float64(0) {
+				t.Fatalf("versions read with the key %v, want %v (settings above 0)", m["versions"], want)
 			}
 		}
 		if n := e.bearers.Load(); n != 0 {

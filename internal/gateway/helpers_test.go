@@ -95,9 +95,13 @@ func newEnv(t testing.TB, st *store.Store, limits Limits) *env {
 			httpx.WriteError(w, r, nil, err)
 			return
 		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		out := map[string]any{
 			"account_id": p.AccountID, "user_id": p.UserID, "via_api_key": p.ViaAPIKey, "scopes": p.Scopes.List(),
-		})
+		}
+		if v := p.Versions; v != nil {
+			out["versions"] = []int64{v.People, v.Events, v.Settings}
+		}
+		httpx.WriteJSON(w, http.StatusOK, out)
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/api/3/", api)

@@ -25,10 +25,12 @@ type APIKey struct {
 	RevokedAt  *time.Time
 
 	// Set by GetAPIKeyByDigest only: the operator's email, role and
-	// whether they are disabled, now.
+	// whether they are disabled, now, and the account's list versions
+	// (see ListVersion).
 	UserEmail    string
 	UserRole     domain.OperatorRole
 	UserDisabled bool
+	Versions     domain.ListVersions
 }
 
 const apiKeyCols = `id, account_id, user_id, name, prefix, digest, scopes, created_at, last_used_at, revoked_at`
@@ -72,23 +74,25 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 }
 
 // GetAPIKeyByDigest returns the key with a digest, revoked or not, or
-// ENOTFOUND. It is the hot-path lookup (a unique index).
+// ENOTFOUND, with its operator's state and its account's list versions.
+// It is the hot-path lookup (a unique index).
 func (s *Store) GetAPIKeyByDigest(ctx context.Context, digest string) (*APIKey, error) {
 	var (
 		email, role string
 		disabled    sql.NullInt64
 	)
 	row := s.queryRow(ctx, `SELECT k.id, k.account_id, k.user_id, k.name, k.prefix, k.digest, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
-			u.email, u.role, u.disabled_at
+			u.email, u.role, u.disabled_at, `+versionCols("k.account_id")+`
 		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.digest = ?`, digest)
-	k, err := scanAPIKey(extraScan{row, []any{&email, &role, &disabled}})
+	var v domain.ListVersions
+	k, err := scanAPIKey(extraScan{row, []any{&email, &role, &disabled, &v.People, &v.Events, &v.Settings}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("API key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get API key: %w", err)
 	}
-	k.UserEmail, k.UserRole, k.UserDisabled = email, domain.OperatorRole(role), disabled.Valid
+	k.UserEmail, k.UserRole, k.UserDisabled, k.Versions = email, domain.OperatorRole(role), disabled.Valid, v
 	return k, nil
 }
 

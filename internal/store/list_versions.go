@@ -37,6 +37,17 @@ const (
 	ListSettings List = "settings"
 )
 
+// versionCols reads the list versions (people, events, settings) of the
+// account whose id is the SQL expression acct, as three columns, for the
+// queries that authenticate a request (OAuth tokens, API keys): a request
+// so learns them without a read of its own.
+func versionCols(acct string) string {
+	sum := func(col string) string {
+		return `(SELECT COALESCE(SUM(v.` + col + `), 0) FROM list_versions v WHERE v.account_id = ` + acct + `)`
+	}
+	return sum("people") + ", " + sum("events") + ", " + sum("settings")
+}
+
 // ListVersion returns the account's current version of list l: 0 before
 // its first write, then larger after every committed change to the rows
 // those pages show.

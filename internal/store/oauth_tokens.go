@@ -280,11 +280,8 @@ const oauthTokenRecordFrom = ` FROM oauth_tokens t
 	WHERE t.digest = ?`
 
 var (
-	oauthTokenRecordQuery  = `SELECT ` + oauthTokenRecordCols + oauthTokenRecordFrom
-	oauthAccessRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
-		(SELECT COALESCE(SUM(v.people), 0) FROM list_versions v WHERE v.account_id = f.account_id),
-		(SELECT COALESCE(SUM(v.events), 0) FROM list_versions v WHERE v.account_id = f.account_id),
-		(SELECT COALESCE(SUM(v.settings), 0) FROM list_versions v WHERE v.account_id = f.account_id)` + oauthTokenRecordFrom
+	oauthTokenRecordQuery   = `SELECT ` + oauthTokenRecordCols + oauthTokenRecordFrom
+	oauthAccessRecordQuery  = `SELECT ` + oauthTokenRecordCols + `, ` + versionCols("f.account_id") + oauthTokenRecordFrom
 	oauthRefreshRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
 		a.account_id, a.secret_digest, a.redirect_uris, a.password_grant, a.require_pkce, a.require_state, a.created_at, a.updated_at` +
 		oauthTokenRecordFrom
