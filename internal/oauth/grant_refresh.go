@@ -28,7 +28,9 @@ type refreshRead struct {
 // database once before it writes. Otherwise (no such token, another
 // client's, nothing plausible presented) the client is authenticated as
 // authenticateClient does. A token that is not the client's is not
-// judged here: client authentication is answered first.
+// judged here: client authentication is answered first. The answer is the
+// same either way; only its timing can tell a holder of a real refresh
+// token which client_id the token belongs to, which is no secret.
 func (s *Server) authenticateRefresh(r *http.Request, form url.Values) (*domain.OAuthApp, refreshRead, *oauthError) {
 	ctx := r.Context()
 	creds, oerr := clientCredentials(r, form)
