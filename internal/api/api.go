@@ -124,28 +124,22 @@ type call struct {
 	acct *domain.Account
 }
 
-// account returns the caller's account, loading it once (or taking it
-// from the settings cache).
+// account returns the caller's account, loading it once: through the
+// settings cache when the request came with the account's versions.
 func (c *call) account(ctx context.Context) (*domain.Account, error) {
 	if c.acct != nil {
 		return c.acct, nil
 	}
-	v, ok := c.settingsVersion()
-	if ok {
-		if e := c.a.settings.get(c.p.AccountID, v, false); e != nil {
-			c.acct = e.acct
-			return c.acct, nil
-		}
+	if c.p.Versions != nil {
+		acct, _, err := c.accountAndTypes(ctx)
+		return acct, err
 	}
 	acct, err := c.a.st.GetAccount(ctx, c.p.AccountID)
 	if err != nil {
 		return nil, err
 	}
 	c.acct = acct
-	if ok {
-		c.a.settings.put(c.p.AccountID, &accountSettings{version: v, acct: acct})
-	}
-	return c.acct, nil
+	return acct, nil
 }
 
 // location returns the caller's account time zone.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -325,4 +326,19 @@ func (e *env) ids() (groups map[string]int64, types map[string]int64, channels [
 		channels = append(channels, c.ID)
 	}
 	return groups, types, channels
+}
+
+// plainSQL runs a statement on the store's database directly, as a tool
+// outside Lintel would (nothing of Lintel's sees it), with ? placeholders
+// on either database.
+func plainSQL(t *testing.T, st *store.Store, q string, args ...any) {
+	t.Helper()
+	if st.Dialect() == store.Postgres {
+		for i := range args {
+			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i+1), 1)
+		}
+	}
+	if _, err := st.DB().ExecContext(context.Background(), q, args...); err != nil {
+		t.Fatal(err)
+	}
 }

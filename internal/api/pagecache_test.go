@@ -63,18 +63,6 @@ func TestListCacheAnswersAsTheDatabase(t *testing.T) {
 				}
 			}
 		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if st.Dialect() == store.Postgres {
-				for i := 1; i <= len(args); i++ {
-					q = replaceFirst(q, "?", fmt.Sprintf("$%d", i))
-				}
-			}
-			if _, err := st.DB().ExecContext(ctx, q, args...); err != nil {
-				t.Fatal(err)
-			}
-		}
-
 		compare("at first")
 		before := e.api.ListCacheStats()
 		compare("unchanged")
@@ -92,10 +80,10 @@ func TestListCacheAnswersAsTheDatabase(t *testing.T) {
 			fmt.Sprintf(`{"person_credential":{"credential_type_id":%d,"value":"7788"}}`, types["PIN"])), http.StatusCreated)
 		compare("after a card was issued")
 
-		exec(`UPDATE people SET last_name = 'Waymon' WHERE id = ?`, id)
+		plainSQL(t, st, `UPDATE people SET last_name = 'Waymon' WHERE id = ?`, id)
 		compare("after plain SQL renamed them")
 
-		exec(`UPDATE credential_types SET slug = 'door_pin' WHERE id = ?`, types["PIN"])
+		plainSQL(t, st, `UPDATE credential_types SET slug = 'door_pin' WHERE id = ?`, types["PIN"])
 		compare("after plain SQL renamed a credential type's slug")
 
 		if err := st.CreateEvent(ctx, &domain.Event{AccountID: e.acct.ID, EventCode: 12, EventLabel: "Access granted",
@@ -116,13 +104,4 @@ func TestListCacheAnswersAsTheDatabase(t *testing.T) {
 			compare(fmt.Sprintf("after the clock moved %s", d))
 		}
 	})
-}
-
-func replaceFirst(s, old, repl string) string {
-	for i := 0; i+len(old) <= len(s); i++ {
-		if s[i:i+len(old)] == old {
-			return s[:i] + repl + s[i+len(old):]
-		}
-	}
-	return s
 }

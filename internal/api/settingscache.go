@@ -42,7 +42,7 @@ func (a *API) SettingsCacheStats() SettingsCacheStats {
 type accountSettings struct {
 	version int64
 	acct    *domain.Account
-	types   []*domain.CredentialType // nil: not read yet
+	types   []*domain.CredentialType
 }
 
 // settingsCacheMax bounds the number of accounts kept; when full, the
@@ -53,13 +53,12 @@ func newSettingsCache() *settingsCache {
 	return &settingsCache{m: map[int64]*accountSettings{}}
 }
 
-// get returns the account's entry read at version, with its types when
-// withTypes, or nil.
-func (c *settingsCache) get(accountID, version int64, withTypes bool) *accountSettings {
+// get returns the account's entry read at version, or nil.
+func (c *settingsCache) get(accountID, version int64) *accountSettings {
 	c.mu.Lock()
 	e := c.m[accountID]
 	c.mu.Unlock()
-	if e != nil && e.version == version && (e.types != nil || !withTypes) {
+	if e != nil && e.version == version {
 		c.hits.Add(1)
 		return e
 	}
@@ -81,22 +80,13 @@ func (c *settingsCache) put(accountID int64, e *accountSettings) {
 	c.m[accountID] = e
 }
 
-// settingsVersion returns the caller's account's settings version read
-// with the access token or API key, and false when there is none.
-func (c *call) settingsVersion() (int64, bool) {
-	if c.p.Versions == nil {
-		return 0, false
-	}
-	return c.p.Versions.Settings, true
-}
-
 // accountAndTypes returns the caller's account and its credential types:
-// from the cache when the version read with the token matches, else in
-// one read, which the cache keeps.
+// from the cache when the settings version read with the token or key
+// matches, else in one read, which the cache keeps.
 func (c *call) accountAndTypes(ctx context.Context) (*domain.Account, []*domain.CredentialType, error) {
-	v, ok := c.settingsVersion()
-	if ok {
-		if e := c.a.settings.get(c.p.AccountID, v, true); e != nil {
+	v := c.p.Versions
+	if v != nil {
+		if e := c.a.settings.get(c.p.AccountID, v.Settings); e != nil {
 			c.acct = e.acct
 			return e.acct, e.types, nil
 		}
@@ -106,8 +96,8 @@ func (c *call) accountAndTypes(ctx context.Context) (*domain.Account, []*domain.
 		return nil, nil, err
 	}
 	c.acct = acct
-	if ok {
-		c.a.settings.put(c.p.AccountID, &accountSettings{version: v, acct: acct, types: types})
+	if v != nil {
+		c.a.settings.put(c.p.AccountID, &accountSettings{version: v.Settings, acct: acct, types: types})
 	}
 	return acct, types, nil
 }

@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -18,18 +16,6 @@ func TestSettingsCacheFollowsTheDatabase(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st)
 		e.versionsAtAuth = true // as OAuth does
-		ctx := context.Background()
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if st.Dialect() == store.Postgres {
-				for i := 1; i <= len(args); i++ {
-					q = replaceFirst(q, "?", fmt.Sprintf("$%d", i))
-				}
-			}
-			if _, err := st.DB().ExecContext(ctx, q, args...); err != nil {
-				t.Fatal(err)
-			}
-		}
 		create := func(what, extra string) obj {
 			t.Helper()
 			rec := e.as("all").do("POST", "/api/3/people",
@@ -57,11 +43,11 @@ func TestSettingsCacheFollowsTheDatabase(t *testing.T) {
 		validFrom("a write from the cache", create("second", ""), "2025-07-01T08:00:00.000Z")
 		read("the second write", true)
 
-		exec(`UPDATE accounts SET time_zone = 'America/New_York' WHERE id = ?`, e.acct.ID)
+		plainSQL(t, st, `UPDATE accounts SET time_zone = 'America/New_York' WHERE id = ?`, e.acct.ID)
 		validFrom("after plain SQL moved the account", create("third", ""), "2025-07-01T13:00:00.000Z")
 		read("after the account moved", false)
 
-		exec(`UPDATE credential_types SET slug = 'door_pin' WHERE account_id = ? AND slug = 'pin'`, e.acct.ID)
+		plainSQL(t, st, `UPDATE credential_types SET slug = 'door_pin' WHERE account_id = ? AND slug = 'pin'`, e.acct.ID)
 		p := create("fourth", `,"door_pin":"991122"`)
 		if p["door_pin"] != "991122" {
 			t.Fatalf("after plain SQL renamed the PIN type's slug, a PIN sent under the new slug: %v", p)

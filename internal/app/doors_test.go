@@ -109,6 +109,20 @@ func channelID(t *testing.T, api *apiClient, name string) int64 {
 	return 0
 }
 
+// groupID finds a group of the caller's account by name.
+func groupID(t *testing.T, api *apiClient, name string) int64 {
+	t.Helper()
+	var groups []map[string]any
+	api.call("GET", "/api/3/groups", nil).expect(t, "groups", 200).decode(t, &groups)
+	for _, g := range groups {
+		if g["name"] == name {
+			return int64(g["id"].(float64))
+		}
+	}
+	t.Fatalf("no group named %q", name)
+	return 0
+}
+
 // startDoor enrols a controller for one door and runs the reference agent
 // against the server until the test ends. The agent's clock is a Tuesday
 // morning, when the demo's members may enter.

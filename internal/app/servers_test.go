@@ -262,16 +262,8 @@ func TestSeveralServersOnePostgreSQL(t *testing.T) {
 	// The server decides a remote admission at the wall clock's time, so
 	// the person admitted is on Staff, who may pass every door around the
 	// clock (John, a member, may not at night).
-	var groups []map[string]any
-	api.call("GET", "/api/3/groups", nil).expect(t, "groups", 200).decode(t, &groups)
-	var staff any
-	for _, g := range groups {
-		if g["name"] == "Staff" {
-			staff = g["id"]
-		}
-	}
 	var admitted map[string]any
-	api.call("POST", "/api/3/people", map[string]any{"first_name": "Night", "last_name": "Porter", "group_ids": []any{staff}}).
+	api.call("POST", "/api/3/people", map[string]any{"first_name": "Night", "last_name": "Porter", "group_ids": []int64{groupID(t, api, "Staff")}}).
 		expect(t, "a member of staff", 201).decode(t, &admitted)
 	var adm map[string]any
 	api.call("POST", fmt.Sprintf("/api/3/channels/%d/admit_person", front), map[string]any{"person_id": admitted["id"]}).

@@ -4,7 +4,8 @@
 // as a polling client gets them, from the list cache, and once computed
 // with the cache off), deep pages beside the first (computed), POST
 // /api/3/people beside a bare INSERT of the same row with the same
-// driver, and the refresh grant over HTTP, beside another OAuth server's
+// driver into a table with the people table's columns and indexes and
+// nothing else, and the refresh grant over HTTP, beside another OAuth server's
 // when Config.RefreshAnchor names one (tools/fosite-anchor, a module of
 // its own on the fosite library) or else against 2,500/s; then
 // one skip_pagination=true request (its time and heap) and the CPU the

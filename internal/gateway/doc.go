@@ -7,7 +7,8 @@
 //
 // A personal API key acts with its operator's role as it is now: its
 // scopes are cut to what that role may hold, and a disabled operator's
-// keys no longer authenticate. Recheck authenticates a request again, for
+// keys no longer authenticate. The key's lookup also reads its account's
+// list versions (domain.Principal.Versions), as an OAuth token's does. Recheck authenticates a request again, for
 // long-lived responses (the event stream) that must end with their
 // credential.
 //

@@ -108,20 +108,10 @@ func TestListVersionsGrowWithEveryWrite(t *testing.T) {
 			return s.UpdateAccount(ctx, acct)
 		}, store.ListSettings)
 		step("rename the account with plain SQL", func() error {
-			q := `UPDATE accounts SET name = 'CoWork HQ East' WHERE id = ?`
-			if s.Dialect() == store.Postgres {
-				q = `UPDATE accounts SET name = 'CoWork HQ East' WHERE id = $1`
-			}
-			_, err := s.DB().ExecContext(ctx, q, acct.ID)
-			return err
+			return s.ExecForTest(ctx, `UPDATE accounts SET name = 'CoWork HQ East' WHERE id = ?`, acct.ID)
 		}, store.ListSettings)
 		step("change a name with plain SQL", func() error {
-			q := `UPDATE people SET first_name = 'V.' WHERE id = ?`
-			if s.Dialect() == store.Postgres {
-				q = `UPDATE people SET first_name = 'V.' WHERE id = $1`
-			}
-			_, err := s.DB().ExecContext(ctx, q, p.ID)
-			return err
+			return s.ExecForTest(ctx, `UPDATE people SET first_name = 'V.' WHERE id = ?`, p.ID)
 		}, store.ListPeople)
 		step("delete the group", func() error { return s.DeleteGroup(ctx, acct.ID, g.ID, now) }, store.ListPeople)
 		step("revoke the card", func() error {
