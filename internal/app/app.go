@@ -332,6 +332,9 @@ func (a *App) Serve(ctx context.Context) error {
 	wg.Go(func() { a.purgeLoop(bg, time.Hour) })
 	wg.Go(func() { a.Gateway.Run(bg) })
 	wg.Go(func() { a.Hub.Run(bg) })
+	a.Store.OnAnnounceError(func(err error) {
+		a.Log.Warn("announcing changes to other servers failed; retrying (they still catch up by polling)", "err", err)
+	})
 	wg.Go(func() {
 		// Writes of other servers on the same PostgreSQL reach this one's
 		// hub and webhook worker through the store's announcements.

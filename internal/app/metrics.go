@@ -63,6 +63,18 @@ func newMetrics(st *store.Store, hub *controller.Hub, lists *api.API) *metrics {
 			Name: "lintel_settings_cache_misses_total",
 			Help: "Reads of an account's settings made in the database (not cached, or changed since).",
 		}, func() float64 { return float64(lists.SettingsCacheStats().Misses) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_announced_writes_total",
+			Help: "Committed writes announced to the other servers on the same PostgreSQL database.",
+		}, func() float64 { return float64(st.AnnounceStats().Writes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_announce_notifies_total",
+			Help: "NOTIFY transactions that carried those announcements (writes committing together share one).",
+		}, func() float64 { return float64(st.AnnounceStats().Notifies) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "lintel_announce_failures_total",
+			Help: "NOTIFY transactions that failed; their announcements are sent again after a backoff.",
+		}, func() float64 { return float64(st.AnnounceStats().Failures) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "lintel_controller_doors_polling",
 			Help: "Doors whose controller is waiting for changes now (connected).",

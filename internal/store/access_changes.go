@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -39,10 +38,9 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 }
 
 // flushPending writes what a transaction keeps until it ends: its access
-// journal rows and its count changes (counts.go), and, with notify, its
-// NOTIFY (sendNotify: on PostgreSQL it follows the COMMIT). InTx runs it
-// last before the commit; reading the journal or the counts inside the
-// transaction runs it first (AccessSeq, accountCount).
+// journal rows and its count changes (counts.go). InTx runs it last before
+// the commit; reading the journal or the counts inside the transaction
+// runs it first (AccessSeq, accountCount).
 //
 // On PostgreSQL the rows and counts are one statement: a round trip of its
 // own inside the transaction, and none at its end, where it goes to the
@@ -59,7 +57,7 @@ func (s *Store) noteAccessChange(ctx context.Context, accountID, personID, chann
 // upload) take no lock; a transaction holding day counts never waits for
 // the lock afterwards (only a reader queued for it could make it wait),
 // unless it read its event totals before journaling, which no write does.
-func (s *Store) flushPending(ctx context.Context, notify bool) error {
+func (s *Store) flushPending(ctx context.Context) error {
 	if s.journal == nil { // not in a transaction: nothing is kept
 		return nil
 	}
@@ -69,13 +67,9 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 		}
 		return s.flushJournalRows(ctx)
 	}
-	var payload string
-	if notify {
-		payload = s.notifyPayload(*s.pending)
-	}
 	rows, c := *s.journal, s.counts
 	if len(rows) == 0 && (c == nil || (len(c.acct) == 0 && len(c.days) == 0)) {
-		return s.sendNotify(ctx, payload)
+		return nil
 	}
 	var locks []int32
 	lock := func(a int64) {
@@ -120,7 +114,7 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 			ORDER BY u.o
 			ON CONFLICT (account_id, day, event_code, shard) DO UPDATE SET n = y.n + excluded.n)
 		SELECT n FROM l`
-	shard := rand.IntN(countShards)
+	shard := s.pgConn().shard
 	if err := s.execAtCommit(ctx, q, int32(journalLockClass), emptyIfNil(locks), ms(time.Now()), ja, jp, jc,
 		shard, emptyIfNil(ca), emptyIfNil(ck), emptyIfNil(cn), shard, emptyIfNil(da), emptyIfNil(dd), emptyIfNil(de), emptyIfNil(dn)); err != nil {
 		return fmt.Errorf("record access changes and counts: %w", err)
@@ -129,7 +123,7 @@ func (s *Store) flushPending(ctx context.Context, notify bool) error {
 	if c != nil {
 		c.acct, c.days = nil, nil
 	}
-	return s.sendNotify(ctx, payload)
+	return nil
 }
 
 // flushJournalRows writes the pending journal rows on SQLite, where one
@@ -176,7 +170,7 @@ func (s *Store) noteEverythingChanged(ctx context.Context, accountID int64) erro
 // it tells whether there is something new, not that all is there.
 func (s *Store) AccessSeq(ctx context.Context, accountID int64) (int64, error) {
 	if s.inTx { // a transaction reading its own journal rows: write them first
-		if err := s.flushPending(ctx, false); err != nil {
+		if err := s.flushPending(ctx); err != nil {
 			return 0, err
 		}
 	}
@@ -197,7 +191,7 @@ func (s *Store) AccessSeq(ctx context.Context, accountID int64) (int64, error) {
 // already read.
 func (s *Store) AccessChangesAfter(ctx context.Context, accountID, after int64, limit int) ([]AccessChange, error) {
 	if s.inTx {
-		if err := s.flushPending(ctx, false); err != nil {
+		if err := s.flushPending(ctx); err != nil {
 			return nil, err
 		}
 	}

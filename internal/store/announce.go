@@ -66,8 +66,9 @@ func notifyChannel(schema string) string {
 // announcer delivers changes to subscribers after commit. One is shared by
 // a Store and every transaction-bound Store derived from it.
 type announcer struct {
-	origin  string // this process's id in NOTIFY payloads, to skip its own
-	channel string // the NOTIFY channel (PostgreSQL)
+	origin  string    // this process's id in NOTIFY payloads, to skip its own
+	channel string    // the channel Listen follows (PostgreSQL)
+	out     *notifier // sends this process's changes to the others (PostgreSQL); nil on SQLite
 
 	mu   sync.RWMutex
 	subs []func(Change)
@@ -107,9 +108,8 @@ func (a *announcer) publish(changes []Change) {
 // announce records that this write changed kinds of the account. Inside a
 // transaction the change is held until commit (and dropped on rollback);
 // outside one the statement has committed, so it is published at once.
-// On PostgreSQL it is also sent to other processes with NOTIFY, right
-// after the commit (commitWith), so it reaches them once the write is
-// visible.
+// On PostgreSQL it then goes to other processes too, with NOTIFY
+// (notifier.go).
 func (s *Store) announce(ctx context.Context, accountID int64, kinds ChangeKind) error {
 	if s.inTx {
 		for i := range *s.pending {
@@ -121,10 +121,8 @@ func (s *Store) announce(ctx context.Context, accountID int64, kinds ChangeKind)
 		*s.pending = append(*s.pending, Change{AccountID: accountID, Kinds: kinds})
 		return nil
 	}
-	c := []Change{{AccountID: accountID, Kinds: kinds}}
-	err := s.notify(ctx, c)
-	s.ann.publish(c)
-	return err
+	s.ann.committed([]Change{{AccountID: accountID, Kinds: kinds}})
+	return nil
 }
 
 // announceEach announces kinds for each account listed (repeats allowed).
@@ -137,53 +135,23 @@ func (s *Store) announceEach(ctx context.Context, accounts []int64, kinds Change
 	return nil
 }
 
-// notify sends changes to other processes (PostgreSQL only): one NOTIFY
-// with the payload of notifyPayload.
-func (s *Store) notify(ctx context.Context, changes []Change) error {
-	if payload := s.notifyPayload(changes); payload != "" {
-		return s.sendNotify(ctx, payload)
-	}
-	return nil
+// committed publishes the changes of a committed write to this process's
+// subscribers and, on PostgreSQL, hands them to the notifier, which sends
+// them to the other processes.
+func (a *announcer) committed(changes []Change) {
+	a.publish(changes)
+	a.out.add(changes)
 }
 
-// notifyPayload is "origin account:kinds ...", or "" when there is nothing
-// to send (not PostgreSQL, no changes). A payload is far below
-// PostgreSQL's 8000 bytes for any transaction this store makes; past 7000
-// bytes it says "everything" instead.
-func (s *Store) notifyPayload(changes []Change) string {
-	if s.dialect != Postgres || len(changes) == 0 {
-		return ""
+// OnAnnounceError sets fn to be called when sending this process's changes
+// to the other processes on the same PostgreSQL database fails (they are
+// sent again after a backoff). fn must not block.
+func (s *Store) OnAnnounceError(fn func(error)) {
+	if n := s.ann.out; n != nil {
+		n.mu.Lock()
+		n.report = fn
+		n.mu.Unlock()
 	}
-	var b strings.Builder
-	b.WriteString(s.ann.origin)
-	for _, c := range changes {
-		b.WriteByte(' ')
-		b.WriteString(strconv.FormatInt(c.AccountID, 10))
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(int(c.Kinds)))
-	}
-	payload := b.String()
-	if len(payload) > 7000 {
-		payload = s.ann.origin + " 0:" + strconv.Itoa(int(ChangeAll))
-	}
-	return payload
-}
-
-// sendNotify sends one NOTIFY (none for ""), or, while a PostgreSQL
-// transaction ends, keeps it to follow the COMMIT in the same pipeline
-// (commitWith).
-func (s *Store) sendNotify(ctx context.Context, payload string) error {
-	if payload == "" {
-		return nil
-	}
-	if s.atCommit != nil {
-		s.atCommit.notify = payload
-		return nil
-	}
-	if _, err := s.rawExec(ctx, `SELECT pg_notify($1, $2)`, s.ann.channel, payload); err != nil {
-		return fmt.Errorf("announce changes: %w", err)
-	}
-	return nil
 }
 
 // parseNotification reads a NOTIFY payload. It reports false for the

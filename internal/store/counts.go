@@ -39,10 +39,10 @@ const (
 const dayMS = 86_400_000
 
 // countShards is how many rows one count is spread over on PostgreSQL:
-// each transaction adds to one row chosen at random, so that concurrent
-// writers of one account (they hold the journal lock shared) rarely wait
-// for each other's commit on a row's lock. SQLite has one writer at a
-// time and uses one row.
+// each transaction adds to the row of its shard (shards.go), so that
+// concurrent writers of one account (they hold the journal lock shared)
+// do not wait for each other's commit on a row's lock. SQLite has one
+// writer at a time and uses one row.
 const countShards = 8
 
 type acctCountKey struct {
@@ -158,7 +158,7 @@ func (s *Store) rawExec(ctx context.Context, query string, args ...any) (any, er
 // accountCount returns how many rows of kind the account holds.
 func (s *Store) accountCount(ctx context.Context, accountID int64, kind string) (int, error) {
 	// A transaction reading its own writes: write its counts first.
-	if err := s.flushPending(ctx, false); err != nil {
+	if err := s.flushPending(ctx); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -183,7 +183,7 @@ func (s *Store) eventTotal(ctx context.Context, accountID int64, since time.Time
 	if from < dayMS {
 		return 0, false, nil
 	}
-	if err := s.flushPending(ctx, false); err != nil {
+	if err := s.flushPending(ctx); err != nil {
 		return 0, false, err
 	}
 	day := from / dayMS

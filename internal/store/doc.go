@@ -31,8 +31,11 @@
 // it sends the BEGIN with the transaction's first statement when it can
 // (an exec, an insert, or one of the OAuth reads), and the statements
 // that end it (the audit rows, the journal with the counts) together
-// with its COMMIT and the NOTIFY that follows it, in one round trip
-// (pgtx.go). InWriter is for work that reads, decides and then writes
+// with its COMMIT, in one round trip (pgtx.go). The rows every write adds
+// to (list versions, people blocks, counts) are spread over eight shards
+// per account, and each transaction of a process takes a shard no other
+// of its transactions holds, when there is one (shards.go), so writers of
+// one account do not wait for each other's commit. InWriter is for work that reads, decides and then writes
 // with conditional statements (a refresh token's rotation): on SQLite it
 // runs in the one writer's transaction, whose reads are cheapest; on
 // PostgreSQL outside any transaction, each write one statement
@@ -43,10 +46,11 @@
 // subscribers (Subscribe): access data (with a row of the access journal
 // written in the same transaction), events, credential changes, queued
 // door commands, doors coming online or going offline. On PostgreSQL the
-// announcement is also sent with NOTIFY, right after the COMMIT in the
-// same round trip (inside the transaction it would hold every other
-// notifying write of the database until this commit is on disk), and
-// Listen hands other processes' announcements to the same subscribers. A
+// announcement also goes to the other processes with NOTIFY, after the
+// COMMIT and off the writer's path: the notifier (notifier.go) sends the
+// announcements of the writes that commit together in one NOTIFY
+// transaction, and tries again when one fails. Listen hands other
+// processes' announcements to the same subscribers. A
 // rolled back transaction announces nothing. The journal rows and the
 // count changes of a transaction are written last before its commit; on
 // PostgreSQL in one statement, which first takes the account's journal

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MigrateTo applies the migrations up to version only: a database as an
 // older Lintel left it.
@@ -40,9 +43,29 @@ func (s *Store) NoteAccessChangeForTest(ctx context.Context, accountID, personID
 }
 
 // SetNotifyChannelForTest sets the channel the store's NOTIFYs go to and
-// returns the previous one ("" makes every NOTIFY fail).
+// returns the previous one ("" makes every NOTIFY fail). Listen keeps to
+// the channel it had.
 func (s *Store) SetNotifyChannelForTest(channel string) string {
-	old := s.ann.channel
-	s.ann.channel = channel
+	n := s.ann.out
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old := n.channel
+	n.channel = channel
 	return old
+}
+
+// SetNotifyBackoffForTest sets the first wait after a failed NOTIFY.
+func (s *Store) SetNotifyBackoffForTest(d time.Duration) {
+	s.ann.out.mu.Lock()
+	s.ann.out.backoff = d
+	s.ann.out.mu.Unlock()
+}
+
+// ShardForTest returns the shard of the count rows the transaction of s
+// adds to (PostgreSQL), or -1 outside one.
+func (s *Store) ShardForTest() int {
+	if t := s.pgConn(); t != nil {
+		return t.shard
+	}
+	return -1
 }

@@ -211,7 +211,7 @@ func (s *Store) runGroup(batch []*groupWrite) {
 	}
 	for _, w := range ran {
 		w.ts.auditCommitted()
-		s.ann.publish(*w.ts.pending)
+		s.ann.committed(*w.ts.pending)
 		w.ts = nil
 	}
 }
@@ -265,7 +265,7 @@ func runWrite(w *groupWrite, ts *Store) (err error) {
 	if err := ts.recordAudit(ctx); err != nil {
 		return err
 	}
-	return ts.flushPending(ctx, false)
+	return ts.flushPending(ctx)
 }
 
 // live is the context a statement of this store runs with: in a grouped

@@ -16,8 +16,8 @@ import (
 // touches a page's rows makes it grow, so a version names one state of
 // those rows: equal versions, equal pages.
 //
-// On PostgreSQL a version is the sum of up to eight rows, one per shard of
-// the writers' transaction ids; the states a reader can see form one chain
+// On PostgreSQL a version is the sum of up to eight rows, one per shard
+// (the writing transaction's, shards.go); the states a reader can see form one chain
 // (a snapshot sees a prefix of the commits), and each commit adds at least
 // one, so the sum still names one state.
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -12,18 +13,20 @@ import (
 
 // A PostgreSQL transaction runs on a connection of its own (so that bulk
 // writes can COPY on it, insertMany), begun and ended with plain BEGIN and
-// COMMIT statements rather than through database/sql's Tx. The BEGIN is
-// not sent alone: it waits for the transaction's first statement and goes
-// in one pipeline with it when that is a statement whose answer pgx can
-// read back for the caller (an exec, an insert's new id, or a row read
-// through pqueryRow), and alone just before any other. What InTx writes
+// COMMIT statements rather than through database/sql's Tx. The BEGIN
+// goes with the setting that gives the transaction its shard of the count
+// rows (shards.go), and it waits for the transaction's first statement and
+// goes in one pipeline with it when that is a statement whose answer pgx
+// can read back for the caller (an exec, an insert's new id, or a row read
+// through pqueryRow), and without it just before any other. What InTx writes
 // after fn, the audit rows and the journal with the counts, needs no
-// answer, so it is sent in one pipeline with the COMMIT, and the NOTIFY
-// after it (commitWith): a create makes two round trips for its
-// transaction where plain BEGIN, INSERT, audit, journal and COMMIT would
-// make five, and the journal lock (flushPending) is held from its
-// statement to the commit with no round trip in between. A transaction
-// that sent nothing ends without a word to the server.
+// answer, so it is sent in one pipeline with the COMMIT (commitWith): a
+// create makes two round trips for its transaction where plain BEGIN,
+// INSERT, audit, journal and COMMIT would make five, and the journal lock
+// (flushPending) is held from its statement to the commit with no round
+// trip in between. A transaction that sent nothing ends without a word to
+// the server. The NOTIFY that tells other processes follows from the
+// notifier (notifier.go), not in the writer's round trips.
 //
 // A connection handed back to the pool inside a transaction (it could not
 // be rolled back) is discarded by the driver, never reused.
@@ -35,10 +38,9 @@ type pipelined struct {
 }
 
 // commitPipeline is what goes to the server with a transaction's COMMIT:
-// the statements before it, and the NOTIFY after it.
+// the statements before it.
 type commitPipeline struct {
-	stmts  []pipelined
-	notify string // the NOTIFY payload; "" sends none
+	stmts []pipelined
 }
 
 // inPostgresTx is InTx on PostgreSQL.
@@ -48,7 +50,8 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer c.Close()
-	conn := &txConn{c: c}
+	conn := &txConn{c: c, shard: s.shards.take()}
+	defer s.shards.put(conn.shard)
 	ended := false
 	defer func() {
 		if !ended && conn.begun { // fn failed or panicked, or the commit did not happen
@@ -63,15 +66,15 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 	if err := ts.recordAudit(ctx); err != nil {
 		return err
 	}
-	if err := ts.flushPending(ctx, true); err != nil {
+	if err := ts.flushPending(ctx); err != nil {
 		return err
 	}
-	if err := conn.commitWith(ctx, ts.atCommit, s.ann.channel); err != nil {
+	if err := conn.commitWith(ctx, ts.atCommit); err != nil {
 		return err
 	}
 	ended = true
 	ts.auditCommitted()
-	s.ann.publish(*ts.pending)
+	s.ann.committed(*ts.pending)
 	return nil
 }
 
@@ -79,9 +82,20 @@ func (s *Store) inPostgresTx(ctx context.Context, fn func(tx *Store) error) erro
 // bound to it. Until begun, its BEGIN has not been sent.
 type txConn struct {
 	c     *sql.Conn
+	shard int // the transaction's shard of the count rows (shards.go)
 	begun bool
 	err   error // the BEGIN failed: every later statement and the commit fail
 }
+
+// queueBegin queues the BEGIN and the setting that names the
+// transaction's shard to the triggers (migration 0033).
+func (t *txConn) queueBegin(b *pgx.Batch) {
+	b.Queue("BEGIN")
+	b.Queue("SELECT set_config('lintel.shard', $1, true)", strconv.Itoa(t.shard))
+}
+
+// beginStatements is how many statements queueBegin queues.
+const beginStatements = 2
 
 // begin sends the BEGIN alone, for a statement that cannot go in one
 // pipeline with it.
@@ -89,12 +103,23 @@ func (t *txConn) begin(ctx context.Context) error {
 	if t.err != nil || t.begun {
 		return t.err
 	}
-	if _, err := t.c.ExecContext(ctx, "BEGIN"); err != nil {
+	var b pgx.Batch
+	t.queueBegin(&b)
+	err := withPgx(t.c, func(c *pgx.Conn) error {
+		br := c.SendBatch(ctx, &b)
+		defer br.Close()
+		t.begun = true // the server may have begun even if what follows fails
+		for range beginStatements {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		t.err = fmt.Errorf("begin: %w", err)
-		return t.err
 	}
-	t.begun = true
-	return nil
+	return t.err
 }
 
 // first runs the transaction's first statement in one pipeline with its
@@ -104,15 +129,17 @@ func (t *txConn) first(ctx context.Context, query string, args []any, read func(
 		return t.err
 	}
 	var b pgx.Batch
-	b.Queue("BEGIN")
+	t.queueBegin(&b)
 	b.Queue(query, args...)
 	return withPgx(t.c, func(c *pgx.Conn) error {
 		br := c.SendBatch(ctx, &b)
 		t.begun = true // the server may have begun even if what follows fails
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			t.err = fmt.Errorf("begin: %w", err)
-			return t.err
+		for range beginStatements {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				t.err = fmt.Errorf("begin: %w", err)
+				return t.err
+			}
 		}
 		err := read(br)
 		if cerr := br.Close(); err == nil {
@@ -206,8 +233,8 @@ func (t *txConn) raw(ctx context.Context, fn func(*pgx.Conn) error) error {
 	return withPgx(t.c, fn)
 }
 
-// commitWith sends the pipeline's statements, the COMMIT and the NOTIFY
-// in one pipeline, with the BEGIN ahead of them if it has not been sent; a
+// commitWith sends the pipeline's statements and the COMMIT in one
+// pipeline, with the BEGIN ahead of them if it has not been sent; a
 // transaction that sent nothing and has nothing to send ends here. The
 // server runs none of the statements after one that fails, and the caller
 // rolls back. As with database/sql's Tx.Commit, a context already done
@@ -215,50 +242,40 @@ func (t *txConn) raw(ctx context.Context, fn func(*pgx.Conn) error) error {
 // interrupt it: the caller must be able to tell whether its write was
 // kept.
 //
-// The NOTIFY runs after the COMMIT, in a transaction of its own, rather
-// than inside the transaction: PostgreSQL holds a lock over every
-// notifying transaction of the database from its commit's start until
-// the commit is on disk, so a NOTIFY inside would make every write of
-// every account wait for the one before it to reach the disk. Listeners
-// still hear of a write only once it is visible; a NOTIFY that fails
-// after the COMMIT does not undo the write, and a listener that lost its
-// connection in between looks again at everything (ChangeAll).
-func (t *txConn) commitWith(ctx context.Context, p *commitPipeline, channel string) error {
+// The NOTIFY that tells other processes of the write is not part of the
+// transaction: PostgreSQL holds a lock over every notifying transaction
+// of the database from its commit's start until the commit is on disk, so
+// a NOTIFY inside would make every write of every account wait for the
+// one before it to reach the disk. The notifier (notifier.go) sends it
+// after the commit, shared with the writes that commit meanwhile.
+func (t *txConn) commitWith(ctx context.Context, p *commitPipeline) error {
 	if t.err != nil {
 		return t.err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if !t.begun && len(p.stmts) == 0 && p.notify == "" {
+	if !t.begun && len(p.stmts) == 0 {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
 	var b pgx.Batch
-	if t.begun || len(p.stmts) > 0 {
-		if !t.begun {
-			b.Queue("BEGIN")
-			t.begun = true
-		}
-		for _, q := range p.stmts {
-			b.Queue(q.query, q.args...)
-		}
-		b.Queue("COMMIT")
+	if !t.begun {
+		t.queueBegin(&b)
+		t.begun = true
 	}
-	upToCommit := b.Len()
-	if p.notify != "" {
-		b.Queue("SELECT pg_notify($1, $2)", channel, p.notify)
+	for _, q := range p.stmts {
+		b.Queue(q.query, q.args...)
 	}
+	b.Queue("COMMIT")
 	err := withPgx(t.c, func(c *pgx.Conn) error {
 		br := c.SendBatch(ctx, &b)
 		defer br.Close()
-		for range upToCommit {
+		for range b.Len() {
 			if _, err := br.Exec(); err != nil {
 				return err
 			}
 		}
-		// The COMMIT's answer decides: the NOTIFY's is read and dropped.
-		_, _ = br.Exec()
 		return nil
 	})
 	if err != nil {

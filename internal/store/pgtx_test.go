@@ -129,19 +129,3 @@ func TestFirstStatementFailing(t *testing.T) {
 		}
 	})
 }
-
-// On PostgreSQL a write's NOTIFY follows its COMMIT: one that fails does
-// not undo the write.
-func TestNotifyFailingAfterCommitKeepsTheWrite(t *testing.T) {
-	s := storetest.Open(t, storetest.Postgres(t))
-	ctx := context.Background()
-	a := newAccount(t, s, "Acme")
-	defer s.SetNotifyChannelForTest(s.SetNotifyChannelForTest("")) // pg_notify refuses an empty channel
-	p := &domain.Person{AccountID: a.ID, FirstName: "Kept", Enabled: true}
-	if err := s.CreatePerson(ctx, p); err != nil {
-		t.Fatalf("the write failed with its NOTIFY: %v", err)
-	}
-	if _, err := s.GetPerson(ctx, a.ID, p.ID); err != nil {
-		t.Fatalf("the person was not kept: %v", err)
-	}
-}

@@ -51,6 +51,7 @@ type Store struct {
 	inTx     bool
 	dsn      string          // the PostgreSQL URL, for the LISTEN connection
 	ann      *announcer      // shared with every Store derived from this one
+	shards   *shardSlots     // PostgreSQL: hands each transaction its shard of the count rows (shards.go)
 	pending  *[]Change       // in a transaction: announced at commit
 	stmts    *queryCache     // SQLite: prepared statements, shared with derived stores
 	txStmts  *int            // in a transaction: cached statements bound to it so far
@@ -78,7 +79,6 @@ var sqliteSynchronous = "FULL"
 
 // Open connects to dsn: a postgres:// URL, or else the path of a SQLite file
 // (created with its directory if missing). It does not migrate.
-
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	var (
 		db      *sql.DB
@@ -148,6 +148,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, fmt.Errorf("read the current schema: %w", err)
 		}
 		st.ann.channel = notifyChannel(schema)
+		st.ann.out = newNotifier(db, st.ann.origin, st.ann.channel)
+		st.shards = newShardSlots()
 	}
 	if dialect == SQLite {
 		st.writers = make(chan struct{}, 1)
@@ -165,11 +167,13 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // DB returns the underlying pool (for health checks and metrics).
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the pool.
+// Close closes the pool. On PostgreSQL it first sends the changes still
+// waiting for their NOTIFY (up to 5 seconds).
 func (s *Store) Close() error {
 	if s.group != nil {
 		s.group.close()
 	}
+	s.ann.out.close(5 * time.Second)
 	s.stmts.close()
 	return s.db.Close()
 }
@@ -230,14 +234,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err := ts.recordAudit(ctx); err != nil {
 		return err
 	}
-	if err := ts.flushPending(ctx, true); err != nil {
+	if err := ts.flushPending(ctx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	ts.auditCommitted()
-	s.ann.publish(*ts.pending)
+	s.ann.committed(*ts.pending)
 	return nil
 }
 
