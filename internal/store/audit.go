@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -240,12 +241,52 @@ func clip(s string, n int) string {
 // Redacted replaces the value of a secret field in the audit log.
 const Redacted = "[redacted]"
 
-// secretField matches field names whose values never reach the audit log.
-var secretField = regexp.MustCompile(`(?i)password|secret|token|key|pin|totp|digest|hash|value`)
+// secretWords are in the names of fields whose values never reach the
+// audit log, in any case.
+var secretWords = []string{"password", "secret", "token", "key", "pin", "totp", "digest", "hash", "value"}
 
-// blobField matches field names that carry file contents (a person's
-// photo as base64): the log keeps their length, not the bytes.
-var blobField = regexp.MustCompile(`(?i)image|photo|base64`)
+// blobWords are in the names of fields that carry file contents (a
+// person's photo as base64): the log keeps their length, not the bytes.
+var blobWords = []string{"image", "photo", "base64"}
+
+var (
+	secretField = fieldMatcher(secretWords)
+	blobField   = fieldMatcher(blobWords)
+)
+
+// fieldMatcher returns a test of whether a field name holds one of words,
+// ignoring case as Unicode folds it. Names in ASCII, nearly all, are
+// lower-cased and searched without the regular expression.
+func fieldMatcher(words []string) func(string) bool {
+	re := regexp.MustCompile(`(?i)` + strings.Join(words, "|"))
+	bs := make([][]byte, len(words))
+	for i, w := range words {
+		bs[i] = []byte(w)
+	}
+	return func(name string) bool {
+		var buf [64]byte
+		if len(name) > len(buf) {
+			return re.MatchString(name)
+		}
+		lower := buf[:len(name)]
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			switch {
+			case c >= utf8.RuneSelf:
+				return re.MatchString(name)
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+		for _, w := range bs {
+			if bytes.Contains(lower, w) {
+				return true
+			}
+		}
+		return false
+	}
+}
 
 // maxAuditText is the longest text value kept whole in the audit log;
 // longer ones keep their start and their length.
@@ -259,11 +300,11 @@ func redact(changes map[string]any) map[string]any {
 	}
 	out := make(map[string]any, len(changes))
 	for k, v := range changes {
-		if secretField.MatchString(k) {
+		if secretField(k) {
 			out[k] = Redacted
 			continue
 		}
-		if x, ok := v.(string); ok && blobField.MatchString(k) && len(x) > 0 {
+		if x, ok := v.(string); ok && blobField(k) && len(x) > 0 {
 			out[k] = fmt.Sprintf("[%d characters]", len(x))
 			continue
 		}

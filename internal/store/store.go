@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -274,24 +275,22 @@ func (s *Store) rebind(query string) string {
 	if s.dialect != Postgres || !strings.Contains(query, "?") {
 		return query
 	}
-	var b strings.Builder
-	b.Grow(len(query) + 16)
+	b := make([]byte, 0, len(query)+16)
 	n, inQuote := 0, false
 	for i := 0; i < len(query); i++ {
 		c := query[i]
 		switch {
 		case c == '\'':
 			inQuote = !inQuote
-			b.WriteByte(c)
+			b = append(b, c)
 		case c == '?' && !inQuote:
 			n++
-			b.WriteByte('$')
-			b.WriteString(fmt.Sprint(n))
+			b = strconv.AppendInt(append(b, '$'), int64(n), 10)
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // exec, query and queryRow run a statement, prepared once and kept on
