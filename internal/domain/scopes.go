@@ -70,12 +70,23 @@ type ScopeSet map[string]struct{}
 // ParseScopes splits a space-separated scope string (commas and '+' are
 // tolerated as separators, as some clients send them). It does not validate.
 func ParseScopes(s string) ScopeSet {
-	set := ScopeSet{}
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '+' || r == '\t' || r == '\n' }) {
-		set[f] = struct{}{}
+	set := make(ScopeSet, strings.Count(s, " ")+1)
+	for s != "" {
+		i := strings.IndexAny(s, scopeSeparators)
+		if i < 0 {
+			set[s] = struct{}{}
+			break
+		}
+		if i > 0 {
+			set[s[:i]] = struct{}{}
+		}
+		s = s[i+1:]
 	}
 	return set
 }
+
+// scopeSeparators are the characters ParseScopes splits on.
+const scopeSeparators = " ,+\t\n"
 
 // NewScopeSet builds a set from names.
 func NewScopeSet(names ...string) ScopeSet {

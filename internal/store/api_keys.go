@@ -73,6 +73,16 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 	return nil
 }
 
+var apiKeyByDigestQuery = map[Dialect]string{SQLite: apiKeyByDigest(SQLite), Postgres: apiKeyByDigest(Postgres)}
+
+// apiKeyByDigest is GetAPIKeyByDigest's query.
+func apiKeyByDigest(d Dialect) string {
+	cols, join := versionRead(d, "k.account_id")
+	return `SELECT k.id, k.account_id, k.user_id, k.name, k.prefix, k.digest, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
+			u.email, u.role, u.disabled_at, ` + cols + `
+		FROM api_keys k JOIN users u ON u.id = k.user_id` + join + ` WHERE k.digest = ?`
+}
+
 // GetAPIKeyByDigest returns the key with a digest, revoked or not, or
 // ENOTFOUND, with its operator's state and its account's list versions.
 // It is the hot-path lookup (a unique index).
@@ -81,9 +91,7 @@ func (s *Store) GetAPIKeyByDigest(ctx context.Context, digest string) (*APIKey, 
 		email, role string
 		disabled    sql.NullInt64
 	)
-	row := s.queryRow(ctx, `SELECT k.id, k.account_id, k.user_id, k.name, k.prefix, k.digest, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
-			u.email, u.role, u.disabled_at, `+versionCols("k.account_id")+`
-		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.digest = ?`, digest)
+	row := s.queryRow(ctx, apiKeyByDigestQuery[s.dialect], digest)
 	var v domain.ListVersions
 	k, err := scanAPIKey(extraScan{row, []any{&email, &role, &disabled, &v.People, &v.Events, &v.Settings}})
 	if errors.Is(err, sql.ErrNoRows) {

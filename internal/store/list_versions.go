@@ -37,15 +37,23 @@ const (
 	ListSettings List = "settings"
 )
 
-// versionCols reads the list versions (people, events, settings) of the
-// account whose id is the SQL expression acct, as three columns, for the
-// queries that authenticate a request (OAuth tokens, API keys): a request
-// so learns them without a read of its own.
-func versionCols(acct string) string {
+// versionRead reads the list versions (people, events, settings) of the
+// account whose id is the SQL expression acct, for the queries that
+// authenticate a request (OAuth tokens, API keys): a request so learns
+// them without a read of its own. cols are the three columns, and join
+// goes after the query's joins. On PostgreSQL one LATERAL subquery adds
+// up the account's rows once; SQLite, which has no LATERAL, adds them up
+// in three scalar subqueries.
+func versionRead(d Dialect, acct string) (cols, join string) {
+	if d == Postgres {
+		return "lv.people, lv.events, lv.settings", ` CROSS JOIN LATERAL (SELECT COALESCE(SUM(v.people), 0) AS people,
+			COALESCE(SUM(v.events), 0) AS events, COALESCE(SUM(v.settings), 0) AS settings
+			FROM list_versions v WHERE v.account_id = ` + acct + `) lv`
+	}
 	sum := func(col string) string {
 		return `(SELECT COALESCE(SUM(v.` + col + `), 0) FROM list_versions v WHERE v.account_id = ` + acct + `)`
 	}
-	return sum("people") + ", " + sum("events") + ", " + sum("settings")
+	return sum("people") + ", " + sum("events") + ", " + sum("settings"), ""
 }
 
 // ListVersion returns the account's current version of list l: 0 before

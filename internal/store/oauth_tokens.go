@@ -273,19 +273,27 @@ const oauthTokenRecordCols = `t.id, t.family_id, t.kind, t.digest, t.scopes, t.c
 	f.app_id, f.account_id, f.user_id, f.scopes, f.revoked_at, f.revoke_reason, f.created_at, f.last_used_at,
 	a.uid, a.state, a.scopes, a.admit_approved, a.name, u.password_changed_at, u.email, u.role, u.disabled_at`
 
-const oauthTokenRecordFrom = ` FROM oauth_tokens t
+const oauthTokenRecordJoins = ` FROM oauth_tokens t
 	JOIN oauth_families f ON f.id = t.family_id
 	JOIN oauth_apps a ON a.id = f.app_id
-	JOIN users u ON u.id = f.user_id
-	WHERE t.digest = ?`
+	JOIN users u ON u.id = f.user_id`
+
+const oauthTokenRecordWhere = ` WHERE t.digest = ?`
 
 var (
-	oauthTokenRecordQuery   = `SELECT ` + oauthTokenRecordCols + oauthTokenRecordFrom
-	oauthAccessRecordQuery  = `SELECT ` + oauthTokenRecordCols + `, ` + versionCols("f.account_id") + oauthTokenRecordFrom
+	oauthTokenRecordQuery   = `SELECT ` + oauthTokenRecordCols + oauthTokenRecordJoins + oauthTokenRecordWhere
+	oauthAccessRecordQuery  = map[Dialect]string{SQLite: oauthAccessRecord(SQLite), Postgres: oauthAccessRecord(Postgres)}
 	oauthRefreshRecordQuery = `SELECT ` + oauthTokenRecordCols + `,
 		a.account_id, a.secret_digest, a.redirect_uris, a.password_grant, a.require_pkce, a.require_state, a.created_at, a.updated_at` +
-		oauthTokenRecordFrom
+		oauthTokenRecordJoins + oauthTokenRecordWhere
 )
+
+// oauthAccessRecord is the token record's query with the account's list
+// versions.
+func oauthAccessRecord(d Dialect) string {
+	cols, join := versionRead(d, "f.account_id")
+	return `SELECT ` + oauthTokenRecordCols + `, ` + cols + oauthTokenRecordJoins + join + oauthTokenRecordWhere
+}
 
 func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, with int) (*OAuthTokenRecord, error) {
 	var (
@@ -305,7 +313,7 @@ func (s *Store) getOAuthTokenRecord(ctx context.Context, digest string, with int
 		&r.AppUID, &r.AppState, &aScopes, &r.AppAdmitApproved, &r.AppName, &pwdChanged, &r.UserEmail, &r.UserRole, &disabled}
 	switch with {
 	case recordVersions:
-		q = oauthAccessRecordQuery
+		q = oauthAccessRecordQuery[s.dialect]
 		dest = append(dest, &r.Versions.People, &r.Versions.Events, &r.Versions.Settings)
 	case recordApp:
 		q = oauthRefreshRecordQuery
