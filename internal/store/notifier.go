@@ -36,7 +36,7 @@ type notifier struct {
 	sending bool          // a goroutine is sending (run)
 	closing chan struct{} // closed by close: a backoff ends at once, no more retries
 	closed  bool
-	idle    chan struct{} // closed when run returns; nil while none runs
+	idle    chan struct{} // closed when the latest run returns; nil before the first
 	report  func(error)
 	backoff time.Duration // the first wait after a failure (notifyBackoff)
 	last    time.Time     // when the last NOTIFY was sent; only run uses it
@@ -67,7 +67,7 @@ const notifyBackoff = 100 * time.Millisecond
 // notifyInterval is the least time between the starts of two NOTIFYs: a
 // change handed over after a quiet moment is sent at once, and under a
 // stream of writes the changes of up to this long share one NOTIFY.
-var notifyInterval = 5 * time.Millisecond
+const notifyInterval = 5 * time.Millisecond
 
 // maxPayload is the longest payload sent, well below PostgreSQL's limit of
 // 8000 bytes; more changes than fit go in more NOTIFYs of one transaction.
