@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -270,11 +272,37 @@ func (s *Store) prepareInTx(ctx context.Context, query string) (*sql.Stmt, error
 }
 
 // rebind turns '?' placeholders into '$n' for PostgreSQL. Question marks
-// inside single-quoted literals are left alone.
+// inside single-quoted literals are left alone. The first rebound queries
+// are kept (rebound), so the statements every request runs are rewritten
+// once per process.
 func (s *Store) rebind(query string) string {
 	if s.dialect != Postgres || !strings.Contains(query, "?") {
 		return query
 	}
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	q := renumber(query)
+	if reboundN.Load() < maxRebound {
+		if _, loaded := rebound.LoadOrStore(query, q); !loaded {
+			reboundN.Add(1)
+		}
+	}
+	return q
+}
+
+// rebound maps queries to their PostgreSQL form, up to maxRebound of
+// them: the store's queries are constants, but for lists of placeholders
+// that vary in length, which should not grow it without bound.
+var (
+	rebound  sync.Map
+	reboundN atomic.Int64
+)
+
+const maxRebound = 2048
+
+// renumber is rebind's rewriting.
+func renumber(query string) string {
 	b := make([]byte, 0, len(query)+16)
 	n, inQuote := 0, false
 	for i := 0; i < len(query); i++ {
