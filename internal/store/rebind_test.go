@@ -7,9 +7,9 @@ import "testing"
 func TestRebind(t *testing.T) {
 	pg, lite := &Store{dialect: Postgres}, &Store{dialect: SQLite}
 	for in, want := range map[string]string{
-		"SELECT 1":                                     "SELECT 1",
-		"SELECT ? , ?":                                 "SELECT $1 , $2",
-		"SELECT '?', ? WHERE a = '??' AND b IN (?, ?)": "SELECT '?', $1 WHERE a = '??' AND b IN ($2, $3)",
+		"SELECT 1":     "SELECT 1",
+		"SELECT ? , ?": "SELECT $1 , $2",
+		"SELECT '?', ? WHERE a = '??' AND b IN (?, ?)":  "SELECT '?', $1 WHERE a = '??' AND b IN ($2, $3)",
 		"UPDATE t SET a = ?, b = 'it''s ?' WHERE c = ?": "UPDATE t SET a = $1, b = 'it''s ?' WHERE c = $2",
 	} {
 		for range 2 {
