@@ -97,8 +97,8 @@ func (t *txConn) queueBegin(b *pgx.Batch) {
 // beginStatements is how many statements queueBegin queues.
 const beginStatements = 2
 
-// begin sends the BEGIN alone, for a statement that cannot go in one
-// pipeline with it.
+// begin sends the BEGIN (with its setting, queueBegin) ahead of a
+// statement that cannot go in one pipeline with it.
 func (t *txConn) begin(ctx context.Context) error {
 	if t.err != nil || t.begun {
 		return t.err
