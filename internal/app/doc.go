@@ -6,7 +6,8 @@
 // The controller hub and the webhook worker learn of writes from the
 // store's announcements, whoever made them; Serve also runs the store's
 // listener, through which writes of other servers on the same PostgreSQL
-// database arrive. Several servers may share one PostgreSQL database
+// database arrive, and logs the store's failures to announce this
+// server's writes to them (retried by the store). Several servers may share one PostgreSQL database
 // behind a load balancer (docs/scaling.md).
 //
 // It also creates the demo (EnsureDemo; its operator owns the account, so

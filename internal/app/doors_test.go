@@ -98,28 +98,26 @@ func operator(t *testing.T, s *server, scope string) *apiClient {
 // channelID finds a demo door by name.
 func channelID(t *testing.T, api *apiClient, name string) int64 {
 	t.Helper()
-	var channels []map[string]any
-	api.call("GET", "/api/3/channels", nil).expect(t, "channels", 200).decode(t, &channels)
-	for _, c := range channels {
-		if c["name"] == name {
-			return int64(c["id"].(float64))
-		}
-	}
-	t.Fatalf("no door named %q", name)
-	return 0
+	return namedID(t, api, "/api/3/channels", name)
 }
 
 // groupID finds a group of the caller's account by name.
 func groupID(t *testing.T, api *apiClient, name string) int64 {
 	t.Helper()
-	var groups []map[string]any
-	api.call("GET", "/api/3/groups", nil).expect(t, "groups", 200).decode(t, &groups)
-	for _, g := range groups {
-		if g["name"] == name {
-			return int64(g["id"].(float64))
+	return namedID(t, api, "/api/3/groups", name)
+}
+
+// namedID finds the row named name in the list at path.
+func namedID(t *testing.T, api *apiClient, path, name string) int64 {
+	t.Helper()
+	var rows []map[string]any
+	api.call("GET", path, nil).expect(t, path, 200).decode(t, &rows)
+	for _, r := range rows {
+		if r["name"] == name {
+			return int64(r["id"].(float64))
 		}
 	}
-	t.Fatalf("no group named %q", name)
+	t.Fatalf("nothing named %q in %s", name, path)
 	return 0
 }
 

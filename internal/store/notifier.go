@@ -35,7 +35,6 @@ type notifier struct {
 	pending map[int64]ChangeKind
 	sending bool          // a goroutine is sending (run)
 	closing chan struct{} // closed by close: a backoff ends at once, no more retries
-	closed  bool
 	idle    chan struct{} // closed when the latest run returns; nil before the first
 	report  func(error)
 	backoff time.Duration // the first wait after a failure (notifyBackoff)
@@ -84,7 +83,7 @@ func (n *notifier) add(changes []Change) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.closed {
+	if n.stopping() {
 		return
 	}
 	n.handed.Add(1)
@@ -135,7 +134,7 @@ func (n *notifier) run(idle chan struct{}) {
 		n.failed.Add(1)
 		n.mu.Lock()
 		report := n.report
-		if n.closed {
+		if n.stopping() {
 			n.sending = false
 			n.mu.Unlock()
 			return
@@ -156,6 +155,16 @@ func (n *notifier) run(idle chan struct{}) {
 		case <-n.closing:
 		}
 		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// stopping reports whether close has been called.
+func (n *notifier) stopping() bool {
+	select {
+	case <-n.closing:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -206,11 +215,10 @@ func (n *notifier) close(wait time.Duration) {
 		return
 	}
 	n.mu.Lock()
-	if n.closed {
+	if n.stopping() {
 		n.mu.Unlock()
 		return
 	}
-	n.closed = true
 	close(n.closing) // a run in its backoff sends at once
 	idle := n.idle   // closed already when no run is under way
 	n.mu.Unlock()
